@@ -1,0 +1,33 @@
+import { defineConfig } from "vitest/config";
+
+const ignored = ["**/node_modules/**", ".sluice/**", "**/*.fail.ts"];
+
+// Two projects: `unit` (pure code and hand-written fakes, runs anywhere) and
+// `integration` (the real Flink session cluster and Kafka broker that infra/
+// starts; the global setup starts the stack when none is running and stops what
+// it started).
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: ["**/*.test.ts"],
+          exclude: [...ignored, "**/*.int.test.ts"],
+        },
+      },
+      {
+        test: {
+          name: "integration",
+          include: ["**/*.int.test.ts"],
+          exclude: ignored,
+          globalSetup: ["packages/testkit/src/global-setup.ts"],
+          testTimeout: 240_000,
+          hookTimeout: 600_000,
+          // Two cores and one TaskManager: run integration files two at a time.
+          maxWorkers: 2,
+        },
+      },
+    ],
+  },
+});
