@@ -1,0 +1,185 @@
+import { z } from "zod";
+import type { FlinkClientError } from "../errors.ts";
+import {
+  flinkErrorsOf,
+  type HttpResponse,
+  type HttpTransport,
+  httpError,
+  isOk,
+  parseResponse,
+  segment,
+} from "../http.ts";
+import { gatewayError } from "./session-errors.ts";
+
+function operationPath(apiVersion: string, sessionHandle: string, operationHandle: string): string {
+  return `/${apiVersion}/sessions/${segment(sessionHandle)}/operations/${segment(operationHandle)}`;
+}
+
+/**
+ * A failed statement surfaces as a 500 carrying Flink's exception: that is the
+ * statement being rejected (SQL_ERROR) unless the session or the operation is
+ * simply gone.
+ */
+function statementError(
+  http: HttpTransport,
+  response: HttpResponse,
+  what: string,
+  sessionHandle: string,
+  operationHandle?: string,
+): FlinkClientError {
+  const generic = gatewayError(http, response, what, sessionHandle);
+  if (generic.code !== "OPERATION_FAILED") return generic;
+  const text = flinkErrorsOf(response.body).join("\n");
+  if (operationHandle !== undefined && text.includes(`Can not find the submitted operation`)) return generic;
+  if (operationHandle !== undefined && text.includes(`${operationHandle}' does not exist`)) return generic;
+  return httpError(http, response, what, "SQL_ERROR");
+}
+
+/** `POST /{v}/sessions/:session/statements` answer. */
+export const ExecuteStatementResponse = z.object({ operationHandle: z.string().min(1) });
+
+export interface ExecuteStatementOptions {
+  /** Per-statement configuration (e.g. `{"pipeline.name": "..."}`), on top of the session's. */
+  executionConfig?: Record<string, string>;
+  /** Gateway-side execution timeout in ms (0 or absent: none). */
+  executionTimeoutMs?: number;
+}
+
+/** Submits one statement; the gateway runs it asynchronously and returns an operation handle. */
+export async function submitStatement(
+  http: HttpTransport,
+  apiVersion: string,
+  sessionHandle: string,
+  statement: string,
+  options: ExecuteStatementOptions = {},
+): Promise<string> {
+  const response = await http.send({
+    method: "POST",
+    path: `/${apiVersion}/sessions/${segment(sessionHandle)}/statements`,
+    body: {
+      statement,
+      executionTimeout: options.executionTimeoutMs,
+      executionConfig: options.executionConfig,
+    },
+  });
+  if (!isOk(response)) throw statementError(http, response, "Submitting a statement", sessionHandle);
+  return parseResponse(http, response, ExecuteStatementResponse, "Submitting a statement").operationHandle;
+}
+
+/** Operation states of the SQL Gateway (`OperationStatus`). */
+export const OPERATION_STATES = [
+  "INITIALIZED",
+  "PENDING",
+  "RUNNING",
+  "FINISHED",
+  "CANCELED",
+  "CLOSED",
+  "ERROR",
+  "TIMEOUT",
+] as const;
+export type OperationState = (typeof OPERATION_STATES)[number];
+
+/** `GET .../operations/:op/status` answer (also the answer of cancel and close). */
+export const OperationStatusResponse = z.object({ status: z.enum(OPERATION_STATES) });
+
+export async function getOperationStatus(
+  http: HttpTransport,
+  apiVersion: string,
+  sessionHandle: string,
+  operationHandle: string,
+): Promise<OperationState> {
+  const response = await http.send({
+    method: "GET",
+    path: `${operationPath(apiVersion, sessionHandle, operationHandle)}/status`,
+  });
+  if (!isOk(response)) throw gatewayError(http, response, "Reading an operation's status", sessionHandle);
+  return parseResponse(http, response, OperationStatusResponse, "Reading an operation's status").status;
+}
+
+export async function cancelOperation(
+  http: HttpTransport,
+  apiVersion: string,
+  sessionHandle: string,
+  operationHandle: string,
+): Promise<OperationState> {
+  const response = await http.send({
+    method: "POST",
+    path: `${operationPath(apiVersion, sessionHandle, operationHandle)}/cancel`,
+  });
+  if (!isOk(response)) throw gatewayError(http, response, "Cancelling an operation", sessionHandle);
+  return parseResponse(http, response, OperationStatusResponse, "Cancelling an operation").status;
+}
+
+export async function closeOperation(
+  http: HttpTransport,
+  apiVersion: string,
+  sessionHandle: string,
+  operationHandle: string,
+): Promise<OperationState> {
+  const response = await http.send({
+    method: "DELETE",
+    path: `${operationPath(apiVersion, sessionHandle, operationHandle)}/close`,
+  });
+  if (!isOk(response)) throw gatewayError(http, response, "Closing an operation", sessionHandle);
+  return parseResponse(http, response, OperationStatusResponse, "Closing an operation").status;
+}
+
+/** A result column: its name and Flink logical type (`{"type": "INTEGER", "nullable": true, ...}`). */
+export const ResultColumn = z.object({
+  name: z.string(),
+  logicalType: z.looseObject({ type: z.string(), nullable: z.boolean().optional() }),
+  comment: z.string().nullish(),
+});
+export type ResultColumn = z.infer<typeof ResultColumn>;
+
+/** A row with `rowFormat=JSON`: its change kind (INSERT, UPDATE_BEFORE, ...) and JSON field values. */
+export const ResultRow = z.object({ kind: z.string(), fields: z.array(z.unknown()) });
+export type ResultRow = z.infer<typeof ResultRow>;
+
+const ResultInfo = z.object({
+  columns: z.array(ResultColumn),
+  rowFormat: z.string().optional(),
+  data: z.array(ResultRow),
+});
+
+const NotReadyPage = z.object({ resultType: z.literal("NOT_READY"), nextResultUri: z.string() });
+const DataPage = z.object({
+  resultType: z.enum(["PAYLOAD", "EOS"]),
+  isQueryResult: z.boolean(),
+  /** Present when the statement submitted a Flink job (INSERT, statement set, query). */
+  jobID: z.string().optional(),
+  resultKind: z.string(),
+  results: ResultInfo,
+  nextResultUri: z.string().optional(),
+});
+
+/** One page of `GET .../operations/:op/result/:token?rowFormat=JSON`. */
+export const ResultPage = z.discriminatedUnion("resultType", [NotReadyPage, DataPage]);
+export type ResultPage = z.infer<typeof ResultPage>;
+
+/**
+ * Fetches one result page. `resultUri` is either a token (first page: `0`) or
+ * the `nextResultUri` of the previous page, which the gateway returns as an
+ * absolute path (`/v4/sessions/.../result/1?rowFormat=JSON`).
+ */
+export async function fetchResultPage(
+  http: HttpTransport,
+  apiVersion: string,
+  sessionHandle: string,
+  operationHandle: string,
+  resultUri: number | string,
+): Promise<ResultPage> {
+  let path: string;
+  let query: Record<string, string> | undefined;
+  if (typeof resultUri === "number") {
+    path = `${operationPath(apiVersion, sessionHandle, operationHandle)}/result/${resultUri}`;
+    query = { rowFormat: "JSON" };
+  } else {
+    path = resultUri;
+  }
+  const response = await http.send({ method: "GET", path, query });
+  if (!isOk(response)) {
+    throw statementError(http, response, "Fetching a statement's result", sessionHandle, operationHandle);
+  }
+  return parseResponse(http, response, ResultPage, "Fetching a statement's result");
+}
