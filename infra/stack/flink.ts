@@ -1,0 +1,236 @@
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { StackSettings } from "./settings.ts";
+
+/**
+ * JVM flags Flink's distribution sets in `env.java.opts.all` for Java 17
+ * (its `config.yaml`); without them Kryo, Pekko and the planner's Janino
+ * fail with InaccessibleObjectException.
+ */
+export const flinkJava17Opens = [
+  "--add-exports=java.base/sun.net.util=ALL-UNNAMED",
+  "--add-exports=java.rmi/sun.rmi.registry=ALL-UNNAMED",
+  "--add-exports=jdk.compiler/com.sun.tools.javac.api=ALL-UNNAMED",
+  "--add-exports=jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED",
+  "--add-exports=jdk.compiler/com.sun.tools.javac.parser=ALL-UNNAMED",
+  "--add-exports=jdk.compiler/com.sun.tools.javac.tree=ALL-UNNAMED",
+  "--add-exports=jdk.compiler/com.sun.tools.javac.util=ALL-UNNAMED",
+  "--add-exports=java.security.jgss/sun.security.krb5=ALL-UNNAMED",
+  "--add-opens=java.base/java.lang=ALL-UNNAMED",
+  "--add-opens=java.base/java.net=ALL-UNNAMED",
+  "--add-opens=java.base/java.io=ALL-UNNAMED",
+  "--add-opens=java.base/java.nio=ALL-UNNAMED",
+  "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+  "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
+  "--add-opens=java.base/java.text=ALL-UNNAMED",
+  "--add-opens=java.base/java.time=ALL-UNNAMED",
+  "--add-opens=java.base/java.util=ALL-UNNAMED",
+  "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
+  "--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED",
+  "--add-opens=java.base/java.util.concurrent.locks=ALL-UNNAMED",
+];
+
+/** Sizes in MiB of every TaskManager memory component (what Flink's shell scripts would compute). */
+export interface TaskManagerMemory {
+  frameworkHeap: number;
+  taskHeap: number;
+  frameworkOffHeap: number;
+  taskOffHeap: number;
+  network: number;
+  managed: number;
+  metaspace: number;
+  overhead: number;
+}
+
+/** Everything but the task heap is fixed; the task heap takes the rest of the process size. */
+export function taskManagerMemory(processMb: number): TaskManagerMemory {
+  const fixed = {
+    frameworkHeap: 128,
+    frameworkOffHeap: 128,
+    taskOffHeap: 0,
+    network: 128,
+    // Small: the stack uses the hashmap state backend; managed memory only serves
+    // RocksDB and batch operators.
+    managed: 128,
+    metaspace: 384,
+    overhead: 192,
+  };
+  const taskHeap = processMb - Object.values(fixed).reduce((a, b) => a + b, 0);
+  if (taskHeap < 256) {
+    throw new Error(`SLUICE_TM_MEMORY=${processMb}m is too small for a TaskManager; use at least 1400m`);
+  }
+  return { ...fixed, taskHeap };
+}
+
+/** JobManager memory in MiB. The JVM direct-memory limit is off by default for the JobManager. */
+export const jobManagerMemory = { heap: 640, offHeap: 128, metaspace: 256, overhead: 192 };
+
+/** SQL Gateway heap: it plans statements (the planner is heavy) but runs no tasks. */
+export const sqlGatewayHeapMb = 1024;
+
+export interface FlinkDirs {
+  conf: string;
+  logs: string;
+  checkpoints: string;
+  savepoints: string;
+}
+
+export function flinkDirs(settings: StackSettings): FlinkDirs {
+  const flink = join(settings.stateDir, "flink");
+  return {
+    conf: join(flink, "conf"),
+    logs: join(settings.stateDir, "logs"),
+    checkpoints: join(flink, "checkpoints"),
+    savepoints: join(flink, "savepoints"),
+  };
+}
+
+const mb = (n: number) => `${n}m`;
+
+/**
+ * The Flink `config.yaml` (Flink 2.x reads only this file name) shared by the
+ * JobManager, TaskManager and SQL Gateway. Flattened keys are valid Flink 2 YAML.
+ */
+export function renderFlinkConfig(settings: StackSettings): string {
+  const { host, ports } = settings;
+  const dirs = flinkDirs(settings);
+  const tm = taskManagerMemory(settings.taskManagerMemoryMb);
+  const jm = jobManagerMemory;
+  const entries: [string, string | number | boolean][] = [
+    ["jobmanager.rpc.address", host],
+    ["jobmanager.rpc.port", ports.flinkRpc],
+    ["jobmanager.bind-host", host],
+    ["jobmanager.memory.heap.size", mb(jm.heap)],
+    ["jobmanager.memory.off-heap.size", mb(jm.offHeap)],
+    ["jobmanager.memory.jvm-metaspace.size", mb(jm.metaspace)],
+    ["jobmanager.memory.jvm-overhead.min", mb(jm.overhead)],
+    ["jobmanager.memory.jvm-overhead.max", mb(jm.overhead)],
+    ["jobmanager.execution.failover-strategy", "region"],
+    ["taskmanager.host", host],
+    ["taskmanager.bind-host", host],
+    ["taskmanager.numberOfTaskSlots", settings.taskManagerSlots],
+    // Flink's scripts pass these resource options as dynamic properties; a
+    // TaskManagerRunner started directly must find them all in the config.
+    ["taskmanager.cpu.cores", settings.taskManagerSlots],
+    ["taskmanager.memory.framework.heap.size", mb(tm.frameworkHeap)],
+    ["taskmanager.memory.task.heap.size", mb(tm.taskHeap)],
+    ["taskmanager.memory.framework.off-heap.size", mb(tm.frameworkOffHeap)],
+    ["taskmanager.memory.task.off-heap.size", mb(tm.taskOffHeap)],
+    ["taskmanager.memory.network.min", mb(tm.network)],
+    ["taskmanager.memory.network.max", mb(tm.network)],
+    ["taskmanager.memory.managed.size", mb(tm.managed)],
+    ["taskmanager.memory.jvm-metaspace.size", mb(tm.metaspace)],
+    ["taskmanager.memory.jvm-overhead.min", mb(tm.overhead)],
+    ["taskmanager.memory.jvm-overhead.max", mb(tm.overhead)],
+    ["rest.address", host],
+    ["rest.bind-address", host],
+    ["rest.port", ports.flinkRest],
+    ["rest.flamegraph.enabled", false],
+    ["web.cancel.enable", true],
+    ["parallelism.default", 1],
+    // The SQL Gateway submits to this session cluster through its REST endpoint.
+    ["execution.target", "remote"],
+    ["execution.checkpointing.interval", "5s"],
+    ["execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION"],
+    ["execution.checkpointing.dir", pathToFileURL(dirs.checkpoints).href],
+    ["execution.checkpointing.savepoint-dir", pathToFileURL(dirs.savepoints).href],
+    ["state.backend.type", "hashmap"],
+    // A broken job fails after a few quick retries instead of restarting forever.
+    ["restart-strategy.type", "fixed-delay"],
+    ["restart-strategy.fixed-delay.attempts", 3],
+    ["restart-strategy.fixed-delay.delay", "2s"],
+    ["sql-gateway.endpoint.rest.address", host],
+    ["sql-gateway.endpoint.rest.bind-address", host],
+    ["sql-gateway.endpoint.rest.port", ports.sqlGateway],
+  ];
+  const lines = entries.map(([k, v]) => `${k}: ${typeof v === "string" ? JSON.stringify(v) : v}`);
+  return `# Generated by infra/stack (node infra/stack/cli.ts up); edits are overwritten.\n${lines.join("\n")}\n`;
+}
+
+/** Log4j 2 configuration shared by the Flink JVMs; each passes its own `-Dlog.file`. */
+export const log4jProperties = `# Generated by infra/stack.
+monitorInterval = 30
+rootLogger.level = INFO
+rootLogger.appenderRef.main.ref = MainAppender
+logger.pekko.name = org.apache.pekko
+logger.pekko.level = INFO
+logger.kafka.name = org.apache.kafka
+logger.kafka.level = WARN
+logger.zookeeper.name = org.apache.zookeeper
+logger.zookeeper.level = WARN
+appender.main.name = MainAppender
+appender.main.type = RollingFile
+appender.main.append = true
+appender.main.fileName = \${sys:log.file}
+appender.main.filePattern = \${sys:log.file}.%i
+appender.main.layout.type = PatternLayout
+appender.main.layout.pattern = %d{yyyy-MM-dd HH:mm:ss,SSS} %-5p %-60c %x - %m%n
+appender.main.policies.type = Policies
+appender.main.policies.size.type = SizeBasedTriggeringPolicy
+appender.main.policies.size.size = 50MB
+appender.main.strategy.type = DefaultRolloverStrategy
+appender.main.strategy.max = 3
+`;
+
+export type FlinkProcess = "jobmanager" | "taskmanager" | "sql-gateway";
+
+const mainClass: Record<FlinkProcess, string> = {
+  jobmanager: "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint",
+  taskmanager: "org.apache.flink.runtime.taskexecutor.TaskManagerRunner",
+  "sql-gateway": "org.apache.flink.table.gateway.SqlGateway",
+};
+
+/** Heap, direct-memory and metaspace limits matching the memory the Flink config declares. */
+export function flinkMemoryArgs(process: FlinkProcess, settings: StackSettings): string[] {
+  switch (process) {
+    case "jobmanager": {
+      const jm = jobManagerMemory;
+      return [`-Xmx${jm.heap}m`, `-Xms${jm.heap}m`, `-XX:MaxMetaspaceSize=${jm.metaspace}m`];
+    }
+    case "taskmanager": {
+      const tm = taskManagerMemory(settings.taskManagerMemoryMb);
+      const heap = tm.frameworkHeap + tm.taskHeap;
+      const direct = tm.frameworkOffHeap + tm.taskOffHeap + tm.network;
+      return [
+        `-Xmx${heap}m`,
+        `-Xms${heap}m`,
+        `-XX:MaxDirectMemorySize=${direct}m`,
+        `-XX:MaxMetaspaceSize=${tm.metaspace}m`,
+      ];
+    }
+    case "sql-gateway":
+      return [`-Xmx${sqlGatewayHeapMb}m`, "-Xms128m", "-XX:MaxMetaspaceSize=512m"];
+    default: {
+      const unknown: never = process;
+      throw new Error(`unknown Flink process ${unknown}`);
+    }
+  }
+}
+
+/**
+ * The `java` argument list of one Flink JVM.
+ * `identity` are `-D` flags that let the launcher recognise its own processes.
+ */
+export function flinkJavaArgs(
+  process: FlinkProcess,
+  settings: StackSettings,
+  jarDir: string,
+  tmpDir: string,
+  identity: string[],
+): string[] {
+  const dirs = flinkDirs(settings);
+  const args = [
+    ...flinkMemoryArgs(process, settings),
+    ...flinkJava17Opens,
+    ...identity,
+    `-Djava.io.tmpdir=${tmpDir}`,
+    `-Dlog.file=${join(dirs.logs, `${process}.log`)}`,
+    `-Dlog4j.configurationFile=${pathToFileURL(join(dirs.conf, "log4j.properties")).href}`,
+    "-classpath",
+    `${jarDir}/*`,
+    mainClass[process],
+  ];
+  // The SQL Gateway reads its configuration only from $FLINK_CONF_DIR (set by the launcher).
+  if (process !== "sql-gateway") args.push("--configDir", dirs.conf);
+  return args;
+}
