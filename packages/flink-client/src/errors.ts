@@ -182,6 +182,8 @@ export function extractFlinkMessage(errors: readonly string[]): string | undefin
           message = message === "" ? next : `${message} ${next}`;
           i++;
         }
+        // Wrapped exceptions repeat the inner class name: "x.SqlGatewayException: Failed to fetchResults."
+        message = message.replace(/^(?:[\w$.]+(?:Exception|Error|Throwable): )+/, "");
         if (message !== "") messages.push(message);
       } else if (!line.startsWith("<") && !line.endsWith(">")) {
         plainLines.push(line);

@@ -13,7 +13,7 @@ export function gatewayError(
   sessionHandle: string,
 ): FlinkClientError {
   const text = flinkErrorsOf(response.body).join("\n");
-  if (text.includes(`Session '${sessionHandle}' does not exist`) || response.status === 404) {
+  if (text.includes(`Session '${sessionHandle}' does not exist`)) {
     return httpError(http, response, what, "SESSION_NOT_FOUND");
   }
   return httpError(http, response, what);

@@ -1,5 +1,13 @@
 import { z } from "zod";
-import { type HttpResponse, type HttpTransport, httpError, isOk, parseResponse, segment } from "../http.ts";
+import {
+  flinkErrorsOf,
+  type HttpResponse,
+  type HttpTransport,
+  httpError,
+  isOk,
+  parseResponse,
+  segment,
+} from "../http.ts";
 
 /** Job states of the Flink REST API (`JobStatus`); unknown future states still parse. */
 export const KNOWN_JOB_STATES = [
@@ -20,9 +28,20 @@ export type JobState = (typeof KNOWN_JOB_STATES)[number] | (string & {});
 /** States after which a job never runs again. */
 export const TERMINAL_JOB_STATES: ReadonlySet<string> = new Set(["FAILED", "CANCELED", "FINISHED"]);
 
-/** Flink answers 404 for an unknown job id; everything else keeps the generic mapping. */
+/**
+ * Flink answers 404 for an unknown job id, and 400 "Cannot resolve path
+ * parameter (jobid)" for a string that is not a job id at all; to a caller
+ * both mean there is no such job.
+ */
 export function jobError(http: HttpTransport, response: HttpResponse, what: string) {
-  return httpError(http, response, what, response.status === 404 ? "JOB_NOT_FOUND" : undefined);
+  const malformedId =
+    response.status === 400 && flinkErrorsOf(response.body).some((e) => e.includes("path parameter (jobid)"));
+  return httpError(
+    http,
+    response,
+    what,
+    response.status === 404 || malformedId ? "JOB_NOT_FOUND" : undefined,
+  );
 }
 
 /** One entry of `GET /jobs/overview`. */

@@ -1,0 +1,148 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { closedPort, FakeFlink, instantEnvironment } from "../test/fake-flink.ts";
+import type { FlinkClientError } from "./errors.ts";
+import { FlinkRestClient } from "./flink-rest-client.ts";
+
+const JOB = "a1b2c3d4e5f60718293a4b5c6d7e8f90";
+const job = (state: string) => ({
+  status: 200,
+  body: {
+    jid: JOB,
+    name: "sensors@1",
+    state,
+    "start-time": 1,
+    "end-time": -1,
+    vertices: [],
+    extra: { ignored: true },
+  },
+});
+
+let fake: FakeFlink;
+let rest: FlinkRestClient;
+let clock: ReturnType<typeof instantEnvironment>;
+
+beforeEach(async () => {
+  fake = await new FakeFlink().start();
+  clock = instantEnvironment();
+  rest = new FlinkRestClient({ baseUrl: fake.url, environment: clock.env });
+});
+
+afterEach(async () => {
+  await rest.close();
+  await fake.stop();
+});
+
+describe("FlinkRestClient", () => {
+  it("maps 404 to JOB_NOT_FOUND with Flink's message, without retrying", async () => {
+    fake.on(`GET /jobs/${JOB}`, {
+      status: 404,
+      body: {
+        errors: [`org.apache.flink.runtime.rest.NotFoundException: Job ${JOB} not found\n\tat x.y(Z.java:1)`],
+      },
+    });
+    await expect(rest.getJob(JOB)).rejects.toMatchObject({
+      code: "JOB_NOT_FOUND",
+      status: 404,
+      flinkMessage: `Job ${JOB} not found`,
+      attempts: 1,
+    });
+    expect(fake.count(`GET /jobs/${JOB}`)).toBe(1);
+  });
+
+  it("retries a GET answered 503 and tolerates unknown keys", async () => {
+    fake.on(`GET /jobs/${JOB}`, [{ status: 503, body: { errors: ["leader election"] } }, job("RUNNING")]);
+    const details = await rest.getJob(JOB);
+    expect(details.state).toBe("RUNNING");
+    expect(fake.count(`GET /jobs/${JOB}`)).toBe(2);
+  });
+
+  it("retries a GET whose connection was reset", async () => {
+    fake.on(`GET /jobs/${JOB}`, ["reset", job("RUNNING")]);
+    expect((await rest.getJob(JOB)).state).toBe("RUNNING");
+  });
+
+  it("does not resend a stop whose connection was reset (it may have been processed)", async () => {
+    fake.on(`POST /jobs/${JOB}/stop`, "reset");
+    await expect(rest.stopWithSavepoint(JOB, { drain: false })).rejects.toMatchObject({
+      code: "FLINK_UNREACHABLE",
+    });
+    expect(fake.count(`POST /jobs/${JOB}/stop`)).toBe(1);
+  });
+
+  it("does not retry a 500", async () => {
+    fake.on("GET /overview", { status: 500, body: { errors: ["Internal server error."] } });
+    await expect(rest.overview()).rejects.toMatchObject({ code: "OPERATION_FAILED", status: 500 });
+    expect(fake.count("GET /overview")).toBe(1);
+  });
+
+  it("stops with a savepoint and polls the trigger to the savepoint path", async () => {
+    fake.on(`POST /jobs/${JOB}/stop`, { status: 202, body: { "request-id": "t-1" } });
+    fake.on(`GET /jobs/${JOB}/savepoints/t-1`, [
+      { status: 200, body: { status: { id: "IN_PROGRESS" } } },
+      { status: 200, body: { status: { id: "IN_PROGRESS" } } },
+      {
+        status: 200,
+        body: { status: { id: "COMPLETED" }, operation: { location: "file:/sp/savepoint-a1b2c3-1" } },
+      },
+    ]);
+    const path = await rest.stopWithSavepointAndWait(JOB, { targetDirectory: "file:///sp", drain: true });
+    expect(path).toBe("file:/sp/savepoint-a1b2c3-1");
+    const stop = fake.requests.find((r) => r.path === `/jobs/${JOB}/stop`);
+    expect(stop?.body).toEqual({ targetDirectory: "file:///sp", drain: true });
+    expect(clock.sleeps).toEqual([500, 500]);
+  });
+
+  it("reports a failed savepoint as SAVEPOINT_FAILED with the root cause", async () => {
+    fake.on(`GET /jobs/${JOB}/savepoints/t-2`, {
+      status: 200,
+      body: {
+        status: { id: "COMPLETED" },
+        operation: {
+          "failure-cause": {
+            class: "java.util.concurrent.CompletionException",
+            "stack-trace":
+              "java.util.concurrent.CompletionException: x\n\tat a.b(C.java:1)\nCaused by: org.apache.flink.runtime.checkpoint.CheckpointException: Task has failed.\n\tat a.b(C.java:2)",
+          },
+        },
+      },
+    });
+    const error = (await rest.waitForSavepoint(JOB, "t-2").catch((e: unknown) => e)) as FlinkClientError;
+    expect(error.code).toBe("SAVEPOINT_FAILED");
+    expect(error.flinkMessage).toBe("Task has failed.");
+  });
+
+  it("gives up waiting for a savepoint at the time bound", async () => {
+    fake.on(`GET /jobs/${JOB}/savepoints/t-3`, { status: 200, body: { status: { id: "IN_PROGRESS" } } });
+    await expect(rest.waitForSavepoint(JOB, "t-3", { timeoutMs: 2_000 })).rejects.toMatchObject({
+      code: "FLINK_TIMEOUT",
+    });
+  });
+
+  it("reads the latest completed checkpoint's path", async () => {
+    fake.on(`GET /jobs/${JOB}/checkpoints`, {
+      status: 200,
+      body: {
+        counts: { completed: 3, failed: 0, in_progress: 0, restored: 0, total: 3 },
+        latest: {
+          completed: { id: 3, status: "COMPLETED", external_path: "file:/cp/chk-3" },
+          savepoint: null,
+        },
+      },
+    });
+    expect(await rest.latestCompletedCheckpoint(JOB)).toMatchObject({
+      id: 3,
+      external_path: "file:/cp/chk-3",
+    });
+  });
+
+  it("reports an unreachable Flink with the URL tried, after bounded retries", async () => {
+    const port = await closedPort();
+    const down = new FlinkRestClient({ baseUrl: `http://127.0.0.1:${port}`, environment: clock.env });
+    const error = (await down.listJobs().catch((e: unknown) => e)) as FlinkClientError;
+    await down.close();
+    expect(error.code).toBe("FLINK_UNREACHABLE");
+    expect(error.url).toBe(`http://127.0.0.1:${port}/jobs/overview`);
+    expect(error.attempts).toBe(4);
+    expect(error.retryable).toBe(true);
+  });
+});
