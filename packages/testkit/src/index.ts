@@ -1,0 +1,25 @@
+/**
+ * Helpers for integration tests against the real Flink and Kafka stack.
+ *
+ * @example
+ *   import { createTopic, consumeAll, produceJson, uniqueName, waitFor } from "@sluice/testkit";
+ *   const topic = uniqueName("sensor_data");
+ *   await createTopic(topic);
+ *   await produceJson(topic, [{ device_id: "d1", temperature: 101 }], { key: "device_id" });
+ *   const records = await consumeAll(topic, { expected: 1 });
+ */
+export { endpointsAreExplicit, type StackEndpoints, stackEndpoints } from "./endpoints.ts";
+export {
+  type ConsumedRecord,
+  type ConsumeOptions,
+  consumeAll,
+  createTopic,
+  createTopics,
+  deleteTopics,
+  kafkaClient,
+  type ProduceOptions,
+  produceJson,
+  type TopicSpec,
+} from "./kafka.ts";
+export { uniqueName } from "./names.ts";
+export { type WaitOptions, waitFor } from "./wait.ts";

@@ -1,0 +1,182 @@
+import { type IHeaders, Kafka, logLevel, Partitioners } from "kafkajs";
+import { stackEndpoints } from "./endpoints.ts";
+import { uniqueName } from "./names.ts";
+
+/**
+ * A kafkajs client for the test stack. Silent by default: kafkajs logs retried,
+ * harmless errors (e.g. while a transaction coordinator is elected) at ERROR.
+ * Set SLUICE_TEST_KAFKA_LOG=1 to see them.
+ */
+export function kafkaClient(clientId = "sluice-tests"): Kafka {
+  const level = process.env.SLUICE_TEST_KAFKA_LOG === "1" ? logLevel.INFO : logLevel.NOTHING;
+  return new Kafka({ clientId, brokers: stackEndpoints().kafkaBrokers, logLevel: level });
+}
+
+export interface TopicSpec {
+  topic: string;
+  /** Default 1. */
+  partitions?: number;
+}
+
+/**
+ * Creates topics (replication factor 1) and waits for their leaders. Existing topics are left as they are.
+ *
+ * @example
+ *   const topic = uniqueName("sensor_data");
+ *   await createTopics([topic, { topic: `${topic}_out`, partitions: 3 }]);
+ */
+export async function createTopics(topics: (string | TopicSpec)[]): Promise<void> {
+  const admin = kafkaClient().admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: topics.map((t) => {
+        const spec = typeof t === "string" ? { topic: t } : t;
+        return { topic: spec.topic, numPartitions: spec.partitions ?? 1, replicationFactor: 1 };
+      }),
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Creates one topic; see {@link createTopics}. */
+export function createTopic(topic: string, partitions = 1): Promise<void> {
+  return createTopics([{ topic, partitions }]);
+}
+
+/** Deletes topics; unknown ones are ignored. */
+export async function deleteTopics(topics: string[]): Promise<void> {
+  const admin = kafkaClient().admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const doomed = topics.filter((t) => existing.has(t));
+    if (doomed.length > 0) await admin.deleteTopics({ topics: doomed });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export interface ProduceOptions<T> {
+  /** Record key: a field name of the record, or a function of it. Default: no key. */
+  key?: (keyof T & string) | ((record: T) => string);
+  headers?: IHeaders;
+}
+
+/**
+ * Produces each record as a JSON value (one batch, acks from the leader).
+ *
+ * @example
+ *   await produceJson(topic, [{ device_id: "d1", timestamp: "2024-01-01T00:00:00Z", temperature: 101.5 }],
+ *     { key: "device_id" });
+ */
+export async function produceJson<T extends object>(
+  topic: string,
+  records: T[],
+  options: ProduceOptions<T> = {},
+): Promise<void> {
+  const producer = kafkaClient().producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  try {
+    const keyOf = (r: T): string | null => {
+      if (options.key === undefined) return null;
+      if (typeof options.key === "function") return options.key(r);
+      const value = (r as Record<string, unknown>)[options.key];
+      return value === undefined || value === null ? null : String(value);
+    };
+    await producer.send({
+      topic,
+      messages: records.map((r) => ({ key: keyOf(r), value: JSON.stringify(r), headers: options.headers })),
+    });
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** A consumed record; `value` is the parsed JSON (or the raw string when it is not JSON, null for tombstones). */
+export interface ConsumedRecord {
+  key: string | null;
+  value: unknown;
+  raw: string | null;
+  partition: number;
+  offset: string;
+  headers: Record<string, string>;
+}
+
+export interface ConsumeOptions {
+  /** Stop as soon as this many records arrived. */
+  expected?: number;
+  /** Without `expected`: stop when no record arrived for this long (ms, default 3 000; counted after the consumer joined). */
+  idleMs?: number;
+  /** Give up after this long (ms, default 60 000) and return what arrived. */
+  timeoutMs?: number;
+  /** Default `read_committed`: transactional output (Flink exactly-once, the enricher) only shows once committed. */
+  isolation?: "read_committed" | "read_uncommitted";
+}
+
+/**
+ * Reads a topic from the beginning with a fresh consumer group and returns what
+ * it finds: with `expected`, as soon as that many records arrived; without it,
+ * after `idleMs` without a new record; in any case at `timeoutMs`. It never
+ * throws for too few records: the caller asserts on the result.
+ *
+ * @example
+ *   const out = await consumeAll(`${topic}_out`, { expected: 3 });
+ *   expect(out.map((r) => r.value)).toEqual([...]);
+ */
+export async function consumeAll(topic: string, options: ConsumeOptions = {}): Promise<ConsumedRecord[]> {
+  const { expected, idleMs = 3_000, timeoutMs = 60_000, isolation = "read_committed" } = options;
+  const consumer = kafkaClient().consumer({
+    groupId: uniqueName("sluice_test_group"),
+    readUncommitted: isolation === "read_uncommitted",
+  });
+  const records: ConsumedRecord[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    let lastActivity = Date.now();
+    let joined = false;
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      joined = true;
+      lastActivity = Date.now();
+    });
+    await consumer.run({
+      eachMessage: async ({ message, partition }) => {
+        const raw = message.value === null ? null : message.value.toString("utf8");
+        let value: unknown = raw;
+        if (raw !== null) {
+          try {
+            value = JSON.parse(raw);
+          } catch {
+            // not JSON: keep the string
+          }
+        }
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(message.headers ?? {})) {
+          if (v !== undefined) headers[k] = Array.isArray(v) ? v.map(String).join(",") : String(v);
+        }
+        records.push({
+          key: message.key?.toString("utf8") ?? null,
+          value,
+          raw,
+          partition,
+          offset: message.offset,
+          headers,
+        });
+        lastActivity = Date.now();
+      },
+    });
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (expected !== undefined && records.length >= expected) break;
+      if (Date.now() >= deadline) break;
+      if (expected === undefined && joined && Date.now() - lastActivity >= idleMs) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    await consumer.disconnect();
+  }
+  return records;
+}
