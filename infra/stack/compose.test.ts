@@ -1,0 +1,88 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { renderFlinkConfig } from "./flink.ts";
+import { repoRoot, stackSettings } from "./settings.ts";
+import { versions } from "./versions.ts";
+
+// docker-compose.yml and the native launcher must run the same stack.
+interface ComposeService {
+  image?: string;
+  build?: { context: string };
+  environment?: Record<string, string>;
+}
+const compose = parse(readFileSync(join(repoRoot, "docker-compose.yml"), "utf8"), { merge: true }) as {
+  services: Record<string, ComposeService>;
+};
+const dockerfile = readFileSync(join(repoRoot, "infra", "flink", "Dockerfile"), "utf8");
+
+/** `key: value` lines (FLINK_PROPERTIES or the launcher's config.yaml) as a map. */
+function flinkProperties(text: string): Map<string, string> {
+  const entries = text
+    .split("\n")
+    .filter((l) => /^[a-z][\w.-]*:\s/.test(l))
+    .map((l) => {
+      const i = l.indexOf(":");
+      return [
+        l.slice(0, i),
+        l
+          .slice(i + 1)
+          .trim()
+          .replace(/^"(.*)"$/, "$1"),
+      ] as [string, string];
+    });
+  return new Map(entries);
+}
+
+describe("docker-compose.yml", () => {
+  it("runs the launcher's Kafka version", () => {
+    expect(compose.services.kafka?.image).toBe(versions.kafkaImage);
+    expect(versions.kafkaImage).toBe(`apache/kafka:${versions.kafka}`);
+  });
+
+  it("builds every Flink service from infra/flink with a tag naming Flink and connector versions", () => {
+    for (const name of ["jobmanager", "taskmanager", "sql-gateway"]) {
+      const service = compose.services[name];
+      expect(service?.build?.context, name).toBe("infra/flink");
+      expect(service?.image, name).toBe(
+        `sluice/flink:${versions.flink}-kafka-${versions.flinkKafkaConnector}`,
+      );
+    }
+  });
+
+  it("uses a Dockerfile based on the launcher's Flink image with the launcher's connector", () => {
+    expect(versions.flinkImage).toBe(`flink:${versions.flink}-java17`);
+    const from = /^FROM\s+(\S+)/m.exec(dockerfile)?.[1];
+    expect(from).toBe(versions.flinkImage);
+    const jars = [
+      ...dockerfile.matchAll(/flink-sql-connector-kafka\/([^/]+)\/flink-sql-connector-kafka-([^/\s]+)\.jar/g),
+    ];
+    expect(jars).toHaveLength(1);
+    expect(jars[0]?.[1]).toBe(versions.flinkKafkaConnector);
+    expect(jars[0]?.[2]).toBe(versions.flinkKafkaConnector);
+    expect(dockerfile).toMatch(/--checksum=sha256:[0-9a-f]{64}/);
+  });
+
+  it("configures checkpoints, state and restarts like the native launcher", () => {
+    const inCompose = flinkProperties(compose.services.jobmanager?.environment?.FLINK_PROPERTIES ?? "");
+    const native = flinkProperties(renderFlinkConfig(stackSettings({})));
+    for (const key of [
+      "parallelism.default",
+      "taskmanager.numberOfTaskSlots",
+      "execution.target",
+      "execution.checkpointing.interval",
+      "execution.checkpointing.externalized-checkpoint-retention",
+      "state.backend.type",
+      "restart-strategy.type",
+      "restart-strategy.fixed-delay.attempts",
+      "restart-strategy.fixed-delay.delay",
+      "rest.flamegraph.enabled",
+      "sql-gateway.endpoint.rest.port",
+    ]) {
+      expect(inCompose.get(key), key).toBe(native.get(key));
+    }
+    expect(inCompose.get("execution.checkpointing.dir")).toMatch(/^file:\/\//);
+    expect(inCompose.get("execution.checkpointing.savepoint-dir")).toMatch(/^file:\/\//);
+  });
+});

@@ -1,0 +1,112 @@
+import { describe, expect, it } from "vitest";
+import { classpathProblems, flinkJars, kafkaJars, renderPom } from "./artifacts.ts";
+import { flinkJavaArgs, flinkMemoryArgs, renderFlinkConfig, taskManagerMemory } from "./flink.ts";
+import { renderServerProperties } from "./kafka.ts";
+import { parseMemoryMb, stackSettings } from "./settings.ts";
+import { versions } from "./versions.ts";
+
+describe("stack settings", () => {
+  it("defaults to the shared ports and reads overrides from the environment", () => {
+    const s = stackSettings({});
+    expect(s.ports).toEqual({
+      flinkRest: 8081,
+      flinkRpc: 6123,
+      sqlGateway: 8083,
+      kafka: 9092,
+      kafkaController: 9093,
+    });
+    const moved = stackSettings({
+      SLUICE_FLINK_REST_PORT: "18081",
+      SLUICE_STACK_DIR: "/tmp/other",
+      SLUICE_TM_MEMORY: "3g",
+    });
+    expect(moved.ports.flinkRest).toBe(18081);
+    expect(moved.stateDir).toBe("/tmp/other");
+    expect(moved.taskManagerMemoryMb).toBe(3072);
+  });
+
+  it("rejects bad ports, clashing ports and unreadable memory sizes", () => {
+    expect(() => stackSettings({ SLUICE_KAFKA_PORT: "abc" })).toThrow(/SLUICE_KAFKA_PORT/);
+    expect(() => stackSettings({ SLUICE_KAFKA_PORT: "8081" })).toThrow(/both 8081/);
+    expect(() => parseMemoryMb("lots")).toThrow(/2560m/);
+    expect(parseMemoryMb("2560m")).toBe(2560);
+  });
+});
+
+describe("TaskManager memory", () => {
+  it("adds up to the requested process size and matches the JVM limits", () => {
+    const mem = taskManagerMemory(2560);
+    expect(Object.values(mem).reduce((a, b) => a + b, 0)).toBe(2560);
+    const args = flinkMemoryArgs("taskmanager", stackSettings({ SLUICE_TM_MEMORY: "2560m" }));
+    expect(args).toContain(`-Xmx${mem.frameworkHeap + mem.taskHeap}m`);
+    expect(args).toContain(
+      `-XX:MaxDirectMemorySize=${mem.frameworkOffHeap + mem.taskOffHeap + mem.network}m`,
+    );
+    expect(args).toContain(`-XX:MaxMetaspaceSize=${mem.metaspace}m`);
+  });
+
+  it("refuses a process size too small for a TaskManager", () => {
+    expect(() => taskManagerMemory(1000)).toThrow(/too small/);
+  });
+});
+
+describe("Flink configuration", () => {
+  const settings = stackSettings({ SLUICE_STACK_DIR: "/tmp/sluice state", SLUICE_FLINK_REST_PORT: "18081" });
+  const config = renderFlinkConfig(settings);
+
+  it("points every component at the configured ports and state directory", () => {
+    expect(config).toContain("rest.port: 18081");
+    expect(config).toContain("sql-gateway.endpoint.rest.port: 8083");
+    expect(config).toContain('execution.checkpointing.dir: "file:///tmp/sluice%20state/flink/checkpoints"');
+    expect(config).toContain("execution.checkpointing.externalized-checkpoint-retention");
+  });
+
+  it("gives each JVM its own tmpdir, the Java 17 opens and --configDir (except the gateway)", () => {
+    const jm = flinkJavaArgs("jobmanager", settings, "/jars", "/tmp/jm", ["-Dsluice.component=jobmanager"]);
+    expect(jm).toContain("-Djava.io.tmpdir=/tmp/jm");
+    expect(jm).toContain("--add-opens=java.base/java.util=ALL-UNNAMED");
+    expect(jm.slice(-2)).toEqual(["--configDir", "/tmp/sluice state/flink/conf"]);
+    const gw = flinkJavaArgs("sql-gateway", settings, "/jars", "/tmp/gw", []);
+    expect(gw.at(-1)).toBe("org.apache.flink.table.gateway.SqlGateway");
+  });
+});
+
+describe("Kafka configuration", () => {
+  it("is a single-node KRaft broker whose transactions work", () => {
+    const props = renderServerProperties(
+      stackSettings({ SLUICE_KAFKA_PORT: "19092", SLUICE_KAFKA_CONTROLLER_PORT: "19093" }),
+    );
+    expect(props).toContain("process.roles=broker,controller");
+    expect(props).toContain("listeners=PLAINTEXT://127.0.0.1:19092,CONTROLLER://127.0.0.1:19093");
+    expect(props).toContain("transaction.state.log.replication.factor=1");
+    expect(props).toContain("transaction.state.log.min.isr=1");
+  });
+});
+
+describe("jar sets", () => {
+  it("pin the stack versions and exclude the Scala planner", () => {
+    const pom = renderPom(flinkJars);
+    expect(pom).toContain(
+      `<artifactId>flink-table-planner-loader</artifactId><version>${versions.flink}</version>`,
+    );
+    expect(pom).toContain(
+      `<artifactId>flink-sql-connector-kafka</artifactId><version>${versions.flinkKafkaConnector}</version>`,
+    );
+    expect(pom).toContain("<artifactId>flink-table-planner_2.12</artifactId>");
+    expect(renderPom(kafkaJars)).toContain(
+      `<artifactId>kafka_2.13</artifactId><version>${versions.kafka}</version>`,
+    );
+  });
+
+  it("flag forbidden jars and two versions of one artifact", () => {
+    expect(
+      classpathProblems(flinkJars, ["flink-core-2.2.0.jar", "flink-table-planner-loader-2.2.0.jar"]),
+    ).toEqual([]);
+    expect(classpathProblems(flinkJars, ["flink-table-planner_2.12-2.2.0.jar"])).toEqual([
+      "forbidden jar on the classpath: flink-table-planner_2.12-2.2.0.jar",
+    ]);
+    expect(classpathProblems(kafkaJars, ["lz4-java-1.8.0.jar", "lz4-java-1.10.1.jar"])).toEqual([
+      "lz4-java appears more than once: lz4-java-1.8.0.jar, lz4-java-1.10.1.jar",
+    ]);
+  });
+});
