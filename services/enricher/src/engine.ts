@@ -1,0 +1,268 @@
+import type { EnrichmentTask } from "@sluice/flink-jobs";
+import { type BackoffPolicy, RetrySchedule } from "./backoff.ts";
+import { type BatchLimits, planBatches, type ReviewInput, splitInHalves } from "./batching.ts";
+import type { ThemeCache } from "./cache.ts";
+import type { ConcurrencyController } from "./concurrency.ts";
+import type { EnricherMetrics } from "./metrics.ts";
+import { classifyError, ModelCallError, type ModelClient, type ThemesReply } from "./model-client.ts";
+import { cacheKey, normaliseThemes, type ThemeBounds } from "./normalise.ts";
+
+/** Why a record cannot be enriched; written to the dead-letter header `sluice-error-code`. */
+export type RecordErrorCode =
+  | "malformed_json"
+  | "missing_id"
+  | "missing_text"
+  | "invalid_response"
+  | "id_mismatch"
+  | "model_rejected"
+  | "unsupported_task";
+
+/** The outcome for one record. */
+export type RecordOutcome =
+  | { kind: "enriched"; themes: readonly string[] }
+  | { kind: "failed"; code: RecordErrorCode; message: string };
+
+/**
+ * The provider stayed unavailable (rate limits, 5xx, timeouts, bad key) beyond the retry
+ * time bound. Not the records' fault: nothing is dead-lettered and nothing committed;
+ * the records are consumed again later.
+ */
+export class ModelUnavailableError extends Error {
+  constructor(cause: ModelCallError) {
+    super(`model unavailable after retries: ${cause.message}`, { cause });
+    this.name = "ModelUnavailableError";
+  }
+}
+
+/** What the engine needs; all replaceable in unit tests. */
+export interface EngineDeps {
+  model: ModelClient;
+  controller: ConcurrencyController;
+  cache: ThemeCache;
+  limits: BatchLimits;
+  backoff: BackoffPolicy;
+  metrics: EnricherMetrics;
+  /** Called with each new cache entry (to persist it). */
+  onCacheEntry?: (key: string, themes: readonly string[]) => void;
+  now?: () => number;
+  random?: () => number;
+}
+
+/** Per-call context: the task, the effective model, and an abort signal. */
+export interface EnrichContext {
+  task: EnrichmentTask;
+  model: string;
+  signal?: AbortSignal;
+}
+
+interface Pending extends ReviewInput {
+  key: string;
+  resolve: (outcome: RecordOutcome) => void;
+  reject: (error: unknown) => void;
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/**
+ * Turns review texts into themes at the least cost: cache first, one model call per
+ * distinct text even across concurrent calls, several texts per request, splitting a
+ * request whose reply is unusable down to single records, and retries with jittered
+ * backoff under the adaptive concurrency limit.
+ *
+ * @example
+ * const outcomes = await engine.enrich([{ id: "1", text: "Great battery" }], { task, model: "gpt-4o" });
+ * // [{ kind: "enriched", themes: ["battery"] }]
+ */
+export class EnrichmentEngine {
+  readonly #deps: EngineDeps;
+  readonly #now: () => number;
+  /** Model answers still on their way, by cache key: a duplicate waits for the same one. */
+  readonly #inFlight = new Map<string, Promise<RecordOutcome>>();
+
+  constructor(deps: EngineDeps) {
+    this.#deps = deps;
+    this.#now = deps.now ?? Date.now;
+  }
+
+  /** Outcomes in the order of `records`. Throws ModelUnavailableError or the abort reason. */
+  async enrich(records: readonly ReviewInput[], ctx: EnrichContext): Promise<RecordOutcome[]> {
+    const { cache, metrics } = this.#deps;
+    if (ctx.task.task.kind !== "themes") {
+      return records.map(() => ({
+        kind: "failed",
+        code: "unsupported_task",
+        message: `task kind "${ctx.task.task.kind}" is not supported by this enricher`,
+      }));
+    }
+    const bounds: ThemeBounds = {
+      maxThemes: ctx.task.task.maxThemes,
+      maxThemeLength: ctx.task.task.maxThemeLength,
+    };
+    const outcomes: Promise<RecordOutcome>[] = [];
+    const toAsk: Pending[] = [];
+    for (const record of records) {
+      const key = cacheKey(record.text, ctx.task, ctx.model);
+      const cached = cache.get(key);
+      if (cached !== undefined) {
+        metrics.cacheHits.inc({ source: "memory" });
+        outcomes.push(Promise.resolve({ kind: "enriched", themes: cached }));
+        continue;
+      }
+      const waiting = this.#inFlight.get(key);
+      if (waiting !== undefined) {
+        metrics.cacheHits.inc({ source: "in_flight" });
+        outcomes.push(waiting);
+        continue;
+      }
+      metrics.cacheMisses.inc();
+      let resolve!: (o: RecordOutcome) => void;
+      let reject!: (e: unknown) => void;
+      const promise = new Promise<RecordOutcome>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      // Rejections are handled through `outcomes`; this keeps a duplicate-less promise
+      // from being reported as unhandled.
+      promise.catch(() => {});
+      this.#inFlight.set(key, promise);
+      toAsk.push({
+        id: `r${toAsk.length + 1}`,
+        text: record.text,
+        key,
+        resolve: (outcome) => {
+          if (outcome.kind === "enriched") {
+            cache.set(key, outcome.themes);
+            this.#deps.onCacheEntry?.(key, outcome.themes);
+          }
+          this.#inFlight.delete(key);
+          resolve(outcome);
+        },
+        reject: (error) => {
+          this.#inFlight.delete(key);
+          reject(error);
+        },
+      });
+      outcomes.push(promise);
+    }
+    metrics.cacheSize.set(cache.size);
+    const batches = planBatches(toAsk, this.#deps.limits);
+    const runs = batches.map((batch) =>
+      this.#runBatch(batch, bounds, ctx).catch((error: unknown) => {
+        for (const item of batch) item.reject(error);
+        throw error;
+      }),
+    );
+    const settled = await Promise.allSettled(runs);
+    const failure = settled.find((s) => s.status === "rejected");
+    if (failure) throw failure.reason;
+    return Promise.all(outcomes);
+  }
+
+  /** Asks the model for one batch; resolves every item, or throws for the whole batch. */
+  async #runBatch(batch: Pending[], bounds: ThemeBounds, ctx: EnrichContext): Promise<void> {
+    const reply = await this.#call(batch, bounds, ctx);
+    if (reply instanceof ModelCallError) {
+      // The provider refused this request (e.g. too long): find the record(s) to blame.
+      return this.#splitOrFail(batch, bounds, ctx, "model_rejected", reply.message);
+    }
+    if (reply.kind === "invalid") {
+      return this.#splitOrFail(batch, bounds, ctx, "invalid_response", `${reply.reason}: ${reply.detail}`);
+    }
+    const byId = new Map<string, string[]>();
+    const duplicated = new Set<string>();
+    for (const result of reply.results) {
+      if (byId.has(result.id)) duplicated.add(result.id);
+      byId.set(result.id, result.themes);
+    }
+    const missing: Pending[] = [];
+    for (const item of batch) {
+      const themes = byId.get(item.id);
+      if (themes === undefined || duplicated.has(item.id)) missing.push(item);
+      else item.resolve({ kind: "enriched", themes: normaliseThemes(themes, bounds) });
+    }
+    if (missing.length === 0) return;
+    if (missing.length === batch.length) {
+      return this.#splitOrFail(batch, bounds, ctx, "id_mismatch", "no result matched a requested id");
+    }
+    // Some ids matched: ask again for the others only.
+    return this.#runBatch(missing, bounds, ctx);
+  }
+
+  async #splitOrFail(
+    batch: Pending[],
+    bounds: ThemeBounds,
+    ctx: EnrichContext,
+    code: RecordErrorCode,
+    message: string,
+  ): Promise<void> {
+    if (batch.length === 1) {
+      (batch[0] as Pending).resolve({ kind: "failed", code, message });
+      return;
+    }
+    const [left, right] = splitInHalves(batch);
+    await Promise.all([this.#runBatch(left, bounds, ctx), this.#runBatch(right, bounds, ctx)]);
+  }
+
+  /** One request with retries; a non-retryable error is returned, not thrown. */
+  async #call(
+    batch: Pending[],
+    bounds: ThemeBounds,
+    ctx: EnrichContext,
+  ): Promise<ThemesReply | ModelCallError> {
+    const { controller, metrics, model } = this.#deps;
+    const schedule = new RetrySchedule(this.#deps.backoff, this.#now(), this.#deps.random);
+    for (;;) {
+      const permit = await controller.acquire(ctx.signal);
+      metrics.inFlight.set(controller.inFlight);
+      const started = performance.now();
+      metrics.modelRecords.inc(batch.length);
+      let error: ModelCallError;
+      try {
+        const reply = await model.extractThemes({
+          model: ctx.model,
+          maxThemes: bounds.maxThemes,
+          records: batch.map((item) => ({ id: item.id, text: item.text })),
+          ...(ctx.signal ? { signal: ctx.signal } : {}),
+        });
+        permit.release("success", reply.rateLimit);
+        metrics.modelRequests.inc({ outcome: reply.kind });
+        metrics.requestSeconds.observe((performance.now() - started) / 1000);
+        if (reply.usage) {
+          metrics.tokens.inc({ kind: "prompt" }, reply.usage.promptTokens);
+          metrics.tokens.inc({ kind: "completion" }, reply.usage.completionTokens);
+        }
+        return reply;
+      } catch (caught) {
+        if (ctx.signal?.aborted) {
+          permit.release("failed");
+          throw ctx.signal.reason;
+        }
+        error = classifyError(caught);
+        permit.release(error.code === "rate_limited" ? "rate_limited" : "failed", error.rateLimit);
+        metrics.modelRequests.inc({ outcome: error.code });
+        metrics.requestSeconds.observe((performance.now() - started) / 1000);
+        if (error.code === "rate_limited") metrics.rateLimited.inc();
+      } finally {
+        metrics.inFlight.set(controller.inFlight);
+        metrics.concurrencyLimit.set(controller.limit);
+      }
+      if (!error.retryable) return error;
+      const delay = schedule.next(this.#now(), error.rateLimit.retryAfterMs);
+      if (delay === undefined) throw new ModelUnavailableError(error);
+      await sleep(delay, ctx.signal);
+    }
+  }
+}

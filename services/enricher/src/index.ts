@@ -1,0 +1,34 @@
+export { type BackoffPolicy, backoffDelay, RetrySchedule } from "./backoff.ts";
+export {
+  type BatchLimits,
+  estimateTokens,
+  planBatches,
+  type ReviewInput,
+  requestTokens,
+  splitInHalves,
+} from "./batching.ts";
+export { ThemeCache } from "./cache.ts";
+export { ConcurrencyController, type ConcurrencyOptions, type Permit } from "./concurrency.ts";
+export { ConfigError, configFromEnv, type EnricherConfig } from "./config.ts";
+export {
+  type EnrichContext,
+  EnrichmentEngine,
+  ModelUnavailableError,
+  type RecordErrorCode,
+  type RecordOutcome,
+} from "./engine.ts";
+export { type Enricher, type EnricherOptions, startEnricher } from "./enricher.ts";
+export { jsonLogger, type Logger, silentLogger } from "./log.ts";
+export { EnricherMetrics } from "./metrics.ts";
+export {
+  ModelCallError,
+  type ModelClient,
+  OpenAIModelClient,
+  parseThemesContent,
+  THEMES_RESPONSE_SCHEMA,
+  type ThemesReply,
+  type ThemesRequest,
+} from "./model-client.ts";
+export { cacheKey, normaliseText, normaliseThemes, PROMPT_VERSION } from "./normalise.ts";
+export { parseDurationMs, parseRateLimitHeaders, type RateLimitInfo } from "./rate-limit.ts";
+export { deadLetterRecord, enrichedRecord, parseReview } from "./records.ts";
