@@ -1,1 +1,34 @@
+/**
+ * @sluice/flink-jobs: the job specification, its validation, the compiler to
+ * Flink SQL, and the typed builders that produce specs.
+ */
+
+export { defineJob, type JobDefinition, type SpecNode } from "./builder/define-job.ts";
+export { type CompiledJob, type CompiledStatement, compileJob, enrichmentNames } from "./compile.ts";
+export { ALLOWED_CONFIG } from "./config.ts";
+export {
+  CONNECTOR_KINDS,
+  type Connector,
+  type ConnectorConfig,
+  type ConnectorKind,
+  connectors,
+  type Format,
+  type SecretRef,
+} from "./connectors/index.ts";
 export * from "./enrichment-task.ts";
+export type { Expr, ExprKind, Interval, OverFrame } from "./expressions.ts";
+export { formatPath, type SpecProblem, SpecValidationError } from "./problems.ts";
+export type { From, OrderItem, Query, RawPart, SelectItem, WindowSpec } from "./query.ts";
+export { MissingSecretError, redactSecrets, resolveSecrets } from "./secrets.ts";
+export {
+  type ColumnSpec,
+  type EnrichmentSpec,
+  type InsertSpec,
+  type JobSpec,
+  type JobSpecInput,
+  jobSpecSchema,
+  type TableSpec,
+  type ViewSpec,
+} from "./spec.ts";
+export { renderType, type SqlType, sqlTypeSchema } from "./sql-types.ts";
+export { validateJob } from "./validate.ts";

@@ -1,0 +1,23 @@
+import { z } from "zod";
+import { type Connector, propertiesSchema } from "./connector.ts";
+
+export const blackholeSchema = z.strictObject({
+  kind: z.literal("blackhole"),
+  properties: propertiesSchema.optional(),
+});
+export type BlackholeConnectorConfig = z.infer<typeof blackholeSchema>;
+
+/** The `blackhole` connector: discards every row (sink only; for benchmarks and dry runs). */
+export const blackholeConnector: Connector<BlackholeConnectorConfig> = {
+  schema: blackholeSchema,
+  canRead: false,
+  canWrite: true,
+  canLookup: false,
+  options() {
+    return [["connector", "blackhole"]];
+  },
+  validate() {
+    return [];
+  },
+  allowsProperty: () => false,
+};

@@ -1,0 +1,53 @@
+import { z } from "zod";
+import { literalTextSchema, secretNameSchema } from "../identifiers.ts";
+import type { SpecPath, SpecProblem } from "../problems.ts";
+import type { SqlType } from "../sql-types.ts";
+
+/** A reference to a secret, resolved only at submission: `{ secret: "KAFKA_SASL_PASSWORD" }`. */
+export const secretRefSchema = z.strictObject({ secret: secretNameSchema });
+export type SecretRef = z.infer<typeof secretRefSchema>;
+
+/** Value of a connector option: plain text or a secret reference. */
+export type OptionValue = string | SecretRef;
+
+/** Extra connector properties (`'properties.security.protocol' = 'SASL_SSL'`, ...). */
+export const propertiesSchema = z.record(
+  z.string().min(1).max(200),
+  z.union([literalTextSchema.max(10_000), z.number(), z.boolean(), secretRefSchema]),
+);
+export type ConnectorProperties = z.infer<typeof propertiesSchema>;
+
+/** What a connector sees of the table it renders. */
+export interface TableContext {
+  jobName: string;
+  tableName: string;
+  columns: { name: string; type: SqlType | null }[];
+  primaryKey: string[] | undefined;
+  /** Spec-wide Kafka defaults (`spec.kafka`). */
+  kafka: { bootstrapServers?: string | undefined; properties?: ConnectorProperties | undefined } | undefined;
+}
+
+/**
+ * One connector, the way kysely has one dialect: it renders its own `WITH (...)`
+ * options and validates its own settings. Generic code never looks at a
+ * connector's name.
+ */
+export interface Connector<Config extends { kind: string; properties?: ConnectorProperties | undefined }> {
+  /** The zod schema of this connector's settings (`connector` field of a table). */
+  readonly schema: z.ZodType<Config>;
+  /** Whether a query may read from / insert into such a table, and whether it can serve lookup joins. */
+  readonly canRead: boolean;
+  readonly canWrite: boolean;
+  readonly canLookup: boolean;
+  /** Option pairs in order, `connector` first; extra `properties` are appended by generic code. */
+  options(config: Config, table: TableContext): [string, OptionValue][];
+  /** Problems with this connector's settings; paths are relative to the table's `connector` field. */
+  validate(config: Config, table: TableContext, path: SpecPath): SpecProblem[];
+  /** Whether an extra property key is one users may set (those not generated from structured fields). */
+  allowsProperty(key: string): boolean;
+}
+
+export function renderPropertyValue(value: string | number | boolean | SecretRef): OptionValue {
+  if (typeof value === "string" || typeof value === "object") return value;
+  return String(value);
+}

@@ -1,0 +1,31 @@
+import { z } from "zod";
+import { type Connector, type OptionValue, propertiesSchema } from "./connector.ts";
+
+export const datagenSchema = z.strictObject({
+  kind: z.literal("datagen"),
+  rowsPerSecond: z.int().min(1).max(10_000_000).optional(),
+  /** Makes the source bounded. */
+  numberOfRows: z.int().min(1).optional(),
+  properties: propertiesSchema.optional(),
+});
+export type DatagenConnectorConfig = z.infer<typeof datagenSchema>;
+
+/** The `datagen` connector: random or sequential rows, for tests and demos (source only). */
+export const datagenConnector: Connector<DatagenConnectorConfig> = {
+  schema: datagenSchema,
+  canRead: true,
+  canWrite: false,
+  canLookup: false,
+  options(config) {
+    const out: [string, OptionValue][] = [["connector", "datagen"]];
+    if (config.rowsPerSecond !== undefined) out.push(["rows-per-second", String(config.rowsPerSecond)]);
+    if (config.numberOfRows !== undefined) out.push(["number-of-rows", String(config.numberOfRows)]);
+    return out;
+  },
+  validate() {
+    return [];
+  },
+  // Per-field generators: `fields.<column>.kind` = 'sequence', `fields.<column>.min` = '0', ...
+  allowsProperty: (key) =>
+    /^fields\.[^.]+\.(kind|min|max|max-past|length|start|end|null-rate|var-len)$/.test(key),
+};

@@ -1,0 +1,121 @@
+import { z } from "zod";
+import { identifierSchema, literalTextSchema, topicSchema } from "../identifiers.ts";
+import type { SpecPath, SpecProblem } from "../problems.ts";
+import { type Connector, type OptionValue, propertiesSchema, type TableContext } from "./connector.ts";
+import { formatOptions, formatSchema, validateFormat } from "./formats.ts";
+
+/** Where a Kafka source starts reading when it has no committed offsets in a savepoint. */
+export const startupModeSchema = z.union([
+  z.enum(["earliest-offset", "latest-offset", "group-offsets"]),
+  z.strictObject({ timestampMillis: z.int().min(0) }),
+]);
+
+export const bootstrapServersSchema = literalTextSchema.regex(
+  /^[A-Za-z0-9._-]+:[0-9]{1,5}(,[A-Za-z0-9._-]+:[0-9]{1,5})*$/,
+  "bootstrap servers are `host:port` pairs separated by commas",
+);
+
+export const kafkaSchema = z.strictObject({
+  kind: z.literal("kafka"),
+  topic: topicSchema,
+  /** Defaults to `spec.kafka.bootstrapServers`. */
+  bootstrapServers: bootstrapServersSchema.optional(),
+  /** Consumer group of a source; defaults to `sluice.<job>.<table>`. */
+  groupId: literalTextSchema.min(1).max(255).optional(),
+  startupMode: startupModeSchema.optional(),
+  format: formatSchema,
+  /** Message key: its format and the columns it holds (the value then holds all columns). */
+  key: z.strictObject({ format: formatSchema, fields: z.array(identifierSchema).min(1) }).optional(),
+  properties: propertiesSchema.optional(),
+});
+export type KafkaConnectorConfig = z.infer<typeof kafkaSchema>;
+
+/** Keys produced from structured fields; setting them as properties would be ambiguous. */
+const KAFKA_STRUCTURED = new Set(["properties.bootstrap.servers", "properties.group.id"]);
+
+/** Extra Kafka options users may set: client `properties.*` and the documented sink/scan tuning keys. */
+export function allowsKafkaProperty(key: string): boolean {
+  if (KAFKA_STRUCTURED.has(key)) return false;
+  return (
+    /^properties\.[a-z0-9][a-z0-9.-]*$/.test(key) ||
+    [
+      "scan.topic-partition-discovery.interval",
+      "scan.bounded.mode",
+      "scan.parallelism",
+      "sink.partitioner",
+      "sink.delivery-guarantee",
+      "sink.transactional-id-prefix",
+      "sink.parallelism",
+    ].includes(key)
+  );
+}
+
+/** `bootstrapServers` of a table, else of `spec.kafka`. */
+export function kafkaBootstrap(explicit: string | undefined, table: TableContext): string | undefined {
+  return explicit ?? table.kafka?.bootstrapServers;
+}
+
+export function missingBootstrapProblem(path: SpecPath): SpecProblem {
+  return {
+    path: [...path, "bootstrapServers"],
+    code: "MISSING_BOOTSTRAP_SERVERS",
+    message:
+      "no Kafka bootstrap servers: set `bootstrapServers` here or `kafka.bootstrapServers` for the whole job",
+  };
+}
+
+/** The `kafka` connector: an append-only stream over one topic. */
+export const kafkaConnector: Connector<KafkaConnectorConfig> = {
+  schema: kafkaSchema,
+  canRead: true,
+  canWrite: true,
+  canLookup: false,
+  options(config, table) {
+    const out: [string, OptionValue][] = [
+      ["connector", "kafka"],
+      ["topic", config.topic],
+      ["properties.bootstrap.servers", kafkaBootstrap(config.bootstrapServers, table) ?? ""],
+      ["properties.group.id", config.groupId ?? `sluice.${table.jobName}.${table.tableName}`],
+    ];
+    const mode = config.startupMode;
+    if (typeof mode === "string") out.push(["scan.startup.mode", mode]);
+    else if (mode !== undefined) {
+      out.push(
+        ["scan.startup.mode", "timestamp"],
+        ["scan.startup.timestamp-millis", String(mode.timestampMillis)],
+      );
+    }
+    if (config.key === undefined) out.push(...formatOptions(config.format, ""));
+    else {
+      out.push(...formatOptions(config.key.format, "key."), ["key.fields", config.key.fields.join(";")]);
+      out.push(...formatOptions(config.format, "value."), ["value.fields-include", "ALL"]);
+    }
+    return out;
+  },
+  validate(config, table, path) {
+    const problems = [...validateFormat(config.format, [...path, "format"])];
+    if (kafkaBootstrap(config.bootstrapServers, table) === undefined)
+      problems.push(missingBootstrapProblem(path));
+    if (config.key !== undefined) {
+      problems.push(...validateFormat(config.key.format, [...path, "key", "format"]));
+      config.key.fields.forEach((field, i) => {
+        if (!table.columns.some((c) => c.name === field)) {
+          problems.push({
+            path: [...path, "key", "fields", i],
+            code: "UNKNOWN_COLUMN",
+            message: `key field \`${field}\` is not a column of table \`${table.tableName}\``,
+          });
+        }
+        if (field.includes(";")) {
+          problems.push({
+            path: [...path, "key", "fields", i],
+            code: "INVALID_KEY_FIELD",
+            message: "a key field name may not contain ';' (Flink separates key fields with it)",
+          });
+        }
+      });
+    }
+    return problems;
+  },
+  allowsProperty: allowsKafkaProperty,
+};

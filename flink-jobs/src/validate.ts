@@ -1,0 +1,81 @@
+import type { z } from "zod";
+import { type Analysis, analyzeSpec } from "./analyze.ts";
+import { validateConfig } from "./config.ts";
+import type { SpecProblem } from "./problems.ts";
+import { type JobSpec, jobSpecSchema } from "./spec.ts";
+import { SECRET_PLACEHOLDER_MARKER } from "./sql-text.ts";
+
+/** Turns a zod issue into a problem with a stable code and a readable message. */
+function fromZodIssue(issue: z.core.$ZodIssue): SpecProblem {
+  const path = issue.path.map((p) => (typeof p === "symbol" ? String(p) : p));
+  const params = "params" in issue ? (issue.params as { code?: unknown } | undefined) : undefined;
+  const code = typeof params?.code === "string" ? params.code : `INVALID_${issue.code.toUpperCase()}`;
+  let message = issue.message;
+  if (issue.code === "invalid_union" && "discriminator" in issue && issue.discriminator !== undefined) {
+    message = `unknown or missing \`${issue.discriminator}\`: ${issue.message}`;
+  }
+  if (issue.code === "unrecognized_keys") {
+    message = `unknown field(s): ${issue.keys.map((k) => `\`${k}\``).join(", ")} (check the spelling)`;
+  }
+  return { path, code, message };
+}
+
+/** Every string in the spec; the secret placeholder marker may appear in none of them. */
+function findPlaceholderText(value: unknown, path: (string | number)[], out: SpecProblem[]): void {
+  if (typeof value === "string") {
+    if (value.includes(SECRET_PLACEHOLDER_MARKER)) {
+      out.push({
+        path,
+        code: "RESERVED_TEXT",
+        message: `text may not contain \`${SECRET_PLACEHOLDER_MARKER}\`; reference a secret with \`{ secret: "NAME" }\` in a connector property`,
+      });
+    }
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => {
+      findPlaceholderText(v, [...path, i], out);
+    });
+  } else if (value !== null && typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) {
+      if (k.includes(SECRET_PLACEHOLDER_MARKER)) {
+        out.push({
+          path: [...path, k],
+          code: "RESERVED_TEXT",
+          message: `a key may not contain \`${SECRET_PLACEHOLDER_MARKER}\``,
+        });
+      }
+      findPlaceholderText(v, [...path, k], out);
+    }
+  }
+}
+
+/** Validation that also returns the analysis the compiler reuses. */
+export function validateWithAnalysis(
+  input: unknown,
+): { ok: true; spec: JobSpec; analysis: Analysis } | { ok: false; problems: SpecProblem[] } {
+  const parsed = jobSpecSchema.safeParse(input);
+  if (!parsed.success) return { ok: false, problems: parsed.error.issues.map(fromZodIssue) };
+  const spec = parsed.data;
+  const problems: SpecProblem[] = [];
+  findPlaceholderText(spec, [], problems);
+  problems.push(...validateConfig(spec.config));
+  const analysis = analyzeSpec(spec);
+  problems.push(...analysis.problems);
+  if (problems.length > 0) return { ok: false, problems };
+  return { ok: true, spec, analysis };
+}
+
+/**
+ * Validates a job spec: the schema (shape, names, types) and the semantics
+ * (tables, columns and types resolve, sinks fit their queries, options are
+ * allowed). Every problem carries the JSON path of what it is about.
+ *
+ * @example
+ * const result = validateJob(JSON.parse(body));
+ * if (!result.ok) reply.code(422).send({ problems: result.problems });
+ */
+export function validateJob(
+  input: unknown,
+): { ok: true; spec: JobSpec } | { ok: false; problems: SpecProblem[] } {
+  const result = validateWithAnalysis(input);
+  return result.ok ? { ok: true, spec: result.spec } : result;
+}
