@@ -29,6 +29,8 @@ export const FLINK_CLIENT_ERROR_CODES = [
   "SESSION_NOT_FOUND",
   /** No job with that id on the cluster. */
   "JOB_NOT_FOUND",
+  /** The job already reached a terminal state (e.g. cancelling a FINISHED job). */
+  "JOB_NOT_RUNNING",
   /** A savepoint (or stop-with-savepoint) did not complete. */
   "SAVEPOINT_FAILED",
   /** An operation ended in a state other than success for a reason that is not the SQL itself. */

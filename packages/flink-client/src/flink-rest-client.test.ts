@@ -146,3 +146,33 @@ describe("FlinkRestClient", () => {
     expect(error.retryable).toBe(true);
   });
 });
+
+describe("FlinkRestClient lifecycle answers", () => {
+  it("maps cancelling an ended job (409) to JOB_NOT_RUNNING", async () => {
+    fake.on(`PATCH /jobs/${JOB}?mode=cancel`, {
+      status: 409,
+      body: {
+        errors: [
+          "Job cancellation failed because the job has already reached another terminal state (FINISHED).",
+        ],
+      },
+    });
+    await expect(rest.cancel(JOB)).rejects.toMatchObject({ code: "JOB_NOT_RUNNING", status: 409 });
+  });
+
+  it("waits for every task to run, not just the job", async () => {
+    const vertices = (status: string) => ({
+      status: 200,
+      body: { ...job("RUNNING").body, vertices: [{ id: "v", name: "Source: g", parallelism: 1, status }] },
+    });
+    fake.on(`GET /jobs/${JOB}`, [job("CREATED"), vertices("DEPLOYING"), vertices("RUNNING")]);
+    const running = await rest.waitForJobRunning(JOB);
+    expect(running.vertices[0]?.status).toBe("RUNNING");
+    expect(fake.count(`GET /jobs/${JOB}`)).toBe(3);
+  });
+
+  it("fails a wait when the job ends in another state", async () => {
+    fake.on(`GET /jobs/${JOB}`, job("FAILED"));
+    await expect(rest.waitForJobState(JOB, ["RUNNING"])).rejects.toMatchObject({ code: "OPERATION_FAILED" });
+  });
+});

@@ -210,6 +210,36 @@ export class FlinkRestClient {
     }
   }
 
+  /**
+   * Waits until the job is RUNNING and so is every one of its tasks. Flink
+   * reports a job RUNNING while its tasks are still being deployed, and a
+   * savepoint taken then fails ("Not all required tasks are currently
+   * running"), so wait for this before a savepoint or a stop.
+   */
+  async waitForJobRunning(jobId: string, options: WaitOptions = {}): Promise<JobDetails> {
+    const timeoutMs = options.timeoutMs ?? 120_000;
+    const deadline = this.#env.now() + timeoutMs;
+    for (;;) {
+      const job = await this.waitForJobState(jobId, ["RUNNING"], {
+        ...options,
+        timeoutMs: Math.max(0, deadline - this.#env.now()),
+      });
+      // Bounded sources may already be FINISHED; that is as running as they get.
+      if (job.vertices.every((v) => v.status === "RUNNING" || v.status === "FINISHED")) return job;
+      if (this.#env.now() >= deadline) {
+        throw new FlinkClientError(
+          "FLINK_TIMEOUT",
+          `The tasks of job ${jobId} are not all running after ${timeoutMs} ms`,
+          {
+            url: this.http.baseUrl,
+            retryable: false,
+          },
+        );
+      }
+      await this.#env.sleep(options.pollIntervalMs ?? 500);
+    }
+  }
+
   close(): Promise<void> {
     return this.http.close();
   }

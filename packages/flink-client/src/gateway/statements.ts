@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { FlinkClientError } from "../errors.ts";
+import { FlinkClientError } from "../errors.ts";
 import {
   flinkErrorsOf,
   type HttpResponse,
@@ -32,7 +32,17 @@ function statementError(
   const text = flinkErrorsOf(response.body).join("\n");
   if (operationHandle !== undefined && text.includes(`Can not find the submitted operation`)) return generic;
   if (operationHandle !== undefined && text.includes(`${operationHandle}' does not exist`)) return generic;
-  return httpError(http, response, what, "SQL_ERROR");
+  const { status, flinkMessage, flinkErrors, url } = httpError(http, response, what, "SQL_ERROR");
+  return new FlinkClientError(
+    "SQL_ERROR",
+    `Flink rejected the statement: ${flinkMessage ?? `HTTP ${status}`}`,
+    {
+      status,
+      flinkMessage,
+      flinkErrors,
+      url,
+    },
+  );
 }
 
 /** `POST /{v}/sessions/:session/statements` answer. */

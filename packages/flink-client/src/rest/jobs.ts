@@ -133,12 +133,16 @@ export async function getJobExceptions(
     .exceptionHistory;
 }
 
-/** `PATCH /jobs/:id?mode=cancel`: cancels without a savepoint (Flink answers 202 and cancels asynchronously). */
+/**
+ * `PATCH /jobs/:id?mode=cancel`: cancels without a savepoint (Flink answers
+ * 202 and cancels asynchronously; 409 when the job already ended).
+ */
 export async function cancelJob(http: HttpTransport, jobId: string): Promise<void> {
   const response = await http.send({
     method: "PATCH",
     path: `/jobs/${segment(jobId)}`,
     query: { mode: "cancel" },
   });
+  if (response.status === 409) throw httpError(http, response, `Cancelling job ${jobId}`, "JOB_NOT_RUNNING");
   if (!isOk(response)) throw jobError(http, response, `Cancelling job ${jobId}`);
 }

@@ -112,6 +112,8 @@ export async function getSavepointStatus(
       flinkMessage,
       flinkErrors: [trace],
       url: response.url,
+      // Triggered while tasks were still deploying: the same request succeeds a moment later.
+      retryable: /Not all required tasks are currently running/.test(trace),
     }),
   };
 }
