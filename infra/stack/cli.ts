@@ -16,6 +16,13 @@ import { tail } from "./processes.ts";
 import { stackSettings } from "./settings.ts";
 import { type Component, components, logFile, StackError, stackDown, stackStatus, stackUp } from "./stack.ts";
 
+// kafkajs 2.2.4 (the readiness probe) schedules a negative timeout on Node 24;
+// Node's TimeoutNegativeWarning about it is noise for the user of this CLI.
+process.removeAllListeners("warning");
+process.on("warning", (warning) => {
+  if (warning.name !== "TimeoutNegativeWarning") console.error(`${warning.name}: ${warning.message}`);
+});
+
 const began = Date.now();
 const log = (line: string) => {
   const t = ((Date.now() - began) / 1000).toFixed(1).padStart(6);
