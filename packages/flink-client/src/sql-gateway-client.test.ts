@@ -79,6 +79,8 @@ describe("fetchAllResults", () => {
     const result = await gateway.runStatement("SELECT * FROM endless", { maxRows: 5 });
     expect(result.rows).toHaveLength(5);
     expect(result.complete).toBe(false);
+    // Reading stopped early: the operation is closed so Flink cancels the query's job.
+    expect(fake.count(`DELETE /v4/sessions/${S}/operations/${OP}/close`)).toBe(1);
   });
 
   it("stops at the time bound while the result stays NOT_READY", async () => {

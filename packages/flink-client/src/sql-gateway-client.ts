@@ -55,6 +55,11 @@ export interface PollOptions {
 export interface FetchOptions extends PollOptions {
   /** Stop reading after this many rows (streaming queries never end). Default 10,000. */
   maxRows?: number;
+  /**
+   * Keep the operation open when reading stops before the end. By default it
+   * is closed, which makes Flink cancel the job behind an unbounded query.
+   */
+  keepOpen?: boolean;
 }
 
 export interface SqlGatewayClientOptions {
@@ -314,6 +319,14 @@ export class SqlGatewayClient {
    * ```
    */
   async fetchAllResults(operation: OperationHandle, options: FetchOptions = {}): Promise<StatementResult> {
+    const result = await this.#readPages(operation, options);
+    if (!result.complete && !options.keepOpen) {
+      await this.closeOperation(operation).catch(() => undefined);
+    }
+    return result;
+  }
+
+  async #readPages(operation: OperationHandle, options: FetchOptions): Promise<StatementResult> {
     const poll = { ...this.#poll, ...options };
     const maxRows = options.maxRows ?? 10_000;
     const deadline = this.#env.now() + poll.timeoutMs;
