@@ -176,3 +176,27 @@ describe("FlinkRestClient lifecycle answers", () => {
     await expect(rest.waitForJobState(JOB, ["RUNNING"])).rejects.toMatchObject({ code: "OPERATION_FAILED" });
   });
 });
+
+describe("FlinkRestClient time bounds", () => {
+  it("turns a request Flink never answers into FLINK_TIMEOUT, retried for reads only", async () => {
+    fake.on("GET /overview", "hang").on(`POST /jobs/${JOB}/savepoints`, "hang");
+    const slow = new FlinkRestClient({
+      baseUrl: fake.url,
+      environment: clock.env,
+      requestTimeoutMs: 100,
+      retry: { maxAttempts: 2 },
+    });
+    try {
+      await expect(slow.overview()).rejects.toMatchObject({
+        code: "FLINK_TIMEOUT",
+        attempts: 2,
+        retryable: true,
+      });
+      await expect(slow.triggerSavepoint(JOB)).rejects.toMatchObject({ code: "FLINK_TIMEOUT", attempts: 1 });
+      expect(fake.count("GET /overview")).toBe(2);
+      expect(fake.count(`POST /jobs/${JOB}/savepoints`)).toBe(1);
+    } finally {
+      await slow.close();
+    }
+  });
+});

@@ -1,8 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
-/** What a fake route answers: a status and a JSON body, or `"reset"` to drop the connection. */
-export type FakeAnswer = { status: number; body?: unknown } | "reset";
+/**
+ * What a fake route answers: a status and a JSON body, `"reset"` to drop the
+ * connection, or `"hang"` to never answer.
+ */
+export type FakeAnswer = { status: number; body?: unknown } | "reset" | "hang";
 
 export interface RecordedRequest {
   method: string;
@@ -69,6 +72,7 @@ export class FakeFlink {
     const answer: FakeAnswer = found
       ? found.route(recorded)
       : { status: 404, body: { errors: [`Not found: ${recorded.path}`] } };
+    if (answer === "hang") return;
     if (answer === "reset") {
       req.socket.destroy();
       return;
