@@ -22,6 +22,8 @@ export type RequestOutcome = "success" | "rate_limited" | "failed";
 /** A granted slot; release it exactly once. */
 export interface Permit {
   readonly startedAt: number;
+  /** How many decreases had happened when the permit was granted. */
+  readonly decreaseEpoch: number;
   release(outcome: RequestOutcome, rateLimit?: RateLimitInfo): void;
 }
 
@@ -54,7 +56,7 @@ export class ConcurrencyController {
   readonly #onPause: ((until: number | undefined) => void) | undefined;
   #limit: number;
   #inFlight = 0;
-  #lastDecreaseAt = Number.NEGATIVE_INFINITY;
+  #decreaseEpoch = 0;
   #pausedUntil = 0;
   #timer: NodeJS.Timeout | undefined;
   readonly #waiters: Waiter[] = [];
@@ -135,9 +137,11 @@ export class ConcurrencyController {
     if (outcome === "success") {
       this.#limit = Math.min(this.#max, this.#limit + 1 / Math.floor(this.#limit));
     } else if (outcome === "rate_limited") {
-      if (permit.startedAt >= this.#lastDecreaseAt) {
+      // Only a request sent after the last decrease may decrease again: the 429s of
+      // one burst describe one overload, not many.
+      if (permit.decreaseEpoch === this.#decreaseEpoch) {
         this.#limit = Math.max(this.#min, this.#limit * this.#factor);
-        this.#lastDecreaseAt = now;
+        this.#decreaseEpoch += 1;
       }
       this.pauseUntil(now + (info?.retryAfterMs ?? info?.resetRequestsMs ?? this.#defaultPauseMs));
     }
@@ -176,6 +180,7 @@ export class ConcurrencyController {
       let released = false;
       const permit: Permit = {
         startedAt: now,
+        decreaseEpoch: this.#decreaseEpoch,
         release: (outcome, info) => {
           if (released) return;
           released = true;
