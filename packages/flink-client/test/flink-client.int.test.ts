@@ -6,7 +6,7 @@
  * testkit depends on this package: importing it back would make a cycle.
  */
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
@@ -27,6 +27,7 @@ const unique = (prefix: string) => `${prefix}_${runId}`;
 const flink = new FlinkClient(flinkClientOptionsFromEnv());
 const startedJobs: string[] = [];
 const createdTopics: string[] = [];
+const createdDirs: string[] = [];
 
 async function createTopic(topic: string): Promise<void> {
   const admin = kafka.admin();
@@ -145,6 +146,7 @@ afterAll(async () => {
     await admin.deleteTopics({ topics: createdTopics }).catch(() => undefined);
     await admin.disconnect();
   }
+  for (const dir of createdDirs) rmSync(dir, { recursive: true, force: true });
   await flink.close();
 });
 
@@ -204,6 +206,7 @@ describe("FlinkClient against the real stack", () => {
     });
 
     const savepointDir = mkdtempSync(join(tmpdir(), "sluice-savepoints-"));
+    createdDirs.push(savepointDir);
     const savepointPath = await flink.rest.stopWithSavepointAndWait(jobId, {
       targetDirectory: `file://${savepointDir}`,
       drain: false,
