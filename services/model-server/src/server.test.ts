@@ -311,4 +311,11 @@ describe("auth and latency", () => {
     await clientFor(server).chat.completions.create(themesRequest());
     expect(performance.now() - started).toBeGreaterThanOrEqual(300);
   });
+
+  it("reports how many requests were in progress at once", async () => {
+    const server = await start({ latencyMs: 200 });
+    const client = clientFor(server);
+    await Promise.all([1, 2, 3].map(() => client.chat.completions.create(themesRequest())));
+    expect(server.stats().peakInFlight).toBe(3);
+  });
 });

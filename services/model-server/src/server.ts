@@ -65,6 +65,8 @@ export interface ModelServerStats {
   badRequests: number;
   faults: Record<FaultKind, number>;
   tokens: { prompt: number; completion: number; total: number };
+  /** Most admitted chat completions in progress at once (how parallel the client really was). */
+  peakInFlight: number;
 }
 
 /** A running model server. */
@@ -98,6 +100,7 @@ function emptyStats(): ModelServerStats {
     badRequests: 0,
     faults: Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>,
     tokens: { prompt: 0, completion: 0, total: 0 },
+    peakInFlight: 0,
   };
 }
 
@@ -146,6 +149,7 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
   const limiter = new RateLimiter({ rpm: options.rpm ?? 0, tpm: options.tpm ?? 0 }, Date.now());
   const closing = new AbortController();
   let stats = emptyStats();
+  let inFlight = 0;
 
   const rateHeaders = () => limiter.headers(Date.now());
 
@@ -269,6 +273,24 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
       });
     }
 
+    inFlight++;
+    stats.peakInFlight = Math.max(stats.peakInFlight, inFlight);
+    try {
+      await respond(req, res, request, computed, content, prompt);
+    } finally {
+      inFlight--;
+    }
+  }
+
+  /** The admitted part of a chat completion: latency, faults, the reply. */
+  async function respond(
+    req: IncomingMessage,
+    res: ServerResponse,
+    request: ChatRequest,
+    computed: Answer,
+    content: string,
+    prompt: number,
+  ): Promise<void> {
     const started = Date.now();
     const delay = latencyMs + (latencyJitterMs > 0 ? Math.floor(jitter() * latencyJitterMs) : 0);
     const fault = faults.next();

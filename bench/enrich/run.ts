@@ -1,0 +1,235 @@
+/**
+ * Enrichment benchmark: the same reviews, the same OpenAI-compatible model server (400 ms
+ * latency, 600 requests/min, 150k tokens/min by default), three ways, side by side:
+ *   (a) one request per review, in sequence (the origin example's shape), on a sample;
+ *   (b) Flink's ML_PREDICT with the openai model provider (one request per row, async);
+ *   (c) the Sluice enricher (batched, adaptive concurrency, cache, exactly-once Kafka).
+ * Each approach gets a fresh server, so each starts with full rate-limit buckets.
+ *
+ *   node bench/enrich/run.ts [--reviews 5000] [--sample-a 300] [--skip a,b,c]
+ *        [--latency-ms 400] [--rpm 600] [--tpm 150000] [--flink-concurrency 10] [--partitions 4]
+ *
+ * Needs the dev stack (Flink + Kafka) for (b) and (c); prints why when one cannot run.
+ */
+import { randomBytes } from "node:crypto";
+import { parseArgs } from "node:util";
+import { type ModelServerStats, startModelServer } from "@sluice/model-server";
+import { ceilingRecordsPerSecond, type Limits } from "./ceiling.ts";
+import { runEnricher } from "./enricher-run.ts";
+import { runMlPredict } from "./flink-ml-predict.ts";
+import { duplicateShare, generateReviews, type Review } from "./reviews.ts";
+import { runSequential, SINGLE_REVIEW_PROMPT } from "./sequential-baseline.ts";
+
+const { values: args } = parseArgs({
+  options: {
+    reviews: { type: "string", default: "5000" },
+    "sample-a": { type: "string", default: "300" },
+    skip: { type: "string", default: "" },
+    "latency-ms": { type: "string", default: "400" },
+    rpm: { type: "string", default: "600" },
+    tpm: { type: "string", default: "150000" },
+    "flink-concurrency": { type: "string", default: "10" },
+    partitions: { type: "string", default: "4" },
+  },
+});
+
+function positiveInt(name: string, raw: string | undefined): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) {
+    process.stderr.write(`--${name}: expected a whole number, got ${JSON.stringify(raw)}\n`);
+    process.exit(2);
+  }
+  return n;
+}
+
+const reviewCount = positiveInt("reviews", args.reviews);
+const sampleA = Math.min(reviewCount, positiveInt("sample-a", args["sample-a"]));
+const latencyMs = positiveInt("latency-ms", args["latency-ms"]);
+const limits: Limits = { rpm: positiveInt("rpm", args.rpm), tpm: positiveInt("tpm", args.tpm) };
+const flinkConcurrency = positiveInt("flink-concurrency", args["flink-concurrency"]);
+const partitions = Math.max(1, positiveInt("partitions", args.partitions));
+const skip = new Set((args.skip ?? "").split(",").filter(Boolean));
+const MODEL = "gpt-4o-mini";
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+interface Measured {
+  label: string;
+  records: number;
+  seconds: number;
+  stats: ModelServerStats;
+  /** Records that reached the model (1 per request for (a) and (b)). */
+  modelRecords: number;
+  note: string;
+}
+
+/** Run one approach against its own fresh model server. */
+async function measure(
+  label: string,
+  body: (server: {
+    url: string;
+    apiKey: string;
+  }) => Promise<Omit<Measured, "label" | "stats" | "modelRecords">>,
+  modelRecords: (stats: ModelServerStats) => number,
+): Promise<Measured | string> {
+  const apiKey = `bench-${randomBytes(8).toString("hex")}`;
+  const server = await startModelServer({
+    latencyMs,
+    rpm: limits.rpm,
+    tpm: limits.tpm,
+    apiKey,
+    log: () => {},
+  });
+  try {
+    const result = await body({ url: server.url, apiKey });
+    const stats = server.stats();
+    return { label, ...result, stats, modelRecords: modelRecords(stats) };
+  } catch (error) {
+    return `${label}: not measured: ${(error as Error).message.split("\n")[0]}`;
+  } finally {
+    await server.close();
+  }
+}
+
+const reviews: Review[] = generateReviews(reviewCount);
+log(
+  `enrich bench: ${reviewCount} reviews (${(duplicateShare(reviews) * 100).toFixed(1)}% duplicates), ` +
+    `model server ${latencyMs} ms latency, ${limits.rpm || "unlimited"} requests/min, ${limits.tpm || "unlimited"} tokens/min`,
+);
+log("the model server answers from a keyword lexicon (a stand-in), not a language model");
+
+const results: (Measured | string)[] = [];
+if (!skip.has("a")) {
+  log(`(a) sequential, one review per request: ${sampleA}-review sample...`);
+  results.push(
+    await measure(
+      "(a) sequential, 1 review/request",
+      async ({ url, apiKey }) => {
+        const run = await runSequential({
+          reviews: reviews.slice(0, sampleA),
+          baseUrl: url,
+          apiKey,
+          model: MODEL,
+        });
+        return {
+          records: sampleA,
+          seconds: run.seconds,
+          note: `sample of ${sampleA}; full-size wall extrapolated; ${run.unusable} unusable replies`,
+        };
+      },
+      (s) => s.completions,
+    ),
+  );
+}
+if (!skip.has("b")) {
+  log(`(b) Flink ML_PREDICT (openai provider, async, max-concurrent-operations ${flinkConcurrency})...`);
+  results.push(
+    await measure(
+      "(b) Flink ML_PREDICT",
+      async ({ url, apiKey }) => {
+        const run = await runMlPredict({
+          reviews,
+          baseUrl: url,
+          apiKey,
+          model: MODEL,
+          systemPrompt: SINGLE_REVIEW_PROMPT,
+          maxConcurrentOperations: flinkConcurrency,
+          timeoutMs: 3_600_000,
+          log,
+        });
+        return {
+          records: reviewCount,
+          seconds: run.wallSeconds,
+          note: `wall = submit to FINISHED (job itself ${run.jobSeconds.toFixed(1)} s), parallelism 1`,
+        };
+      },
+      (s) => s.completions,
+    ),
+  );
+}
+if (!skip.has("c")) {
+  log("(c) Sluice enricher via Kafka...");
+  results.push(
+    await measure(
+      "(c) Sluice enricher",
+      async ({ url, apiKey }) => {
+        const run = await runEnricher({
+          reviews,
+          baseUrl: url,
+          apiKey,
+          model: MODEL,
+          partitions,
+          timeoutMs: 3_600_000,
+          log,
+        });
+        return {
+          records: reviewCount,
+          seconds: run.seconds,
+          note:
+            `wall = startEnricher to last committed output; ${run.enriched} enriched, ` +
+            `${run.deadLettered} dead-lettered, ${run.wrongThemes} with themes != expected; ${partitions} partitions`,
+        };
+      },
+      (s) => s.records,
+    ),
+  );
+}
+
+// ---- report ----
+const rate = (m: Measured) => m.records / m.seconds;
+const ceiling = (m: Measured) =>
+  ceilingRecordsPerSecond(limits, {
+    modelRecordsPerRequest: m.stats.completions > 0 ? m.modelRecords / m.stats.completions : 1,
+    tokensPerModelRecord: m.modelRecords > 0 ? m.stats.tokens.total / m.modelRecords : 0,
+    modelShare: m.records > 0 ? m.modelRecords / m.records : 1,
+  });
+const fmt = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : "inf");
+
+const rows = [
+  [
+    "approach",
+    "records",
+    "wall s",
+    "records/s",
+    "req/record",
+    "tokens/record",
+    "429s",
+    "peak in flight",
+    "ceiling rec/s",
+  ],
+];
+const measured = results.filter((r): r is Measured => typeof r !== "string");
+for (const m of measured) {
+  const isSample = m.label.startsWith("(a)") && m.records < reviewCount;
+  rows.push([
+    m.label,
+    String(m.records),
+    isSample
+      ? `${fmt(m.seconds, 1)} (${reviewCount}: ~${fmt(reviewCount / rate(m), 0)} extrapolated)`
+      : fmt(m.seconds, 1),
+    fmt(rate(m)),
+    fmt(m.stats.completions / m.records, 3),
+    fmt(m.stats.tokens.total / m.records, 1),
+    String(m.stats.rateLimited),
+    String(m.stats.peakInFlight),
+    fmt(ceiling(m)),
+  ]);
+}
+const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
+const out: string[] = [""];
+for (const row of rows) out.push(row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join("  "));
+out.push("");
+for (const m of measured) out.push(`${m.label}: ${m.note}`);
+for (const r of results) if (typeof r === "string") out.push(r);
+
+const byLabel = (prefix: string) => measured.find((m) => m.label.startsWith(prefix));
+const [a, b, c] = [byLabel("(a)"), byLabel("(b)"), byLabel("(c)")];
+out.push("");
+if (c && a) out.push(`(c)/(a) records/s: ${fmt(rate(c) / rate(a), 1)}x`);
+if (c && b) out.push(`(c)/(b) records/s: ${fmt(rate(c) / rate(b), 1)}x`);
+if (c) out.push(`(c)/ceiling: ${fmt(rate(c) / ceiling(c))} (its own steady-state ceiling)`);
+if (b) out.push(`(b)/ceiling: ${fmt(rate(b) / ceiling(b))}`);
+out.push(
+  "ceiling = min(rpm x records/request, tpm / tokens per model record) / 60, divided by the share of records " +
+    "that reach the model. Buckets start full, so a run shorter than a few minutes can beat its steady-state ceiling.",
+);
+process.stdout.write(`${out.join("\n")}\n`);
