@@ -1,0 +1,195 @@
+import {
+  extractFlinkMessage,
+  FlinkClient,
+  type FlinkClientOptions,
+  isFlinkClientError,
+} from "@sluice/flink-client";
+import {
+  type CheckpointInfo,
+  FlinkError,
+  type FlinkException,
+  type FlinkJobSummary,
+  type FlinkPort,
+  type SavepointStatus,
+  type SubmitRequest,
+} from "./port.ts";
+
+/**
+ * The {@link FlinkPort} over `@sluice/flink-client`: the SQL Gateway for submissions (a fresh
+ * session per call, closed afterwards) and the Flink REST API for everything else. Client
+ * errors are mapped to the port's codes; only a request that certainly never reached Flink is
+ * FLINK_UNREACHABLE (the lifecycle relies on that to resubmit without waiting).
+ *
+ * @example
+ * ```ts
+ * const flink = new FlinkClientAdapter({ restUrl: "http://127.0.0.1:8081", sqlGatewayUrl: "http://127.0.0.1:8083" });
+ * const jobs = await flink.listJobs();
+ * ```
+ */
+export class FlinkClientAdapter implements FlinkPort {
+  readonly client: FlinkClient;
+  readonly endpoints: { restUrl: string; sqlGatewayUrl: string };
+
+  constructor(options: FlinkClientOptions & { restUrl: string; sqlGatewayUrl: string }) {
+    this.client = new FlinkClient({ requestTimeoutMs: 30_000, connectTimeoutMs: 3_000, ...options });
+    this.endpoints = { restUrl: options.restUrl, sqlGatewayUrl: options.sqlGatewayUrl };
+  }
+
+  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      throw this.map(what, error);
+    }
+  }
+
+  private map(what: string, error: unknown): FlinkError {
+    if (!isFlinkClientError(error)) {
+      return new FlinkError(
+        "FLINK_ERROR",
+        `${what}: ${error instanceof Error ? error.message : String(error)}`,
+        {
+          cause: error,
+        },
+      );
+    }
+    const urls = error.url ? [error.url] : [this.endpoints.restUrl, this.endpoints.sqlGatewayUrl];
+    const detail =
+      error.flinkMessage && !error.message.includes(error.flinkMessage) ? `: ${error.flinkMessage}` : "";
+    const message = `${error.message}${detail}`;
+    switch (error.code) {
+      case "FLINK_UNREACHABLE":
+        return error.notSent
+          ? new FlinkError("FLINK_UNREACHABLE", message, { urls, cause: error })
+          : new FlinkError("FLINK_ERROR", message, { retryable: true, urls, cause: error });
+      case "FLINK_TIMEOUT":
+      case "FLINK_UNAVAILABLE":
+        return new FlinkError("FLINK_ERROR", message, { retryable: true, urls, cause: error });
+      case "SQL_ERROR":
+        return new FlinkError("SQL_ERROR", message, { cause: error });
+      case "JOB_NOT_FOUND":
+        return new FlinkError("JOB_NOT_FOUND", message, { cause: error });
+      case "SAVEPOINT_FAILED":
+        return new FlinkError("SAVEPOINT_FAILED", message, { retryable: error.retryable, cause: error });
+      default:
+        return new FlinkError("FLINK_ERROR", message, { retryable: error.retryable, cause: error });
+    }
+  }
+
+  submit(request: SubmitRequest): Promise<{ jobId: string }> {
+    return this.call("Submitting the job", () =>
+      this.client.gateway.executeStatementSet(
+        request.statements.map((s) => s.sql),
+        { sets: request.settings, sessionName: request.settings["pipeline.name"] },
+      ),
+    );
+  }
+
+  explain(request: SubmitRequest): Promise<string> {
+    return this.call("Explaining the job", () =>
+      this.client.gateway.explain(
+        request.statements.map((s) => s.sql),
+        { sets: request.settings },
+      ),
+    );
+  }
+
+  async listJobs(): Promise<FlinkJobSummary[]> {
+    const jobs = await this.call("Listing jobs", () => this.client.rest.listJobs());
+    return jobs.map((j) => ({
+      id: j.jid,
+      name: j.name,
+      state: j.state,
+      startTime: j["start-time"],
+      endTime: j["end-time"] > 0 ? j["end-time"] : undefined,
+    }));
+  }
+
+  async getJob(jobId: string): Promise<FlinkJobSummary | undefined> {
+    try {
+      const j = await this.client.rest.getJob(jobId);
+      return {
+        id: j.jid,
+        name: j.name,
+        state: j.state,
+        startTime: j["start-time"],
+        endTime: j["end-time"] > 0 ? j["end-time"] : undefined,
+      };
+    } catch (error) {
+      if (isFlinkClientError(error) && error.code === "JOB_NOT_FOUND") return undefined;
+      throw this.map(`Reading job ${jobId}`, error);
+    }
+  }
+
+  async exceptions(jobId: string): Promise<FlinkException[]> {
+    const { entries } = await this.call(`Reading exceptions of ${jobId}`, () =>
+      this.client.rest.getExceptions(jobId, 10),
+    );
+    return entries.map((e) => ({
+      timestamp: e.timestamp,
+      message: extractFlinkMessage([e.stacktrace]) ?? e.exceptionName,
+      taskName: e.taskName ?? undefined,
+    }));
+  }
+
+  async stopWithSavepoint(
+    jobId: string,
+    options: { drain: boolean; targetDirectory?: string | undefined },
+  ): Promise<{ triggerId: string }> {
+    const triggerId = await this.call(`Stopping ${jobId} with a savepoint`, () =>
+      this.client.rest.stopWithSavepoint(jobId, {
+        drain: options.drain,
+        ...(options.targetDirectory ? { targetDirectory: options.targetDirectory } : {}),
+      }),
+    );
+    return { triggerId };
+  }
+
+  async triggerSavepoint(
+    jobId: string,
+    options: { targetDirectory?: string | undefined },
+  ): Promise<{ triggerId: string }> {
+    const triggerId = await this.call(`Triggering a savepoint of ${jobId}`, () =>
+      this.client.rest.triggerSavepoint(
+        jobId,
+        options.targetDirectory ? { targetDirectory: options.targetDirectory } : {},
+      ),
+    );
+    return { triggerId };
+  }
+
+  async pollSavepoint(jobId: string, triggerId: string): Promise<SavepointStatus> {
+    const status = await this.call(`Polling savepoint ${triggerId}`, () =>
+      this.client.rest.savepointStatus(jobId, triggerId),
+    );
+    if (status.state === "IN_PROGRESS") return { status: "IN_PROGRESS" };
+    if (status.state === "COMPLETED") return { status: "COMPLETED", path: status.location };
+    if (status.failure.retryable) throw this.map("Savepoint", status.failure);
+    return { status: "FAILED", reason: status.failure.flinkMessage ?? status.failure.message };
+  }
+
+  cancel(jobId: string): Promise<void> {
+    return this.call(`Cancelling ${jobId}`, () => this.client.rest.cancel(jobId));
+  }
+
+  async latestCheckpoint(jobId: string): Promise<CheckpointInfo | undefined> {
+    const latest = await this.call(`Reading checkpoints of ${jobId}`, () =>
+      this.client.rest.latestCompletedCheckpoint(jobId),
+    );
+    if (!latest?.external_path) return undefined;
+    return {
+      path: latest.external_path,
+      isSavepoint: latest.is_savepoint ?? false,
+      completedAt: latest.latest_ack_timestamp ?? 0,
+    };
+  }
+
+  async ping(): Promise<void> {
+    await this.call("Reaching the Flink REST API", () => this.client.rest.overview());
+    await this.call("Reaching the SQL Gateway", () => this.client.gateway.info());
+  }
+
+  close(): Promise<void> {
+    return this.client.close();
+  }
+}

@@ -1,0 +1,136 @@
+import { ACTIVE_FLINK_STATES, type FlinkJobSummary, parsePipelineName } from "../flink/port.ts";
+import type { JobRecord, OperationRecord, RunRecord } from "../store/store.ts";
+
+/** What the reconciler decided to do for one job in one pass. */
+export type Action =
+  /** Move the recorded operation one step forward. */
+  | { kind: "advance-operation"; operationId: number }
+  /** A Flink job runs this job's current version but is not recorded: record it instead of submitting again. */
+  | { kind: "adopt"; flinkJobId: string; version: number }
+  /** The current run changed state since the last pass (e.g. cancelled or failed outside Sluice). */
+  | { kind: "note-run-state"; flinkJobId: string; from: string | null; to: string }
+  /** Several active Flink jobs carry this job's name; the newest recorded one is kept. */
+  | { kind: "report-duplicates"; keep: string; others: string[] }
+  /** The job FAILED while it should run: plan the next automatic restart. */
+  | { kind: "schedule-restart"; at: number; attempt: number }
+  /** The planned restart time has come. */
+  | { kind: "restart"; attempt: number }
+  /** The job FAILED and the restart limit is reached: nothing more is tried. */
+  | { kind: "give-up"; attempts: number };
+
+export interface CompareInput {
+  job: JobRecord;
+  activeOperation: OperationRecord | undefined;
+  /** Recorded runs, newest first. */
+  runs: RunRecord[];
+  /** Every Flink job whose pipeline.name is `sluice/<this job>/v*`. */
+  observed: FlinkJobSummary[];
+  now: number;
+  restart: { limit: number; backoffMs: number; backoffMaxMs: number };
+}
+
+/** Delay before automatic restart number `attempt` (1-based): base * 2^(attempt-1), capped. */
+export function restartDelay(attempt: number, backoffMs: number, backoffMaxMs: number): number {
+  return Math.min(backoffMaxMs, backoffMs * 2 ** Math.max(0, attempt - 1));
+}
+
+/**
+ * Compares what Sluice wants (desired state, current version, recorded operation) with what
+ * Flink reports, and returns the actions to take. Pure: the reconciler executes the actions.
+ * Called only with a successful observation: when Flink is unreachable nothing is compared
+ * and nothing is done.
+ *
+ * @example
+ * ```ts
+ * compare({ job, activeOperation: undefined, runs: [run], observed: [{ id: run.flinkJobId, state: "FAILED", ... }], now, restart });
+ * // => [{ kind: "note-run-state", ... }, { kind: "schedule-restart", at: now + 5000, attempt: 1 }]
+ * ```
+ */
+export function compare(input: CompareInput): Action[] {
+  const { job, activeOperation, runs, observed, now } = input;
+  const actions: Action[] = [];
+  const byId = new Map(observed.map((j) => [j.id, j]));
+  const current = runs[0];
+  const currentObserved = current ? byId.get(current.flinkJobId) : undefined;
+  const currentState = current ? (currentObserved?.state ?? "MISSING") : undefined;
+
+  if (current && currentState !== undefined && currentState !== current.lastSeenState) {
+    actions.push({
+      kind: "note-run-state",
+      flinkJobId: current.flinkJobId,
+      from: current.lastSeenState,
+      to: currentState,
+    });
+  }
+
+  // Duplicates: more than one active Flink job with this job's name. Keep the newest recorded.
+  const active = observed.filter((j) => ACTIVE_FLINK_STATES.has(j.state));
+  if (active.length > 1) {
+    const recorded = new Set(runs.map((r) => r.flinkJobId));
+    const keep =
+      runs.find((r) => active.some((j) => j.id === r.flinkJobId))?.flinkJobId ??
+      [...active].sort((a, b) => b.startTime - a.startTime)[0]?.id;
+    if (keep !== undefined) {
+      actions.push({
+        kind: "report-duplicates",
+        keep,
+        others: active
+          .filter((j) => j.id !== keep)
+          .map((j) => j.id)
+          .sort((a, b) => Number(recorded.has(b)) - Number(recorded.has(a)) || a.localeCompare(b)),
+      });
+    }
+  }
+
+  // An operation in flight owns the job: it adopts, submits, stops by itself.
+  if (activeOperation) {
+    actions.push({ kind: "advance-operation", operationId: activeOperation.id });
+    return actions;
+  }
+
+  const currentActive = currentState !== undefined && ACTIVE_FLINK_STATES.has(currentState);
+  if (!currentActive) {
+    // A running job with our current version that we have no record of (e.g. the API crashed
+    // between submitting and recording the id): adopt it rather than ever submitting twice.
+    const recorded = new Set(runs.map((r) => r.flinkJobId));
+    const orphan = active
+      .filter((j) => !recorded.has(j.id) && parsePipelineName(j.name)?.version === job.currentVersion)
+      .sort((a, b) => b.startTime - a.startTime)[0];
+    if (orphan) {
+      actions.push({ kind: "adopt", flinkJobId: orphan.id, version: job.currentVersion });
+      return actions;
+    }
+  }
+
+  if (
+    job.desiredState === "RUNNING" &&
+    current &&
+    (currentState === "FAILED" || currentState === "MISSING")
+  ) {
+    const { limit, backoffMs, backoffMaxMs } = input.restart;
+    if (job.nextRestartAt !== null) {
+      if (now >= job.nextRestartAt) actions.push({ kind: "restart", attempt: job.restartAttempts + 1 });
+    } else if (job.restartAttempts < limit) {
+      const attempt = job.restartAttempts + 1;
+      actions.push({
+        kind: "schedule-restart",
+        at: now + restartDelay(attempt, backoffMs, backoffMaxMs),
+        attempt,
+      });
+    } else if (current.lastSeenState !== currentState) {
+      actions.push({ kind: "give-up", attempts: job.restartAttempts });
+    }
+  }
+  return actions;
+}
+
+/** Active `sluice/*` Flink jobs whose Sluice name has no record: reported, never touched. */
+export function findStrays(
+  knownJobs: ReadonlySet<string>,
+  observed: readonly FlinkJobSummary[],
+): FlinkJobSummary[] {
+  return observed.filter((j) => {
+    const parsed = parsePipelineName(j.name);
+    return parsed !== undefined && !knownJobs.has(parsed.jobName) && ACTIVE_FLINK_STATES.has(j.state);
+  });
+}

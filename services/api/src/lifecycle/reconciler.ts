@@ -1,0 +1,312 @@
+import {
+  type FlinkJobSummary,
+  isFlinkError,
+  parsePipelineName,
+  TERMINAL_FLINK_STATES,
+} from "../flink/port.ts";
+import type { JobRecord } from "../store/store.ts";
+import { type Action, compare, findStrays } from "./compare.ts";
+import type { LifecycleContext, Observation } from "./context.ts";
+import { OperationRunner, type SubmitParams } from "./operations.ts";
+import { scrub, secretValues } from "./secrets.ts";
+
+export type ObservationResult =
+  | ({ reachable: true } & Observation)
+  | { reachable: false; at: number; error: string; urls: string[] };
+
+export interface TickReport {
+  reachable: boolean;
+  actions: Array<{ job: string } & Action>;
+  strays: FlinkJobSummary[];
+}
+
+/**
+ * The reconcile loop: observe Flink (every job and its pipeline.name), compare with what the
+ * store wants for each job, act through recorded operations. Passes never overlap; when Flink
+ * is unreachable a pass observes nothing and does nothing (the jobs show UNKNOWN).
+ *
+ * @example
+ * ```ts
+ * const reconciler = new Reconciler(ctx, { intervalMs: 2000 });
+ * reconciler.start();   // in production
+ * await reconciler.tick(); // in tests, one pass at a time
+ * ```
+ */
+export class Reconciler {
+  readonly ctx: LifecycleContext;
+  readonly runner: OperationRunner;
+  readonly intervalMs: number;
+  /** The last observation (successful or not). */
+  last: ObservationResult | undefined;
+  strays: FlinkJobSummary[] = [];
+  duplicates = new Map<string, { keep: string; others: string[] }>();
+  /** Counters for the metrics endpoint. */
+  readonly stats = { passes: 0, failedPasses: 0, actions: 0 };
+  onPass: ((report: TickReport) => void) | undefined;
+
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<TickReport> | undefined;
+  private stopped = true;
+  private reported = new Set<string>();
+
+  constructor(ctx: LifecycleContext, options: { intervalMs: number }) {
+    this.ctx = ctx;
+    this.runner = new OperationRunner(ctx);
+    this.intervalMs = options.intervalMs;
+  }
+
+  /** Starts the loop (no-op when the interval is 0). */
+  start(): void {
+    if (this.intervalMs <= 0 || !this.stopped) return;
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  /** Stops the loop and waits for the pass in progress. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running?.catch(() => undefined);
+  }
+
+  /** Asks for a pass soon (after a route recorded an operation). */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.running) return; // the loop schedules the next pass when this one ends
+    this.schedule(0);
+  }
+
+  private schedule(delay: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.tick().finally(() => {
+        if (!this.stopped) this.schedule(this.intervalMs);
+      });
+    }, delay);
+    this.timer.unref?.();
+  }
+
+  /** One observe -> compare -> act pass. Never throws. */
+  tick(): Promise<TickReport> {
+    if (this.running) return this.running;
+    this.running = this.pass().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  /** Observes Flink now (used by readiness and by reads when the loop is off). */
+  async observe(): Promise<ObservationResult> {
+    const at = this.ctx.now();
+    try {
+      const jobs = await this.ctx.flink.listJobs();
+      this.last = { reachable: true, at, jobs };
+    } catch (error) {
+      const urls =
+        isFlinkError(error) && error.urls.length > 0 ? error.urls : [this.ctx.flink.endpoints.restUrl];
+      this.last = {
+        reachable: false,
+        at,
+        error: error instanceof Error ? error.message : String(error),
+        urls,
+      };
+    }
+    return this.last;
+  }
+
+  private async pass(): Promise<TickReport> {
+    this.stats.passes++;
+    const report: TickReport = { reachable: false, actions: [], strays: [] };
+    try {
+      const obs = await this.observe();
+      if (!obs.reachable) {
+        this.stats.failedPasses++;
+        return report;
+      }
+      report.reachable = true;
+      const jobs = this.ctx.store.listJobs();
+      const strays = findStrays(new Set(jobs.map((j) => j.name)), obs.jobs);
+      for (const stray of strays) {
+        if (this.reportOnce(`stray:${stray.id}`)) {
+          this.ctx.log.warn(
+            { flinkJobId: stray.id, pipelineName: stray.name },
+            "stray Sluice job in Flink: no record",
+          );
+        }
+      }
+      this.strays = strays;
+      report.strays = strays;
+      for (const job of jobs) {
+        try {
+          await this.reconcileJob(job, obs, report);
+        } catch (error) {
+          this.ctx.log.error({ job: job.name, err: error }, "reconcile of job failed");
+        }
+      }
+    } catch (error) {
+      this.stats.failedPasses++;
+      this.ctx.log.error({ err: error }, "reconcile pass failed");
+    }
+    this.onPass?.(report);
+    return report;
+  }
+
+  private async reconcileJob(job: JobRecord, obs: Observation, report: TickReport): Promise<void> {
+    const { store, now, config } = this.ctx;
+    const observed = obs.jobs.filter((j) => parsePipelineName(j.name)?.jobName === job.name);
+    const actions = compare({
+      job,
+      activeOperation: store.activeOperation(job.name),
+      runs: store.listRuns(job.name),
+      observed,
+      now: now(),
+      restart: {
+        limit: config.restartLimit,
+        backoffMs: config.restartBackoffMs,
+        backoffMaxMs: config.restartBackoffMaxMs,
+      },
+    });
+    for (const action of actions) {
+      report.actions.push({ job: job.name, ...action });
+      this.stats.actions++;
+      await this.act(job, action, obs);
+    }
+  }
+
+  private async act(job: JobRecord, action: Action, obs: Observation): Promise<void> {
+    const { store, now, log } = this.ctx;
+    switch (action.kind) {
+      case "advance-operation": {
+        const op = store.getOperation(action.operationId);
+        if (op) await this.runner.advance(op, obs);
+        return;
+      }
+      case "adopt":
+        store.transaction(() => {
+          store.recordRun({
+            flinkJobId: action.flinkJobId,
+            jobName: job.name,
+            version: action.version,
+            restoredFrom: null,
+            operationId: null,
+            submittedAt: obs.jobs.find((j) => j.id === action.flinkJobId)?.startTime ?? now(),
+          });
+          store.addEvent(
+            job.name,
+            "adopted",
+            `re-attached to running Flink job ${action.flinkJobId}`,
+            {
+              flinkJobId: action.flinkJobId,
+            },
+            now(),
+          );
+        });
+        return;
+      case "note-run-state": {
+        store.setRunSeenState(action.flinkJobId, action.to);
+        const ended = action.to === "MISSING" || TERMINAL_FLINK_STATES.has(action.to);
+        const outside = ended && job.desiredState === "RUNNING" && !store.activeOperation(job.name);
+        let message = `Flink job ${action.flinkJobId} is ${action.to}`;
+        let exceptions: string[] = [];
+        if (outside) {
+          exceptions = await this.recentExceptions(job, action.flinkJobId);
+          message += `, outside Sluice${exceptions.length > 0 ? `: ${exceptions[0]}` : ""}`;
+          log.warn({ job: job.name, flinkJobId: action.flinkJobId, state: action.to }, message);
+        }
+        store.addEvent(
+          job.name,
+          outside ? "flink-job-ended" : "flink-state",
+          message,
+          {
+            flinkJobId: action.flinkJobId,
+            from: action.from,
+            to: action.to,
+            ...(exceptions.length > 0 ? { exceptions } : {}),
+          },
+          now(),
+        );
+        return;
+      }
+      case "report-duplicates": {
+        this.duplicates.set(job.name, { keep: action.keep, others: action.others });
+        if (this.reportOnce(`dup:${job.name}:${action.others.join(",")}`)) {
+          log.warn(
+            { job: job.name, keep: action.keep, others: action.others },
+            "duplicate Flink jobs for one Sluice job",
+          );
+          store.addEvent(
+            job.name,
+            "duplicates",
+            `several Flink jobs run this job: keeping ${action.keep}, not touching ${action.others.join(", ")}`,
+            { keep: action.keep, others: action.others },
+            now(),
+          );
+        }
+        return;
+      }
+      case "schedule-restart":
+        store.transaction(() => {
+          store.updateJob(job.name, { nextRestartAt: action.at }, now());
+          store.addEvent(
+            job.name,
+            "restart-scheduled",
+            `automatic restart ${action.attempt}/${this.ctx.config.restartLimit} in ${Math.round((action.at - now()) / 1000)} s`,
+            { at: action.at, attempt: action.attempt },
+            now(),
+          );
+        });
+        return;
+      case "restart": {
+        const failedRun = store.latestRun(job.name);
+        store.transaction(() => {
+          if (store.activeOperation(job.name)) return; // a user operation got there first
+          const params: SubmitParams = {
+            version: job.currentVersion,
+            restore: failedRun ? { mode: "auto", failedJobId: failedRun.flinkJobId } : { mode: "latest" },
+            reason: "restart",
+          };
+          store.addOperation(job.name, "submit", { ...params }, now());
+          store.updateJob(job.name, { restartAttempts: action.attempt, nextRestartAt: null }, now());
+          store.addEvent(
+            job.name,
+            "restarting",
+            `automatic restart ${action.attempt}/${this.ctx.config.restartLimit}`,
+            {
+              attempt: action.attempt,
+            },
+            now(),
+          );
+        });
+        return;
+      }
+      case "give-up":
+        store.addEvent(
+          job.name,
+          "restart-limit",
+          `job failed and the restart limit (${action.attempts}) is reached; start it by hand`,
+          null,
+          now(),
+        );
+        return;
+      default: {
+        const never: never = action;
+        log.error({ action: never }, "unknown reconcile action");
+      }
+    }
+  }
+
+  private async recentExceptions(job: JobRecord, flinkJobId: string): Promise<string[]> {
+    const version = this.ctx.store.getVersion(job.name, job.currentVersion);
+    const secrets = version ? secretValues(this.ctx, version.compiled) : [];
+    const exceptions = await this.ctx.flink.exceptions(flinkJobId).catch(() => []);
+    return exceptions.slice(0, 3).map((e) => scrub(e.message, secrets));
+  }
+
+  private reportOnce(key: string): boolean {
+    if (this.reported.has(key)) return false;
+    this.reported.add(key);
+    return true;
+  }
+}

@@ -1,0 +1,109 @@
+import type { DesiredState, OperationKind, OperationStatus } from "../store/store.ts";
+
+/** The lifecycle state shown to users. Derived on every read, never stored. */
+export const LIFECYCLE_STATES = [
+  "SUBMITTING",
+  "RUNNING",
+  "STOPPING",
+  "STOPPED",
+  "UPGRADING",
+  "FAILED",
+  "UNKNOWN",
+] as const;
+export type LifecycleState = (typeof LIFECYCLE_STATES)[number];
+
+/** What the reconciler last saw of the job's current Flink job: a Flink state, or MISSING. */
+export type ObservedRunState = string | "MISSING";
+
+export interface StateInput {
+  desiredState: DesiredState;
+  /** `false` when the last observation could not reach Flink. */
+  flinkReachable: boolean;
+  /** The job's unfinished operation, if any. */
+  activeOperation?: { kind: OperationKind } | undefined;
+  /** The job's most recent operation (finished or not). */
+  lastOperation?: { kind: OperationKind; status: OperationStatus; error: string | null } | undefined;
+  /** The current Flink run, if Sluice ever started one. */
+  run?: { flinkJobId: string; observed: ObservedRunState } | undefined;
+  /** Automatic restarts already made since the last user action, and the limit. */
+  restart?: { attempts: number; limit: number } | undefined;
+}
+
+export interface DerivedState {
+  state: LifecycleState;
+  /** Why, in a sentence, when the state is not self-explanatory. */
+  reason?: string | undefined;
+}
+
+const OPERATION_STATE: Record<OperationKind, LifecycleState | undefined> = {
+  submit: "SUBMITTING",
+  stop: "STOPPING",
+  delete: "STOPPING",
+  upgrade: "UPGRADING",
+  // Taking a savepoint does not change what the job is doing.
+  savepoint: undefined,
+};
+
+/**
+ * Derives the lifecycle state from the desired state, the operation in progress and what Flink
+ * reports, like the Flink Kubernetes Operator derives its status instead of storing it.
+ *
+ * @example
+ * ```ts
+ * deriveState({ desiredState: "RUNNING", flinkReachable: true, run: { flinkJobId: "a1", observed: "CANCELED" } });
+ * // => { state: "FAILED", reason: "Flink job a1 is CANCELED, outside Sluice" }
+ * ```
+ */
+export function deriveState(input: StateInput): DerivedState {
+  if (!input.flinkReachable) return { state: "UNKNOWN", reason: "Flink is unreachable; showing no guess" };
+  const fromOperation = input.activeOperation ? OPERATION_STATE[input.activeOperation.kind] : undefined;
+  if (fromOperation) return { state: fromOperation };
+
+  const last = input.lastOperation;
+  const lastFailed =
+    last?.status === "failed" ? `last ${last.kind} failed: ${last.error ?? "unknown error"}` : undefined;
+  const run = input.run;
+  if (!run) {
+    if (input.desiredState === "STOPPED") return { state: "STOPPED", reason: lastFailed };
+    return lastFailed ? { state: "FAILED", reason: lastFailed } : { state: "SUBMITTING" };
+  }
+
+  const id = run.flinkJobId;
+  switch (run.observed) {
+    case "INITIALIZING":
+    case "CREATED":
+      return { state: "SUBMITTING" };
+    case "RUNNING":
+    case "RESTARTING":
+    case "RECONCILING":
+      return {
+        state: "RUNNING",
+        reason:
+          input.desiredState === "STOPPED"
+            ? `Flink job ${id} is ${run.observed} although the desired state is STOPPED`
+            : run.observed === "RUNNING"
+              ? lastFailed
+              : `Flink job ${id} is ${run.observed}`,
+      };
+    case "CANCELLING":
+      return { state: "STOPPING", reason: `Flink job ${id} is CANCELLING` };
+    case "FINISHED":
+    case "CANCELED":
+      if (input.desiredState === "STOPPED") return { state: "STOPPED", reason: lastFailed };
+      return { state: "FAILED", reason: `Flink job ${id} is ${run.observed}, outside Sluice` };
+    case "MISSING":
+      if (input.desiredState === "STOPPED") return { state: "STOPPED", reason: lastFailed };
+      return { state: "FAILED", reason: `Flink no longer knows job ${id}` };
+    default: {
+      // FAILING, FAILED, SUSPENDED and any state a future Flink adds.
+      if (input.desiredState === "STOPPED" && run.observed !== "FAILING")
+        return { state: "STOPPED", reason: lastFailed };
+      const restart = input.restart;
+      const limit =
+        restart && restart.attempts >= restart.limit
+          ? `; automatic restarts exhausted (${restart.attempts}/${restart.limit})`
+          : "";
+      return { state: "FAILED", reason: `Flink job ${id} is ${run.observed}${limit}` };
+    }
+  }
+}

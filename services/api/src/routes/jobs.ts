@@ -1,0 +1,591 @@
+import { createHash } from "node:crypto";
+import type { FastifyInstance } from "fastify";
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import type { CompiledJobLike, JobSpecLike } from "../compiler/port.ts";
+import { ApiError, jsonPath } from "../errors.ts";
+import { ACTIVE_FLINK_STATES, pipelineName } from "../flink/port.ts";
+import type { RestoreRequest, StopParams, SubmitParams, UpgradeParams } from "../lifecycle/operations.ts";
+import type { ObservationResult } from "../lifecycle/reconciler.ts";
+import { assertSecretsConfigured, scrub, secretValues, secretVariable } from "../lifecycle/secrets.ts";
+import {
+  createQuery,
+  deleteQuery,
+  dryRunSchema,
+  eventSchema,
+  eventsQuery,
+  jobDetailSchema,
+  jobListSchema,
+  jobNameParam,
+  jobSpecBody,
+  problem,
+  savepointSchema,
+  startBody,
+  stopBody,
+  updateQuery,
+} from "../schemas.ts";
+import type { JobRecord } from "../store/store.ts";
+import { jobDetail, jobSummary, savepointView } from "./views.ts";
+
+const tags = ["jobs"];
+const security = [{ bearer: [] }];
+
+const e401 = problem("Missing or invalid bearer token");
+const e404 = problem("No job with this name");
+const e503 = problem("Flink is unreachable (the problem lists the URLs tried)");
+
+/** Canonical JSON (sorted keys), so that the same spec always hashes the same. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** Hash of a spec without the API-assigned version. */
+export function specHash(spec: JobSpecLike): string {
+  const { version: _version, ...rest } = spec;
+  return createHash("sha256").update(canonical(rest)).digest("hex");
+}
+
+/** Validates and compiles a request body, or throws INVALID_SPEC with every problem's JSON path. */
+function compileBody(app: FastifyInstance, body: unknown): { spec: JobSpecLike; compiled: CompiledJobLike } {
+  const result = app.compiler.validate(body);
+  if (!result.ok) {
+    throw new ApiError("INVALID_SPEC", `The job specification has ${result.problems.length} problem(s)`, {
+      problems: result.problems,
+    });
+  }
+  try {
+    return { spec: result.spec, compiled: app.compiler.compile(result.spec) };
+  } catch (error) {
+    const problems = (error as { problems?: Array<{ path: unknown; code?: string; message: string }> })
+      .problems;
+    if (Array.isArray(problems)) {
+      throw new ApiError("INVALID_SPEC", `The job specification cannot be compiled`, {
+        problems: problems.map((p) => ({
+          path: Array.isArray(p.path) ? jsonPath(p.path) : String(p.path),
+          code: p.code ?? "invalid",
+          message: p.message,
+        })),
+      });
+    }
+    throw error;
+  }
+}
+
+export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { store, reconciler, config } = app;
+  const now = app.lifecycle.now;
+
+  const requireJob = (name: string): JobRecord => {
+    const job = store.getJob(name);
+    if (!job) throw new ApiError("JOB_NOT_FOUND", `No job named "${name}"`);
+    return job;
+  };
+
+  const scrubberFor = (job: JobRecord) => {
+    const version = store.getVersion(job.name, job.currentVersion);
+    const secrets = version ? secretValues(app.lifecycle, version.compiled) : [];
+    return (text: string) => scrub(text, secrets);
+  };
+
+  const detail = async (
+    name: string,
+    observation: ObservationResult | undefined,
+    withExceptions: boolean,
+  ) => {
+    const job = requireJob(name);
+    return jobDetail(
+      {
+        store,
+        compiler: app.compiler,
+        flink: app.flink,
+        observation,
+        restartLimit: config.restartLimit,
+        duplicates: reconciler.duplicates.get(name)?.others ?? [],
+        scrub: scrubberFor(job),
+        withExceptions,
+      },
+      job,
+    );
+  };
+
+  /** Is the job's current run active in Flink, according to the last observation? */
+  const runActive = (name: string, observation: ObservationResult): boolean => {
+    const run = store.latestRun(name);
+    if (!run || !observation.reachable) return false;
+    const state = observation.jobs.find((j) => j.id === run.flinkJobId)?.state;
+    return state !== undefined && ACTIVE_FLINK_STATES.has(state);
+  };
+
+  const refuseIfBusy = (name: string) => {
+    const op = store.activeOperation(name);
+    if (op) {
+      throw new ApiError(
+        "OPERATION_IN_PROGRESS",
+        `Operation ${op.id} (${op.kind}) is still ${op.status} for job "${name}"; poll GET /v1/jobs/${name}`,
+      );
+    }
+  };
+
+  // ---- create -------------------------------------------------------------------------------
+  app.post(
+    "/jobs",
+    {
+      config: { auth: "write" },
+      schema: {
+        tags,
+        security,
+        summary: "Create a job (or, with ?dryRun=true, compile it and ask Flink to EXPLAIN it)",
+        description:
+          "Stores the spec as version 1 and submits it. Returns 202 with the job to poll. Posting the same " +
+          "name and the same spec again returns 200 (idempotent); another spec under an existing name is a 409: use PUT.",
+        querystring: createQuery,
+        body: jobSpecBody,
+        response: {
+          200: jobDetailSchema
+            .or(dryRunSchema)
+            .describe("Already exists with this exact spec, or the dry-run result"),
+          202: jobDetailSchema.describe("Accepted: the job is being submitted"),
+          400: problem("Invalid spec (every problem with its JSON path), malformed JSON or bad query"),
+          401: e401,
+          409: problem("A job with this name exists with another spec: use PUT /v1/jobs/{name}"),
+          413: problem("Body too large"),
+          415: problem("Body is not JSON"),
+          422: problem("A secret the job needs is not configured, or Flink rejected the SQL (dry run)"),
+          502: problem("Flink answered with an error"),
+          503: e503,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { spec, compiled } = compileBody(app, request.body);
+      if (request.query.dryRun) {
+        const lookup = (n: string) => app.lifecycle.env[secretVariable(config.secretEnvPrefix, n)];
+        const secrets = secretValues(app.lifecycle, compiled);
+        const resolvable = compiled.secretNames.every((n) => lookup(n) !== undefined);
+        const statements = compiled.statements.map((s) => ({
+          kind: s.kind,
+          sql: resolvable ? app.compiler.resolveSecrets(s.sql, lookup) : s.sql,
+        }));
+        let plan: string;
+        try {
+          plan = await app.flink.explain({
+            settings: { "pipeline.name": pipelineName(spec.name, 0) },
+            statements,
+          });
+        } catch (error) {
+          if (error instanceof Error) error.message = scrub(error.message, secrets);
+          throw error;
+        }
+        return reply.code(200).send({
+          dryRun: true as const,
+          name: spec.name,
+          sql: compiled.statements.map((s) => ({ kind: s.kind, sql: app.compiler.redactSecrets(s.sql) })),
+          plan: scrub(plan, secrets),
+          secretNames: compiled.secretNames,
+        });
+      }
+      const hash = specHash(spec);
+      const existing = store.getJob(spec.name);
+      if (existing) {
+        const current = store.getVersion(spec.name, existing.currentVersion);
+        if (current?.specHash === hash) {
+          return reply.code(200).send(await detail(spec.name, await app.observation(), false));
+        }
+        throw new ApiError(
+          "JOB_EXISTS",
+          `Job "${spec.name}" exists (version ${existing.currentVersion}) with another spec; use PUT /v1/jobs/${spec.name} to upgrade it`,
+        );
+      }
+      assertSecretsConfigured(app.lifecycle, compiled);
+      const at = now();
+      store.transaction(() => {
+        store.createJob({ name: spec.name, spec, specHash: hash, compiled, desiredState: "RUNNING" }, at);
+        const params: SubmitParams = { version: 1, restore: { mode: "none" }, reason: "create" };
+        store.addOperation(spec.name, "submit", { ...params }, at);
+        store.addEvent(spec.name, "created", "job created (version 1)", { version: 1 }, at);
+      });
+      request.log.info({ job: spec.name }, "job created");
+      reconciler.wake();
+      return reply.code(202).send(await detail(spec.name, await app.observation(), false));
+    },
+  );
+
+  // ---- list and get -------------------------------------------------------------------------
+  app.get(
+    "/jobs",
+    {
+      config: { auth: "read" },
+      schema: {
+        tags,
+        summary: "List jobs with their derived state, and stray sluice/* Flink jobs",
+        response: { 200: jobListSchema, 401: e401 },
+      },
+    },
+    async () => {
+      const observation = await app.observation();
+      return {
+        jobs: store.listJobs().map((job) => jobSummary(store, job, observation, config.restartLimit)),
+        strays: reconciler.strays.map((s) => ({ flinkJobId: s.id, pipelineName: s.name, state: s.state })),
+      };
+    },
+  );
+
+  app.get(
+    "/jobs/:name",
+    {
+      config: { auth: "read" },
+      schema: {
+        tags,
+        summary:
+          "Get a job: spec, version, compiled SQL (secrets redacted), states, savepoints, recent exceptions",
+        params: jobNameParam,
+        response: { 200: jobDetailSchema, 400: problem("Bad job name"), 401: e401, 404: e404 },
+      },
+    },
+    async (request) => {
+      requireJob(request.params.name);
+      return detail(request.params.name, await app.observation(), true);
+    },
+  );
+
+  // ---- update / upgrade ---------------------------------------------------------------------
+  app.put(
+    "/jobs/:name",
+    {
+      config: { auth: "write" },
+      schema: {
+        tags,
+        security,
+        summary: "Upgrade a job to a new spec version through a savepoint",
+        description:
+          "A running job is stopped with a savepoint and the new version is started from it; if the new " +
+          "version cannot run (e.g. Flink cannot map the old state) the old version is restored from the same " +
+          "savepoint and the operation fails with the reason. ?stateless=true starts the new version with empty state. " +
+          "A stopped job only records the new version. The same spec again is a no-op (200).",
+        params: jobNameParam,
+        querystring: updateQuery,
+        body: jobSpecBody,
+        response: {
+          200: jobDetailSchema.describe(
+            "Nothing to run: same spec, or the job is stopped (version recorded)",
+          ),
+          202: jobDetailSchema.describe("Accepted: the upgrade is in progress"),
+          400: problem("Invalid spec or request"),
+          401: e401,
+          404: e404,
+          409: problem("Spec name differs from the URL, or another operation is in progress"),
+          413: problem("Body too large"),
+          415: problem("Body is not JSON"),
+          422: problem("A secret the job needs is not configured"),
+          503: e503,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { name } = request.params;
+      const job = requireJob(name);
+      const { spec, compiled } = compileBody(app, request.body);
+      if (spec.name !== name) {
+        throw new ApiError("NAME_MISMATCH", `The spec is named "${spec.name}" but the URL names "${name}"`);
+      }
+      const hash = specHash(spec);
+      if (store.getVersion(name, job.currentVersion)?.specHash === hash) {
+        return reply.code(200).send(await detail(name, await app.observation(), false));
+      }
+      refuseIfBusy(name);
+      assertSecretsConfigured(app.lifecycle, compiled);
+      const at = now();
+      const fromVersion = job.currentVersion;
+      let upgrading = false;
+      store.transaction(() => {
+        const version = store.addVersion(name, spec, hash, compiled, at);
+        store.updateJob(
+          name,
+          { currentVersion: version.version, restartAttempts: 0, nextRestartAt: null },
+          at,
+        );
+        if (job.desiredState === "RUNNING") {
+          const params: UpgradeParams = {
+            fromVersion,
+            toVersion: version.version,
+            stateless: request.query.stateless,
+          };
+          store.addOperation(name, "upgrade", { ...params }, at);
+          upgrading = true;
+        }
+        store.addEvent(
+          name,
+          "version-added",
+          upgrading
+            ? `version ${version.version} accepted; upgrading from v${fromVersion}${request.query.stateless ? " without state" : ""}`
+            : `version ${version.version} recorded; the job is stopped and will start with it`,
+          { version: version.version, fromVersion },
+          at,
+        );
+      });
+      reconciler.wake();
+      return reply.code(upgrading ? 202 : 200).send(await detail(name, await app.observation(), false));
+    },
+  );
+
+  // ---- stop / start -------------------------------------------------------------------------
+  app.post(
+    "/jobs/:name/stop",
+    {
+      config: { auth: "write" },
+      schema: {
+        tags,
+        security,
+        summary: "Stop a job (stop-with-savepoint by default; mode=cancel only when asked)",
+        params: jobNameParam,
+        body: stopBody,
+        response: {
+          200: jobDetailSchema.describe("Already stopped"),
+          202: jobDetailSchema.describe("Accepted: stopping"),
+          400: problem("Bad request"),
+          401: e401,
+          404: e404,
+          409: problem("Another operation is in progress"),
+          415: problem("Body is not JSON"),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { name } = request.params;
+      const job = requireJob(name);
+      const active = store.activeOperation(name);
+      if (active?.kind === "stop")
+        return reply.code(202).send(await detail(name, await app.observation(), false));
+      refuseIfBusy(name);
+      const observation = await app.observation();
+      if (job.desiredState === "STOPPED" && observation.reachable && !runActive(name, observation)) {
+        return reply.code(200).send(await detail(name, observation, false));
+      }
+      const params: StopParams = { mode: request.body.mode, drain: request.body.drain };
+      const at = now();
+      store.transaction(() => {
+        store.updateJob(name, { desiredState: "STOPPED", restartAttempts: 0, nextRestartAt: null }, at);
+        store.addOperation(name, "stop", { ...params }, at);
+        store.addEvent(
+          name,
+          "stop-requested",
+          `stop requested (${params.mode}${params.drain ? ", drain" : ""})`,
+          null,
+          at,
+        );
+      });
+      reconciler.wake();
+      return reply.code(202).send(await detail(name, observation, false));
+    },
+  );
+
+  app.post(
+    "/jobs/:name/start",
+    {
+      config: { auth: "write" },
+      schema: {
+        tags,
+        security,
+        summary:
+          "Start (resume) a job: from the latest savepoint by default, from: 'none', or a recorded savepoint path",
+        params: jobNameParam,
+        body: startBody,
+        response: {
+          200: jobDetailSchema.describe("Already running"),
+          202: jobDetailSchema.describe("Accepted: submitting"),
+          400: problem("Bad request, or a savepoint path Sluice did not record"),
+          401: e401,
+          404: e404,
+          409: problem("Another operation is in progress"),
+          415: problem("Body is not JSON"),
+          422: problem("A secret the job needs is not configured"),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { name } = request.params;
+      const job = requireJob(name);
+      const active = store.activeOperation(name);
+      if (active?.kind === "submit")
+        return reply.code(202).send(await detail(name, await app.observation(), false));
+      refuseIfBusy(name);
+      const from = request.body.from;
+      let restore: RestoreRequest;
+      if (from === "latest") restore = { mode: "latest" };
+      else if (from === "none") restore = { mode: "none" };
+      else {
+        if (!store.findSavepoint(name, from)) {
+          throw new ApiError(
+            "UNKNOWN_SAVEPOINT",
+            `Sluice has no record of savepoint "${from}" for job "${name}"`,
+            {
+              problems: [
+                { path: "body.from", code: "unknown_savepoint", message: "not a savepoint Sluice recorded" },
+              ],
+            },
+          );
+        }
+        restore = { mode: "path", path: from };
+      }
+      const observation = await app.observation();
+      if (runActive(name, observation)) {
+        if (job.desiredState !== "RUNNING") store.updateJob(name, { desiredState: "RUNNING" }, now());
+        return reply.code(200).send(await detail(name, observation, false));
+      }
+      const version = store.getVersion(name, job.currentVersion);
+      if (version) assertSecretsConfigured(app.lifecycle, version.compiled);
+      const at = now();
+      store.transaction(() => {
+        store.updateJob(name, { desiredState: "RUNNING", restartAttempts: 0, nextRestartAt: null }, at);
+        const params: SubmitParams = { version: job.currentVersion, restore, reason: "start" };
+        store.addOperation(name, "submit", { ...params }, at);
+        store.addEvent(name, "start-requested", `start requested (from ${from})`, null, at);
+      });
+      reconciler.wake();
+      return reply.code(202).send(await detail(name, observation, false));
+    },
+  );
+
+  // ---- savepoints ---------------------------------------------------------------------------
+  app.post(
+    "/jobs/:name/savepoints",
+    {
+      config: { auth: "write" },
+      schema: {
+        tags,
+        security,
+        summary: "Trigger a savepoint of the running job (the job keeps running)",
+        params: jobNameParam,
+        response: {
+          202: jobDetailSchema.describe("Accepted: the savepoint is being taken; it appears in savepoints"),
+          401: e401,
+          404: e404,
+          409: problem("The job is not running, or another operation is in progress"),
+          503: e503,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { name } = request.params;
+      requireJob(name);
+      refuseIfBusy(name);
+      const observation = await app.observation();
+      if (!observation.reachable) {
+        throw new ApiError("FLINK_UNREACHABLE", `Flink did not answer: ${observation.error}`, {
+          extra: { tried: observation.urls },
+        });
+      }
+      const run = store.latestRun(name);
+      const state = run && observation.jobs.find((j) => j.id === run.flinkJobId)?.state;
+      if (state !== "RUNNING") {
+        throw new ApiError(
+          "JOB_NOT_RUNNING",
+          `Job "${name}" is not running (Flink state: ${state ?? "none"})`,
+        );
+      }
+      const at = now();
+      store.transaction(() => {
+        store.addOperation(name, "savepoint", {}, at);
+        store.addEvent(name, "savepoint-requested", "savepoint requested", null, at);
+      });
+      reconciler.wake();
+      return reply.code(202).send(await detail(name, observation, false));
+    },
+  );
+
+  app.get(
+    "/jobs/:name/savepoints",
+    {
+      config: { auth: "read" },
+      schema: {
+        tags,
+        summary: "Savepoints (and retained checkpoints used for restarts) Sluice recorded, newest first",
+        params: jobNameParam,
+        response: { 200: z.object({ savepoints: savepointSchema.array() }), 401: e401, 404: e404 },
+      },
+    },
+    async (request) => {
+      requireJob(request.params.name);
+      return { savepoints: store.listSavepoints(request.params.name).map(savepointView) };
+    },
+  );
+
+  // ---- events -------------------------------------------------------------------------------
+  app.get(
+    "/jobs/:name/events",
+    {
+      config: { auth: "read" },
+      schema: {
+        tags,
+        summary: "The job's event log, oldest first (page with ?after=<last id>)",
+        params: jobNameParam,
+        querystring: eventsQuery,
+        response: {
+          200: z.object({ events: eventSchema.array() }),
+          400: problem("Bad query"),
+          401: e401,
+          404: e404,
+        },
+      },
+    },
+    async (request) => {
+      const { name } = request.params;
+      const job = requireJob(name);
+      const scrubber = scrubberFor(job);
+      return {
+        events: store.listEvents(name, request.query).map((e) => ({
+          id: e.id,
+          at: new Date(e.at).toISOString(),
+          type: e.type,
+          message: scrubber(e.message),
+          data: e.data,
+        })),
+      };
+    },
+  );
+
+  // ---- delete -------------------------------------------------------------------------------
+  app.delete(
+    "/jobs/:name",
+    {
+      config: { auth: "write" },
+      schema: {
+        tags,
+        security,
+        summary: "Delete a job: stop it (with a savepoint unless ?mode=cancel), then forget it",
+        params: jobNameParam,
+        querystring: deleteQuery,
+        response: {
+          202: jobDetailSchema.describe("Accepted: stopping, then deleting; GET answers 404 when done"),
+          400: problem("Bad query"),
+          401: e401,
+          404: e404,
+          409: problem("Another operation is in progress"),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { name } = request.params;
+      requireJob(name);
+      const active = store.activeOperation(name);
+      if (active?.kind === "delete")
+        return reply.code(202).send(await detail(name, await app.observation(), false));
+      refuseIfBusy(name);
+      const at = now();
+      store.transaction(() => {
+        store.updateJob(name, { desiredState: "STOPPED" }, at);
+        store.addOperation(name, "delete", { mode: request.query.mode, drain: false }, at);
+        store.addEvent(name, "delete-requested", `delete requested (${request.query.mode})`, null, at);
+      });
+      reconciler.wake();
+      return reply.code(202).send(await detail(name, await app.observation(), false));
+    },
+  );
+};

@@ -1,0 +1,137 @@
+import type { z } from "zod";
+import type { JobCompiler } from "../compiler/port.ts";
+import type { FlinkPort } from "../flink/port.ts";
+import type { ObservationResult } from "../lifecycle/reconciler.ts";
+import { type DerivedState, deriveState } from "../lifecycle/state.ts";
+import type { jobDetailSchema, jobSummarySchema, operationSchema, savepointSchema } from "../schemas.ts";
+import type { JobRecord, JobStore, OperationRecord, SavepointRecord } from "../store/store.ts";
+
+type JobSummary = z.output<typeof jobSummarySchema>;
+type JobDetail = z.output<typeof jobDetailSchema>;
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function operationView(op: OperationRecord | undefined): z.output<typeof operationSchema> | null {
+  if (!op) return null;
+  return {
+    id: op.id,
+    kind: op.kind,
+    status: op.status,
+    error: op.error,
+    createdAt: iso(op.createdAt),
+    updatedAt: iso(op.updatedAt),
+    finishedAt: op.finishedAt === null ? null : iso(op.finishedAt),
+  };
+}
+
+export function savepointView(sp: SavepointRecord): z.output<typeof savepointSchema> {
+  return {
+    path: sp.path,
+    kind: sp.kind,
+    reason: sp.reason,
+    version: sp.version,
+    flinkJobId: sp.flinkJobId,
+    createdAt: iso(sp.createdAt),
+  };
+}
+
+/** The derived state of a job from the store and the last observation of Flink. */
+export function jobState(
+  store: JobStore,
+  job: JobRecord,
+  observation: ObservationResult | undefined,
+  restartLimit: number,
+): { derived: DerivedState; flinkJobId: string | null; flinkState: string | null } {
+  const run = store.latestRun(job.name);
+  const observed =
+    run && observation?.reachable
+      ? (observation.jobs.find((j) => j.id === run.flinkJobId)?.state ?? "MISSING")
+      : null;
+  const last = store.lastOperation(job.name);
+  const derived = deriveState({
+    desiredState: job.desiredState,
+    // Before the first observation, say UNKNOWN rather than guess.
+    flinkReachable: observation?.reachable ?? false,
+    activeOperation: store.activeOperation(job.name),
+    lastOperation: last,
+    run: run && observed !== null ? { flinkJobId: run.flinkJobId, observed } : undefined,
+    restart: { attempts: job.restartAttempts, limit: restartLimit },
+  });
+  return { derived, flinkJobId: run?.flinkJobId ?? null, flinkState: observed };
+}
+
+export function jobSummary(
+  store: JobStore,
+  job: JobRecord,
+  observation: ObservationResult | undefined,
+  restartLimit: number,
+): JobSummary {
+  const { derived, flinkJobId, flinkState } = jobState(store, job, observation, restartLimit);
+  return {
+    name: job.name,
+    version: job.currentVersion,
+    desiredState: job.desiredState,
+    state: derived.state,
+    ...(derived.reason ? { reason: derived.reason } : {}),
+    flinkJobId,
+    flinkState,
+    createdAt: iso(job.createdAt),
+    updatedAt: iso(job.updatedAt),
+  };
+}
+
+export interface DetailDeps {
+  store: JobStore;
+  compiler: JobCompiler;
+  flink: FlinkPort;
+  observation: ObservationResult | undefined;
+  restartLimit: number;
+  duplicates: string[];
+  /** Masks secret values in text from Flink. */
+  scrub: (text: string) => string;
+  /** Fetch the current run's exceptions from Flink (skipped right after a mutation). */
+  withExceptions: boolean;
+}
+
+export async function jobDetail(deps: DetailDeps, job: JobRecord): Promise<JobDetail> {
+  const { store, compiler } = deps;
+  const summary = jobSummary(store, job, deps.observation, deps.restartLimit);
+  const version = store.getVersion(job.name, job.currentVersion);
+  const spec = (version?.spec ?? {}) as Record<string, unknown>;
+  let exceptions: JobDetail["exceptions"] = [];
+  if (
+    deps.withExceptions &&
+    summary.flinkJobId &&
+    deps.observation?.reachable &&
+    summary.flinkState !== "MISSING"
+  ) {
+    const list = await deps.flink.exceptions(summary.flinkJobId).catch(() => []);
+    exceptions = list
+      .slice(0, 10)
+      .map((e) => ({ timestamp: iso(e.timestamp), message: deps.scrub(e.message) }));
+  }
+  return {
+    ...summary,
+    ...(typeof spec.description === "string" ? { description: spec.description } : {}),
+    spec,
+    sql: (version?.compiled.statements ?? []).map((s) => ({
+      kind: s.kind,
+      sql: compiler.redactSecrets(s.sql),
+    })),
+    secretNames: version?.compiled.secretNames ?? [],
+    savepoints: store.listSavepoints(job.name).map(savepointView),
+    exceptions,
+    operation: operationView(store.activeOperation(job.name)),
+    lastOperation: operationView(store.lastOperation(job.name)),
+    versions: store
+      .listVersions(job.name)
+      .map((v) => ({ version: v.version, status: v.status, createdAt: iso(v.createdAt) })),
+    runs: store.listRuns(job.name).map((r) => ({
+      flinkJobId: r.flinkJobId,
+      version: r.version,
+      restoredFrom: r.restoredFrom,
+      submittedAt: iso(r.submittedAt),
+    })),
+    duplicates: deps.duplicates,
+  };
+}

@@ -1,0 +1,91 @@
+/**
+ * Versioned schema migrations of the job store. Each runs once, in order, inside a
+ * transaction, and is recorded in `schema_migrations`. Never edit a released migration: add
+ * the next one.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "jobs, versions, runs, savepoints, operations, events",
+    sql: `
+      CREATE TABLE jobs (
+        name             TEXT PRIMARY KEY,
+        desired_state    TEXT NOT NULL CHECK (desired_state IN ('RUNNING', 'STOPPED')),
+        current_version  INTEGER NOT NULL,
+        restart_attempts INTEGER NOT NULL DEFAULT 0,
+        next_restart_at  INTEGER,
+        created_at       INTEGER NOT NULL,
+        updated_at       INTEGER NOT NULL
+      );
+
+      -- One row per accepted spec. compiled_json holds SQL with \${secret:NAME} placeholders,
+      -- never resolved secrets.
+      CREATE TABLE versions (
+        job_name      TEXT NOT NULL REFERENCES jobs(name) ON DELETE CASCADE,
+        version       INTEGER NOT NULL,
+        spec_json     TEXT NOT NULL,
+        spec_hash     TEXT NOT NULL,
+        compiled_json TEXT NOT NULL,
+        status        TEXT NOT NULL DEFAULT 'accepted' CHECK (status IN ('accepted', 'rejected')),
+        created_at    INTEGER NOT NULL,
+        PRIMARY KEY (job_name, version)
+      );
+
+      -- Every Flink job Sluice started (or adopted), with the version it runs.
+      CREATE TABLE runs (
+        flink_job_id   TEXT PRIMARY KEY,
+        job_name       TEXT NOT NULL REFERENCES jobs(name) ON DELETE CASCADE,
+        version        INTEGER NOT NULL,
+        restored_from  TEXT,
+        operation_id   INTEGER,
+        submitted_at   INTEGER NOT NULL,
+        -- last Flink state seen, only to notice changes (the shown state is derived, not stored)
+        last_seen_state TEXT
+      );
+      CREATE INDEX runs_by_job ON runs(job_name, submitted_at);
+
+      CREATE TABLE savepoints (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        job_name      TEXT NOT NULL REFERENCES jobs(name) ON DELETE CASCADE,
+        version       INTEGER NOT NULL,
+        flink_job_id  TEXT NOT NULL,
+        path          TEXT NOT NULL,
+        kind          TEXT NOT NULL CHECK (kind IN ('savepoint', 'checkpoint')),
+        reason        TEXT NOT NULL,
+        created_at    INTEGER NOT NULL,
+        UNIQUE (job_name, path)
+      );
+
+      -- Operations are recorded BEFORE acting so that a crash mid-way is resumed at restart.
+      CREATE TABLE operations (
+        id           INTEGER PRIMARY KEY AUTOINCREMENT,
+        job_name     TEXT NOT NULL REFERENCES jobs(name) ON DELETE CASCADE,
+        kind         TEXT NOT NULL,
+        params_json  TEXT NOT NULL,
+        status       TEXT NOT NULL CHECK (status IN ('pending', 'running', 'succeeded', 'failed')),
+        progress_json TEXT NOT NULL DEFAULT '{}',
+        error        TEXT,
+        created_at   INTEGER NOT NULL,
+        updated_at   INTEGER NOT NULL,
+        finished_at  INTEGER
+      );
+      CREATE INDEX operations_by_job ON operations(job_name, id);
+
+      CREATE TABLE events (
+        id        INTEGER PRIMARY KEY AUTOINCREMENT,
+        job_name  TEXT NOT NULL REFERENCES jobs(name) ON DELETE CASCADE,
+        at        INTEGER NOT NULL,
+        type      TEXT NOT NULL,
+        message   TEXT NOT NULL,
+        data_json TEXT
+      );
+      CREATE INDEX events_by_job ON events(job_name, id);
+    `,
+  },
+];
