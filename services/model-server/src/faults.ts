@@ -6,7 +6,7 @@ import { z } from "zod";
  * - `timeout`: the request is held open past any sensible client timeout, then the socket
  *   is closed without a response;
  * - `invalid_json`: HTTP 200 whose message content is prose, not JSON;
- * - `wrong_ids`: HTTP 200 whose results alter the first record's id and drop the last
+ * - `wrong_ids` (themes tasks only): HTTP 200 whose results alter the first record's id and drop the last
  *   record (with one record: only the altered id);
  * - `truncated`: HTTP 200 with `finish_reason: "length"` and the content cut in half.
  */

@@ -250,6 +250,14 @@ describe("faults", () => {
       (r: { id: string }) => r.id,
     );
     expect(ids).toEqual(["r1-x", "r2"]);
+
+    // Free text has no ids: the fault does not apply and is not counted.
+    const text = await clientFor(server).chat.completions.create({
+      model: "gpt-4o-mini",
+      messages: [{ role: "user", content: "great price" }],
+    });
+    expect(JSON.parse(text.choices[0]?.message.content ?? "")).toEqual(["price"]);
+    expect(server.stats().faults.wrong_ids).toBe(1);
   });
 
   it("truncated: finish_reason length and cut content", async () => {

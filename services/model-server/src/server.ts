@@ -293,7 +293,10 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
   ): Promise<void> {
     const started = Date.now();
     const delay = latencyMs + (latencyJitterMs > 0 ? Math.floor(jitter() * latencyJitterMs) : 0);
-    const fault = faults.next();
+    const drawn = faults.next();
+    // Ids exist only in themes tasks; for free text that draw is a no-fault (still drawn,
+    // so the sequence of later faults does not depend on the kind of request).
+    const fault = drawn === "wrong_ids" && computed.kind !== "task" ? undefined : drawn;
     if (fault) stats.faults[fault]++;
     if (delay > 0) await sleep(delay, undefined, { signal: closing.signal });
 
