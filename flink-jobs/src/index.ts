@@ -3,7 +3,7 @@
  * Flink SQL, and the typed builders that produce specs.
  */
 
-export { defineJob, type JobDefinition, type SpecNode } from "./builder/define-job.ts";
+export * from "./builder/index.ts";
 export { type CompiledJob, type CompiledStatement, compileJob, enrichmentNames } from "./compile.ts";
 export { ALLOWED_CONFIG } from "./config.ts";
 export {

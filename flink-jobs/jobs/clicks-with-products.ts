@@ -1,0 +1,90 @@
+import {
+  defineJob,
+  eq,
+  from,
+  insertInto,
+  type JobSpec,
+  kafka,
+  seconds,
+  t,
+  table,
+  upsertKafka,
+} from "@sluice/flink-jobs";
+import { DEFAULT_BOOTSTRAP_SERVERS, type KafkaJobOptions } from "./common.ts";
+
+export interface ClicksWithProductsOptions extends KafkaJobOptions {
+  clicksTopic?: string;
+  productsTopic?: string;
+  outputTopic?: string;
+}
+
+/**
+ * Stream/table join: each click is joined with the product as it was at the
+ * click's time (an event-time temporal join against an upsert-kafka versioned
+ * table), so a later price change does not rewrite past clicks.
+ */
+export function clicksWithProducts(options: ClicksWithProductsOptions = {}): JobSpec {
+  const clicks = table(
+    "clicks",
+    { click_id: t.string(), user_id: t.string(), product_id: t.string(), click_time: t.timestamp(3) },
+    {
+      connector: kafka({
+        topic: options.clicksTopic ?? "clicks",
+        format: "json",
+        startupMode: "earliest-offset",
+      }),
+      watermark: { column: "click_time", delay: seconds(5) },
+    },
+  );
+  const products = table(
+    "products",
+    {
+      product_id: t.string(),
+      name: t.string(),
+      category: t.string(),
+      price: t.double(),
+      updated_at: t.timestamp(3),
+    },
+    {
+      primaryKey: ["product_id"],
+      watermark: { column: "updated_at", delay: seconds(5) },
+      connector: upsertKafka({ topic: options.productsTopic ?? "products" }),
+    },
+  );
+  const enrichedClicks = table(
+    "enriched_clicks",
+    {
+      click_id: t.string(),
+      user_id: t.string(),
+      product_id: t.string(),
+      click_time: t.timestamp(3),
+      product_name: t.string(),
+      category: t.string(),
+      price: t.double(),
+    },
+    { connector: kafka({ topic: options.outputTopic ?? "enriched_clicks", format: "json" }) },
+  );
+
+  const joined = from(clicks)
+    .temporalJoin(products, {
+      asOf: (r) => r.clicks.click_time,
+      on: (r) => eq(r.clicks.product_id, r.products.product_id),
+    })
+    .select((r) => ({
+      click_id: r.clicks.click_id,
+      user_id: r.clicks.user_id,
+      product_id: r.clicks.product_id,
+      click_time: r.clicks.click_time,
+      product_name: r.products.name,
+      category: r.products.category,
+      price: r.products.price,
+    }));
+
+  return defineJob({
+    name: "clicks-with-products",
+    description: "Clicks joined with the product version valid at click time",
+    kafka: { bootstrapServers: options.bootstrapServers ?? DEFAULT_BOOTSTRAP_SERVERS },
+    tables: [clicks, products, enrichedClicks],
+    inserts: [insertInto(enrichedClicks, joined)],
+  });
+}

@@ -1,0 +1,6 @@
+/** The project's own job definitions (the acceptance pipelines of DESIGN.md). */
+export { type ClicksWithProductsOptions, clicksWithProducts } from "./clicks-with-products.ts";
+export { type ReviewThemesOptions, reviewThemes } from "./review-themes.ts";
+export { type SensorAnomaliesOptions, sensorAnomalies } from "./sensor-anomalies.ts";
+export { type SensorZscoreOptions, sensorZscore } from "./sensor-zscore.ts";
+export { type TransactionsHourlyOptions, transactionsHourly } from "./transactions-hourly.ts";

@@ -1,0 +1,118 @@
+import {
+  count,
+  defineJob,
+  enrichment,
+  from,
+  hours,
+  type Interval,
+  insertInto,
+  type JobSpec,
+  kafka,
+  lower,
+  seconds,
+  t,
+  table,
+  tumble,
+  upsertKafka,
+  view,
+} from "@sluice/flink-jobs";
+import { DEFAULT_BOOTSTRAP_SERVERS, type KafkaJobOptions } from "./common.ts";
+
+export interface ReviewThemesOptions extends KafkaJobOptions {
+  /** Model the enricher asks for themes (default `gpt-4o-mini`). */
+  model?: string;
+  /** Length of the tumbling windows of theme counts (default 1 hour). */
+  window?: Interval;
+  maxThemes?: number;
+  reviewsTopic?: string;
+  /** Where the enricher writes reviews with themes (default `product_reviews_with_themes`). */
+  enrichedTopic?: string;
+  requestTopic?: string;
+  windowedCountsTopic?: string;
+  totalCountsTopic?: string;
+}
+
+/**
+ * Review themes: reviews go through the enricher (an LLM extracts their key
+ * themes), come back with `themes: string[]`, and are counted per lower-cased
+ * theme, both per tumbling window and as running totals (two upsert-kafka
+ * tables the API shows as trending themes).
+ */
+export function reviewThemes(options: ReviewThemesOptions = {}): JobSpec {
+  const productReviews = table(
+    "product_reviews",
+    { review_id: t.string(), product_id: t.string(), review_text: t.string(), created_at: t.timestamp(3) },
+    {
+      connector: kafka({
+        topic: options.reviewsTopic ?? "product_reviews",
+        format: "json",
+        startupMode: "earliest-offset",
+      }),
+    },
+  );
+
+  const withThemes = enrichment({
+    name: "review_themes",
+    input: productReviews,
+    idField: "review_id",
+    textField: "review_text",
+    carry: ["product_id", "created_at"],
+    task: { kind: "themes", maxThemes: options.maxThemes ?? 5 },
+    model: options.model ?? "gpt-4o-mini",
+    outputTopic: options.enrichedTopic ?? "product_reviews_with_themes",
+    requestTopic: options.requestTopic,
+    watermark: { column: "created_at", delay: seconds(5) },
+  });
+
+  // One row per (review, theme), the theme lower-cased so "Battery" and "battery" count together.
+  const reviewTheme = view(
+    "review_theme",
+    from(withThemes)
+      .crossJoinUnnest((r) => r.themes, "t", "theme")
+      .select((r) => ({
+        review_id: r.review_id,
+        product_id: r.product_id,
+        created_at: r.created_at,
+        theme: lower(r.theme),
+      })),
+  );
+
+  const windowedCounts = table(
+    "theme_counts_windowed",
+    { window_start: t.timestamp(3), window_end: t.timestamp(3), theme: t.string(), theme_count: t.bigint() },
+    {
+      primaryKey: ["window_start", "window_end", "theme"],
+      connector: upsertKafka({ topic: options.windowedCountsTopic ?? "theme_counts_windowed" }),
+    },
+  );
+  const totalCounts = table(
+    "theme_counts_total",
+    { theme: t.string(), theme_count: t.bigint() },
+    {
+      primaryKey: ["theme"],
+      connector: upsertKafka({ topic: options.totalCountsTopic ?? "theme_counts_total" }),
+    },
+  );
+
+  const perWindow = from(tumble(reviewTheme, "created_at", options.window ?? hours(1)))
+    .groupBy((r) => [r.window_start, r.window_end, r.theme])
+    .select((r) => ({
+      window_start: r.window_start,
+      window_end: r.window_end,
+      theme: r.theme,
+      theme_count: count(),
+    }));
+  const runningTotals = from(reviewTheme)
+    .groupBy((r) => [r.theme])
+    .select((r) => ({ theme: r.theme, theme_count: count() }));
+
+  return defineJob({
+    name: "review-themes",
+    description: "Themes of product reviews (LLM enrichment), counted per window and as running totals",
+    kafka: { bootstrapServers: options.bootstrapServers ?? DEFAULT_BOOTSTRAP_SERVERS },
+    tables: [productReviews, windowedCounts, totalCounts],
+    enrichments: [withThemes],
+    views: [reviewTheme],
+    inserts: [insertInto(windowedCounts, perWindow), insertInto(totalCounts, runningTotals)],
+  });
+}

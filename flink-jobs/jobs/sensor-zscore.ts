@@ -1,0 +1,102 @@
+import {
+  abs,
+  and,
+  avg,
+  defineJob,
+  div,
+  from,
+  gt,
+  insertInto,
+  type JobSpec,
+  kafka,
+  seconds,
+  stddevPop,
+  sub,
+  t,
+  table,
+  view,
+} from "@sluice/flink-jobs";
+import { DEFAULT_BOOTSTRAP_SERVERS, type KafkaJobOptions } from "./common.ts";
+
+export interface SensorZscoreOptions extends KafkaJobOptions {
+  /** How many readings (the current one included) the rolling mean and deviation cover (default 20). */
+  windowRows?: number;
+  /** Readings whose |z| exceeds this are flagged (default 3). */
+  maxAbsZ?: number;
+  inputTopic?: string;
+  outputTopic?: string;
+}
+
+/**
+ * Rolling z-score per device: each reading is compared with the mean and
+ * population standard deviation of the device's last N readings (an OVER
+ * window ordered by event time); readings with |z| above a bound are emitted
+ * with their z-score. Unlike a fixed threshold, this follows each device's
+ * own normal range.
+ */
+export function sensorZscore(options: SensorZscoreOptions = {}): JobSpec {
+  const sensorData = table(
+    "sensor_data",
+    { device_id: t.string(), timestamp: t.timestamp(3), temperature: t.double() },
+    {
+      connector: kafka({
+        topic: options.inputTopic ?? "sensor_data",
+        format: "json",
+        startupMode: "earliest-offset",
+      }),
+      watermark: { column: "timestamp", delay: seconds(5) },
+    },
+  );
+  const zscores = table(
+    "sensor_zscores",
+    {
+      device_id: t.string(),
+      timestamp: t.timestamp(3),
+      temperature: t.double(),
+      rolling_mean: t.double(),
+      rolling_stddev: t.double(),
+      zscore: t.double(),
+    },
+    { connector: kafka({ topic: options.outputTopic ?? "sensor_zscores", format: "json" }) },
+  );
+
+  const stats = view(
+    "sensor_rolling_stats",
+    from(sensorData).select((r) => {
+      const window = {
+        partitionBy: [r.device_id],
+        orderBy: r.timestamp,
+        rows: (options.windowRows ?? 20) - 1,
+      };
+      return {
+        device_id: r.device_id,
+        timestamp: r.timestamp,
+        temperature: r.temperature,
+        rolling_mean: avg(r.temperature).over(window),
+        rolling_stddev: stddevPop(r.temperature).over(window),
+      };
+    }),
+  );
+
+  const zscore = (r: ReturnType<typeof stats.row>) =>
+    div(sub(r.temperature, r.rolling_mean), r.rolling_stddev);
+  const flagged = from(stats)
+    .where((r) => and(gt(r.rolling_stddev, 0), gt(abs(zscore(r)), options.maxAbsZ ?? 3)))
+    .select((r) => ({
+      device_id: r.device_id,
+      timestamp: r.timestamp,
+      temperature: r.temperature,
+      rolling_mean: r.rolling_mean,
+      rolling_stddev: r.rolling_stddev,
+      zscore: zscore(r),
+    }));
+
+  return defineJob({
+    name: "sensor-zscore",
+    description: "Readings far from their device's rolling mean (|z-score| above a bound)",
+    kafka: { bootstrapServers: options.bootstrapServers ?? DEFAULT_BOOTSTRAP_SERVERS },
+    tables: [sensorData, zscores],
+    views: [stats],
+    inserts: [insertInto(zscores, flagged)],
+  });
+}

@@ -1,0 +1,73 @@
+import {
+  count,
+  defineJob,
+  from,
+  gte,
+  hours,
+  type Interval,
+  insertInto,
+  type JobSpec,
+  kafka,
+  seconds,
+  sum,
+  t,
+  table,
+  tumble,
+} from "@sluice/flink-jobs";
+import { DEFAULT_BOOTSTRAP_SERVERS, type KafkaJobOptions } from "./common.ts";
+
+export interface TransactionsHourlyOptions extends KafkaJobOptions {
+  /** Transactions with a smaller amount are dropped (default 10). */
+  minAmount?: number;
+  /** Window length (default 1 hour). */
+  window?: Interval;
+  inputTopic?: string;
+  outputTopic?: string;
+}
+
+/**
+ * Windowed business metrics: transactions at or above a minimum amount,
+ * summed and counted per tumbling (hourly) window of their `date`.
+ */
+export function transactionsHourly(options: TransactionsHourlyOptions = {}): JobSpec {
+  const transactions = table(
+    "transactions",
+    { date: t.timestamp(3), amount: t.double(), user_id: t.string() },
+    {
+      connector: kafka({
+        topic: options.inputTopic ?? "transactions",
+        format: "json",
+        startupMode: "earliest-offset",
+      }),
+      watermark: { column: "date", delay: seconds(5) },
+    },
+  );
+  const hourly = table(
+    "transactions_hourly",
+    {
+      window_start: t.timestamp(3),
+      window_end: t.timestamp(3),
+      total_amount: t.double(),
+      transaction_count: t.bigint(),
+    },
+    { connector: kafka({ topic: options.outputTopic ?? "transactions_hourly", format: "json" }) },
+  );
+
+  const perWindow = from(tumble(transactions, "date", options.window ?? hours(1)))
+    .where((r) => gte(r.amount, options.minAmount ?? 10))
+    .groupBy((r) => [r.window_start, r.window_end])
+    .select((r) => ({
+      window_start: r.window_start,
+      window_end: r.window_end,
+      total_amount: sum(r.amount),
+      transaction_count: count(),
+    }));
+
+  return defineJob({
+    name: "transactions-hourly",
+    description: "Sum and count of transactions above a minimum amount per hour",
+    kafka: { bootstrapServers: options.bootstrapServers ?? DEFAULT_BOOTSTRAP_SERVERS },
+    tables: [transactions, hourly],
+    inserts: [insertInto(hourly, perWindow)],
+  });
+}

@@ -1,0 +1,32 @@
+export * from "./define-job.ts";
+export * from "./expr.ts";
+export { deduplicate, desc, from, insertInto, type QueryBuilder, Source, sql, topN } from "./query.ts";
+export {
+  blackhole,
+  col,
+  computed,
+  cumulate,
+  datagen,
+  type Enrichment,
+  type EnrichmentOptions,
+  enrichment,
+  filesystem,
+  hop,
+  jdbc,
+  kafka,
+  metadata,
+  print,
+  proctime,
+  type QueryLike,
+  type Relation,
+  session,
+  type Table,
+  type TableOptions,
+  table,
+  tumble,
+  upsertKafka,
+  type View,
+  view,
+  type WindowColumns,
+} from "./relations.ts";
+export { type AnyRow, type ColumnDef, type Ex, type Family, type RowOf, type TypeDef, t } from "./types.ts";

@@ -1,0 +1,400 @@
+import type { BlackholeConnectorConfig } from "../connectors/blackhole.ts";
+import type { DatagenConnectorConfig } from "../connectors/datagen.ts";
+import type { FilesystemConnectorConfig } from "../connectors/filesystem.ts";
+import type { ConnectorConfig, Format } from "../connectors/index.ts";
+import type { JdbcConnectorConfig } from "../connectors/jdbc.ts";
+import type { KafkaConnectorConfig } from "../connectors/kafka.ts";
+import type { PrintConnectorConfig } from "../connectors/print.ts";
+import type { UpsertKafkaConnectorConfig } from "../connectors/upsert-kafka.ts";
+import type { Expr, Interval } from "../expressions.ts";
+import type { From, Query, WindowSpec } from "../query.ts";
+import type { EnrichmentSpec, TableSpec, ViewSpec } from "../spec.ts";
+import type { SqlType } from "../sql-types.ts";
+import type { AnyRow, ColumnDef, Ex, Family, RowOf, TypeDef } from "./types.ts";
+
+/**
+ * Anything a query can read: a table, a view, an enrichment's output, a
+ * windowed table, or a subquery. `row(qualifier)` gives typed column
+ * references (qualified when the query has several inputs).
+ */
+export interface Relation<N extends string = string, R extends AnyRow = AnyRow> {
+  readonly name: N;
+  fromNode(alias?: string): From;
+  row(qualifier?: string): R;
+}
+
+/** Family (and array element family) of each column, known at runtime to build typed references. */
+export type Families = Record<string, { family: Family; element?: unknown }>;
+
+export function rowFrom<R extends AnyRow>(families: Families, qualifier?: string): R {
+  const row: Record<string, Ex> = {};
+  for (const [name, info] of Object.entries(families)) {
+    const node: Expr =
+      qualifier === undefined ? { kind: "column", name } : { kind: "column", name, table: qualifier };
+    row[name] =
+      info.element === undefined
+        ? { node, family: info.family }
+        : { node, family: info.family, element: info.element };
+  }
+  return row as R;
+}
+
+/** The families of a row of expressions. */
+export function familiesOf(row: AnyRow): Families {
+  const out: Families = {};
+  for (const [name, e] of Object.entries(row)) {
+    out[name] = e.element === undefined ? { family: e.family } : { family: e.family, element: e.element };
+  }
+  return out;
+}
+
+// ----------------------------------------------------------------- columns
+
+/** A computed column: `computed(toTimestampLtz(col("ts_ms")))` -> `` `ts` AS TO_TIMESTAMP_LTZ(`ts_ms`, 3) ``. */
+export function computed<F extends Family, E>(expression: Ex<F, E>): ColumnDef<F, E> {
+  return {
+    family: expression.family,
+    writable: false,
+    sqlType: undefined,
+    toColumn: (name) => ({ kind: "computed", name, expression: expression.node }),
+  };
+}
+
+/** A processing-time attribute: `` `proc_time` AS PROCTIME() ``. */
+export function proctime(): ColumnDef<"timestamp"> {
+  return computed<"timestamp", unknown>({
+    node: { kind: "call", fn: "PROCTIME", args: [] },
+    family: "timestamp",
+  });
+}
+
+/** A metadata column, e.g. Kafka's record time: `metadata(t.timestampLtz(3), "timestamp", { virtual: true })`. */
+export function metadata<F extends Family, E>(
+  type: TypeDef<F, E>,
+  key?: string,
+  options: { virtual?: boolean } = {},
+): ColumnDef<F, E> {
+  return {
+    family: type.family,
+    writable: options.virtual !== true,
+    sqlType: type.sqlType,
+    toColumn: (name) => ({ kind: "metadata", name, type: type.sqlType, key, virtual: options.virtual }),
+  };
+}
+
+/** A reference to a column by name, for computed columns (which see the table's other columns). */
+export function col<F extends Family>(name: string, family: F): Ex<F> {
+  return { node: { kind: "column", name }, family };
+}
+
+// ------------------------------------------------------------- connectors
+
+type FormatInput = Format | Format["kind"];
+const toFormat = (format: FormatInput): Format =>
+  (typeof format === "string" ? { kind: format } : format) as Format;
+
+/** A Kafka topic (append-only stream); `format` may be `"json"`, `"csv"`, `"raw"` or a format object. */
+export function kafka(
+  options: Omit<KafkaConnectorConfig, "kind" | "format" | "key"> & {
+    format: FormatInput;
+    key?: { format: FormatInput; fields: string[] };
+  },
+): KafkaConnectorConfig {
+  const { format, key, ...rest } = options;
+  return {
+    kind: "kafka",
+    ...rest,
+    format: toFormat(format),
+    ...(key === undefined ? {} : { key: { format: toFormat(key.format), fields: key.fields } }),
+  };
+}
+
+/** A Kafka topic read and written as a changelog keyed by the table's primary key. */
+export function upsertKafka(
+  options: Omit<UpsertKafkaConnectorConfig, "kind" | "keyFormat" | "valueFormat"> & {
+    keyFormat?: FormatInput;
+    valueFormat?: FormatInput;
+  },
+): UpsertKafkaConnectorConfig {
+  const { keyFormat, valueFormat, ...rest } = options;
+  return {
+    kind: "upsert-kafka",
+    ...rest,
+    keyFormat: toFormat(keyFormat ?? "json"),
+    valueFormat: toFormat(valueFormat ?? "json"),
+  };
+}
+
+export function filesystem(
+  options: Omit<FilesystemConnectorConfig, "kind" | "format"> & { format: FormatInput },
+): FilesystemConnectorConfig {
+  return { kind: "filesystem", ...options, format: toFormat(options.format) };
+}
+export const jdbc = (options: Omit<JdbcConnectorConfig, "kind">): JdbcConnectorConfig => ({
+  kind: "jdbc",
+  ...options,
+});
+export const datagen = (options: Omit<DatagenConnectorConfig, "kind"> = {}): DatagenConnectorConfig => ({
+  kind: "datagen",
+  ...options,
+});
+export const print = (options: Omit<PrintConnectorConfig, "kind"> = {}): PrintConnectorConfig => ({
+  kind: "print",
+  ...options,
+});
+export const blackhole = (
+  options: Omit<BlackholeConnectorConfig, "kind"> = {},
+): BlackholeConnectorConfig => ({
+  kind: "blackhole",
+  ...options,
+});
+
+// ------------------------------------------------------------------ tables
+
+type KeysOfFamily<C, F extends Family> = { [K in keyof C]: C[K] extends { family: F } ? K : never }[keyof C] &
+  string;
+
+export interface TableOptions<C> {
+  connector: ConnectorConfig;
+  description?: string;
+  primaryKey?: (keyof C & string)[];
+  /** Event time: a timestamp column and how late its rows may arrive. */
+  watermark?: { column: KeysOfFamily<C, "timestamp">; delay: Interval };
+}
+
+/** A declared table; its columns give the row type of queries reading it. */
+export interface Table<
+  N extends string = string,
+  C extends Record<string, ColumnDef> = Record<string, ColumnDef>,
+> extends Relation<N, RowOf<C>> {
+  readonly columns: C;
+  toSpec(): TableSpec;
+}
+
+/**
+ * Declares a table.
+ *
+ * @example
+ * const sensorData = table("sensor_data", {
+ *   device_id: t.string(), timestamp: t.timestamp(3), temperature: t.double(),
+ * }, { connector: kafka({ topic: "sensor_data", format: "json" }), watermark: { column: "timestamp", delay: seconds(5) } });
+ */
+export function table<N extends string, C extends Record<string, ColumnDef>>(
+  name: N,
+  columns: C,
+  options: TableOptions<C>,
+): Table<N, C> {
+  const families: Families = {};
+  for (const [k, d] of Object.entries(columns)) {
+    families[k] = d.element === undefined ? { family: d.family } : { family: d.family, element: d.element };
+  }
+  return {
+    name,
+    columns,
+    fromNode: (alias) => ({ kind: "table", name, as: alias }),
+    row: (qualifier) => rowFrom(families, qualifier),
+    toSpec: () => ({
+      name,
+      description: options.description,
+      columns: Object.entries(columns).map(([column, def]) => def.toColumn(column)),
+      primaryKey: options.primaryKey,
+      watermark: options.watermark,
+      connector: options.connector,
+    }),
+  };
+}
+
+// ---------------------------------------------------------- views, windows
+
+/** A query builder's result: a query plus the families of its output columns. */
+export interface QueryLike<Out extends AnyRow> {
+  toQuery(): Query;
+  readonly families: Families;
+  /** Phantom: the output row type. */
+  readonly out?: Out;
+}
+
+type Requalified<R extends AnyRow> = { [K in keyof R]: R[K] };
+
+export interface View<N extends string = string, R extends AnyRow = AnyRow> extends Relation<N, R> {
+  toSpec(): ViewSpec;
+}
+
+/** Declares a view over a query; later queries read it like a table. */
+export function view<N extends string, Out extends AnyRow>(
+  name: N,
+  query: QueryLike<Out>,
+  description?: string,
+): View<N, Requalified<Out>> {
+  return {
+    name,
+    fromNode: (alias) => ({ kind: "table", name, as: alias }),
+    row: (qualifier) => rowFrom(query.families, qualifier),
+    toSpec: () => ({ name, description, query: query.toQuery() }),
+  };
+}
+
+/** Columns a window TVF adds. */
+export type WindowColumns = {
+  window_start: Ex<"timestamp">;
+  window_end: Ex<"timestamp">;
+  window_time: Ex<"timestamp">;
+};
+
+type TimestampKeys<R extends AnyRow> = {
+  [K in keyof R]: R[K] extends Ex<"timestamp", unknown> ? K : never;
+}[keyof R] &
+  string;
+
+function windowed<N extends string, R extends AnyRow>(
+  source: Relation<N, R>,
+  timeColumn: TimestampKeys<R>,
+  window: WindowSpec,
+): Relation<N, R & WindowColumns> {
+  const families: Families = {
+    ...familiesOf(source.row()),
+    window_start: { family: "timestamp" },
+    window_end: { family: "timestamp" },
+    window_time: { family: "timestamp" },
+  };
+  return {
+    name: source.name,
+    fromNode: (alias) => ({ kind: "window", table: source.name, timeColumn, window, as: alias }),
+    row: (qualifier) => rowFrom(families, qualifier),
+  };
+}
+
+/** `TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), INTERVAL '1' HOUR))`: fixed, non-overlapping windows. */
+export const tumble = <N extends string, R extends AnyRow>(
+  source: Relation<N, R>,
+  timeColumn: TimestampKeys<R>,
+  size: Interval,
+) => windowed(source, timeColumn, { kind: "tumble", size });
+/** `HOP(...)`: sliding windows of `size` every `slide`. */
+export const hop = <N extends string, R extends AnyRow>(
+  source: Relation<N, R>,
+  timeColumn: TimestampKeys<R>,
+  slide: Interval,
+  size: Interval,
+) => windowed(source, timeColumn, { kind: "hop", slide, size });
+/** `CUMULATE(...)`: windows growing by `step` up to `size`. */
+export const cumulate = <N extends string, R extends AnyRow>(
+  source: Relation<N, R>,
+  timeColumn: TimestampKeys<R>,
+  step: Interval,
+  size: Interval,
+) => windowed(source, timeColumn, { kind: "cumulate", step, size });
+/** `SESSION(...)`: windows closed by a gap of inactivity, per key. */
+export const session = <N extends string, R extends AnyRow>(
+  source: Relation<N, R>,
+  timeColumn: TimestampKeys<R>,
+  gap: Interval,
+  partitionBy: (keyof R & string)[] = [],
+) => windowed(source, timeColumn, { kind: "session", gap, partitionBy });
+
+// ------------------------------------------------------------- enrichments
+
+export interface EnrichmentOptions<
+  R extends AnyRow,
+  Id extends keyof R,
+  Text extends keyof R,
+  Carry extends keyof R,
+> {
+  name: string;
+  input: Relation<string, R>;
+  idField: Id & string;
+  textField: Text & string;
+  /** Extra input columns carried to the output table (default: all physical columns of the input). */
+  carry?: (Carry & string)[];
+  task?: EnrichmentSpec["task"];
+  model: string;
+  outputTopic: string;
+  requestTopic?: string;
+  deadLetterTopic?: string;
+  bootstrapServers?: string;
+  watermark?: { column: (Id | Text | Carry) & string; delay: Interval };
+  startupMode?: EnrichmentSpec["startupMode"];
+}
+
+export interface Enrichment<N extends string, R extends AnyRow> extends Relation<N, R> {
+  toSpec(): EnrichmentSpec;
+}
+
+/**
+ * An LLM enrichment step; its result reads like a table with the carried
+ * columns plus `themes` (ARRAY<STRING>).
+ *
+ * @example
+ * const reviewThemes = enrichment({ name: "review_themes", input: productReviews,
+ *   idField: "review_id", textField: "review_text", model: "gpt-4o-mini",
+ *   outputTopic: "product_reviews_with_themes" });
+ */
+export function enrichment<
+  N extends string,
+  R extends AnyRow,
+  Id extends keyof R,
+  Text extends keyof R,
+  Carry extends keyof R = keyof R,
+>(
+  options: EnrichmentOptions<R, Id, Text, Carry> & { name: N },
+): Enrichment<N, Pick<R, Id | Text | Carry> & { themes: Ex<"array", "string"> }> {
+  const inputRow = options.input.row();
+  const keep = new Set<string>([
+    options.idField,
+    options.textField,
+    ...(options.carry ?? Object.keys(inputRow)),
+  ]);
+  const families: Families = {};
+  for (const [name, info] of Object.entries(familiesOf(inputRow))) if (keep.has(name)) families[name] = info;
+  const task = options.task ?? { kind: "themes" };
+  families[task.outputField ?? "themes"] =
+    task.kind === "custom"
+      ? { family: familyOfType(task.outputType) }
+      : { family: "array", element: "string" };
+  const name = options.name;
+  return {
+    name,
+    fromNode: (alias) => ({ kind: "table", name, as: alias }),
+    row: (qualifier) => rowFrom(families, qualifier),
+    toSpec: () => ({
+      name,
+      input: options.input.name,
+      idField: options.idField,
+      textField: options.textField,
+      carry: options.carry,
+      task,
+      model: options.model,
+      requestTopic: options.requestTopic,
+      outputTopic: options.outputTopic,
+      deadLetterTopic: options.deadLetterTopic,
+      bootstrapServers: options.bootstrapServers,
+      watermark: options.watermark,
+      startupMode: options.startupMode,
+    }),
+  };
+}
+
+function familyOfType(type: SqlType): Family {
+  const map: Record<SqlType["kind"], Family> = {
+    STRING: "string",
+    CHAR: "string",
+    VARCHAR: "string",
+    BOOLEAN: "boolean",
+    TINYINT: "number",
+    SMALLINT: "number",
+    INT: "number",
+    BIGINT: "number",
+    FLOAT: "number",
+    DOUBLE: "number",
+    DECIMAL: "number",
+    DATE: "date",
+    TIME: "time",
+    TIMESTAMP: "timestamp",
+    TIMESTAMP_LTZ: "timestamp",
+    BYTES: "bytes",
+    ARRAY: "array",
+    MAP: "map",
+    ROW: "row",
+  };
+  return map[type.kind];
+}
