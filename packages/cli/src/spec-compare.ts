@@ -1,0 +1,33 @@
+import { jobSpecSchema } from "@sluice/flink-jobs";
+
+/**
+ * Whether a local spec differs from a deployed one, the way the API decides it: both sides
+ * parsed by the SDK's `jobSpecSchema` (so an omitted list equals `[]`), the API-assigned
+ * `version` dropped, keys sorted.
+ *
+ * @example
+ * ```ts
+ * specsDiffer({ name: "a", tables: [] }, { name: "a", version: 3, views: [] }); // false
+ * ```
+ */
+export function specsDiffer(local: Record<string, unknown>, deployed: Record<string, unknown>): boolean {
+  return canonicalSpec(local) !== canonicalSpec(deployed);
+}
+
+/** A spec as canonical JSON without `version`; a spec the schema rejects is compared as written. */
+export function canonicalSpec(spec: Record<string, unknown>): string {
+  const parsed = jobSpecSchema.safeParse(spec);
+  const { version: _version, ...rest } = (parsed.success ? parsed.data : spec) as Record<string, unknown>;
+  return canonicalJson(rest);
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
