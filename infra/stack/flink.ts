@@ -122,6 +122,9 @@ export function renderFlinkConfig(settings: StackSettings): string {
     ["taskmanager.memory.jvm-metaspace.size", mb(tm.metaspace)],
     ["taskmanager.memory.jvm-overhead.min", mb(tm.overhead)],
     ["taskmanager.memory.jvm-overhead.max", mb(tm.overhead)],
+    // The TaskManager usually starts before the JobManager listens; retry the
+    // ResourceManager connection after 1 s instead of the default 10 s.
+    ["cluster.registration.error-delay", "1s"],
     ["rest.address", host],
     ["rest.bind-address", host],
     ["rest.port", ports.flinkRest],

@@ -73,7 +73,9 @@ describe.skipIf(process.platform !== "linux")("native stack launcher (separate s
     await new Promise<void>((r) => squatter.listen(settings.ports.sqlGateway, "127.0.0.1", r));
     try {
       await expect(stackUp(settings, () => {})).rejects.toThrow(
-        new RegExp(`port ${settings.ports.sqlGateway} \\(Flink SQL Gateway, for sql-gateway\\) is in use`),
+        new RegExp(
+          `port ${settings.ports.sqlGateway} \\(Flink SQL Gateway, for sql-gateway\\) is in use by processes`,
+        ),
       );
       expect(await processesOf(stateDir)).toEqual({});
     } finally {

@@ -1,7 +1,8 @@
+import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ensureJars, flinkJars, kafkaJars } from "./artifacts.ts";
 import { type FlinkProcess, flinkDirs, flinkJavaArgs, log4jProperties, renderFlinkConfig } from "./flink.ts";
@@ -14,6 +15,7 @@ import {
 } from "./kafka.ts";
 import {
   identityFlags,
+  isAlive,
   type ManagedProcess,
   portIsFree,
   runningPid,
@@ -24,6 +26,7 @@ import {
 } from "./processes.ts";
 import { flinkRestReady, kafkaReady, sqlGatewayReady, taskManagerReady } from "./readiness.ts";
 import { endpointsOf, type StackEndpoints, type StackSettings } from "./settings.ts";
+import { javaMajor, versions } from "./versions.ts";
 
 /** The stack's processes, in start order. */
 export const components = ["kafka", "jobmanager", "taskmanager", "sql-gateway"] as const;
@@ -121,6 +124,48 @@ export async function stackUp(
   log: Log,
   readyTimeoutMs = 240_000,
 ): Promise<UpResult> {
+  const release = await acquireUpLock(settings, log, readyTimeoutMs + 300_000);
+  try {
+    return await upLocked(settings, log, readyTimeoutMs);
+  } finally {
+    await release();
+  }
+}
+
+/**
+ * One `up` at a time per state dir (two test runs starting together must not
+ * both launch a JobManager): an exclusive lock file holding the owner's pid,
+ * taken over when that pid is dead.
+ */
+async function acquireUpLock(
+  settings: StackSettings,
+  log: Log,
+  timeoutMs: number,
+): Promise<() => Promise<void>> {
+  const file = join(settings.stateDir, "run", "up.lock");
+  await mkdir(dirname(file), { recursive: true });
+  const deadline = Date.now() + timeoutMs;
+  let announced = false;
+  for (;;) {
+    try {
+      await writeFile(file, `${process.pid}\n`, { flag: "wx" });
+      return () => rm(file, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    }
+    const owner = Number((await readFile(file, "utf8").catch(() => "")).trim());
+    if (!Number.isInteger(owner) || owner <= 0 || !isAlive(owner)) {
+      await rm(file, { force: true });
+      continue;
+    }
+    if (Date.now() > deadline) throw new StackError(`another "stack up" (pid ${owner}) holds ${file}`);
+    if (!announced) log(`another "stack up" (pid ${owner}) is starting this stack; waiting for it`);
+    announced = true;
+    await sleep(1_000);
+  }
+}
+
+async function upLocked(settings: StackSettings, log: Log, readyTimeoutMs: number): Promise<UpResult> {
   const began = Date.now();
   const endpoints = endpointsOf(settings);
   const running = new Map<Component, number>();
@@ -140,16 +185,16 @@ export async function stackUp(
   const busy: string[] = [];
   for (const name of missing) {
     for (const [what, port] of specs[name].ports(settings)) {
-      if (!(await portIsFree(settings.host, port)))
-        busy.push(`port ${port} (${what}, for ${name}) is in use`);
+      if (!(await portIsFree(settings.host, port))) busy.push(`port ${port} (${what}, for ${name})`);
     }
   }
   if (busy.length > 0) {
     throw new StackError(
-      `${busy.join("; ")} by a process this stack did not start (state dir ${settings.stateDir}). ` +
-        "Stop it, or move this stack with SLUICE_*_PORT variables.",
+      `cannot start: ${busy.join(", ")} ${busy.length > 1 ? "are" : "is"} in use by processes that this ` +
+        `stack (state dir ${settings.stateDir}) did not start. Stop them, or move this stack with the SLUICE_*_PORT variables.`,
     );
   }
+  await checkJava(settings);
 
   const [flinkLib, kafkaLib] = [
     await ensureJars(flinkJars, settings, log),
@@ -176,6 +221,23 @@ export async function stackUp(
     `stack is up (${elapsed(began)}): Flink ${endpoints.flinkRestUrl}, SQL Gateway ${endpoints.sqlGatewayUrl}, Kafka ${endpoints.kafkaBrokers.join(",")}`,
   );
   return { endpoints, started };
+}
+
+/** Fails early, with a clear message, when `java` is missing or older than 17. */
+async function checkJava(settings: StackSettings): Promise<void> {
+  const result = spawnSync(settings.java, ["-version"], { encoding: "utf8" });
+  if (result.error) {
+    throw new StackError(
+      `cannot run ${settings.java} (${result.error.message}); install Java ${javaMajor} or set JAVA_HOME`,
+    );
+  }
+  const version = /version "(\d+)(?:\.(\d+))?/.exec(result.stderr ?? "");
+  const major = version ? Number(version[1] === "1" ? version[2] : version[1]) : 0;
+  if (major < javaMajor) {
+    throw new StackError(
+      `Flink ${versions.flink} needs Java ${javaMajor}+; ${settings.java} is: ${result.stderr.split("\n")[0]}`,
+    );
+  }
 }
 
 async function prepareDirs(settings: StackSettings): Promise<void> {
