@@ -1,0 +1,48 @@
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { FakeApi, jobDetail, problemReply } from "./fake-api.ts";
+
+const root = fileURLToPath(new URL("../../../", import.meta.url));
+/** The link npm makes for the package's `bin`, so this is what `npx sluice` runs. */
+const bin = `${root}node_modules/.bin/sluice`;
+
+function sluice(args: string[], env: Record<string, string> = {}) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    execFile(
+      process.execPath,
+      [bin, ...args],
+      { cwd: root, env: { PATH: process.env.PATH ?? "", ...env } },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? (typeof error.code === "number" ? error.code : null) : 0, stdout, stderr });
+      },
+    );
+  });
+}
+
+let fake: FakeApi;
+let url: string;
+beforeEach(async () => {
+  fake = new FakeApi();
+  url = await fake.start();
+});
+afterEach(async () => {
+  await fake.close();
+});
+
+describe("the sluice executable", () => {
+  it("runs from the npm bin link and exits 0 with output", async () => {
+    fake.on("GET", "/v1/jobs", { status: 200, body: { jobs: [jobDetail()], strays: [] } });
+    const { code, stdout } = await sluice(["ls"], { SLUICE_API_URL: url });
+    expect(stdout).toContain("orders  1        RUNNING");
+    expect(code).toBe(0);
+  });
+
+  it("exits with the documented codes", async () => {
+    fake.on("GET", "/v1/jobs/nope", problemReply(404, "JOB_NOT_FOUND", "No job named nope"));
+    expect((await sluice(["get", "nope", "--api-url", url])).code).toBe(1);
+    expect((await sluice(["frobnicate"])).code).toBe(2);
+    await fake.close();
+    expect((await sluice(["ls", "--api-url", url])).code).toBe(3);
+  });
+});
