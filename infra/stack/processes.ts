@@ -27,7 +27,8 @@ function commandLineOf(pid: number): string | undefined {
   }
 }
 
-function isAlive(pid: number): boolean {
+/** True while a process with this pid exists (ours or not). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -133,5 +134,3 @@ export async function tail(file: string, n = 40): Promise<string> {
     .slice(-n - 1)
     .join("\n");
 }
-
-export { isAlive };
