@@ -1,4 +1,4 @@
-import { type Connector, type ConnectorProperties, connectorFor } from "./connectors/index.ts";
+import { type Connector, type ConnectorProperties, connectorFor, connectors } from "./connectors/index.ts";
 import type { AggregateFn, Expr, ExprKind, FunctionName, Interval } from "./expressions.ts";
 import { formatPath, type SpecPath, type SpecProblem } from "./problems.ts";
 import type { From, FromKind, Query, QueryKind, RawPart } from "./query.ts";
@@ -175,6 +175,7 @@ class Analyzer {
       claim(`${e.name}_requests`, ["enrichments", i, "name"], "enrichment request table");
     });
 
+    this.checkProperties(connectors.kafka, spec.kafka?.properties, ["kafka", "properties"]);
     spec.tables.forEach((t, i) => {
       if (!this.relations.has(t.name)) this.relations.set(t.name, this.analyzeTable(t, ["tables", i]));
     });
@@ -495,9 +496,10 @@ class Analyzer {
     const outputField = enrichment.task.outputField ?? "themes";
     const outputType: SqlType =
       enrichment.task.kind === "custom" ? enrichment.task.outputType : { kind: "ARRAY", element: STRING };
-    const all = [id, text, ...carried]
-      .filter((c): c is ColumnInfo => c !== undefined)
-      .map((c) => ({ name: c.name, type: c.type }));
+    const all: ColumnInfo[] = [];
+    for (const c of [id, text, ...carried]) {
+      if (c !== undefined && !all.some((a) => a.name === c.name)) all.push({ name: c.name, type: c.type });
+    }
     if (all.some((c) => c.name === outputField)) {
       this.report(
         [...path, "task", "outputField"],

@@ -7,8 +7,8 @@ import {
   renderExpr,
   renderInterval,
 } from "./expressions.ts";
-import { identifierSchema, literalTextSchema } from "./identifiers.ts";
-import { quoteIdentifier } from "./sql-text.ts";
+import { identifierSchema } from "./identifiers.ts";
+import { hasControlCharacter, quoteIdentifier } from "./sql-text.ts";
 
 /**
  * Queries: the body of a view or of an insert. A structured `select` covers
@@ -137,8 +137,17 @@ export const fromSchema: z.ZodType<From> = z.lazy(() =>
   ]),
 );
 
+/** Raw SQL text may span lines (comments are rejected by validation, so a newline cannot end one). */
+const rawTextSchema = z
+  .string()
+  .max(100_000)
+  .refine((s) => !hasControlCharacter(s.replace(/[\t\n\r]/g, " ")), {
+    message: "raw SQL may not contain control characters other than tab and newline",
+    params: { code: "LITERAL_CONTROL_CHARACTER" },
+  });
+
 const rawPartSchema = z.union([
-  literalTextSchema.max(100_000),
+  rawTextSchema,
   z.strictObject({ kind: z.literal("tableRef"), name: identifierSchema }),
   z.strictObject({
     kind: z.literal("columnRef"),

@@ -6,10 +6,10 @@ import { type JobSpec, jobSpecSchema } from "./spec.ts";
 import { SECRET_PLACEHOLDER_MARKER } from "./sql-text.ts";
 
 /** Turns a zod issue into a problem with a stable code and a readable message. */
-function fromZodIssue(issue: z.core.$ZodIssue): SpecProblem {
+export function fromZodIssue(issue: z.core.$ZodIssue): SpecProblem {
   const path = issue.path.map((p) => (typeof p === "symbol" ? String(p) : p));
   const params = "params" in issue ? (issue.params as { code?: unknown } | undefined) : undefined;
-  const code = typeof params?.code === "string" ? params.code : `INVALID_${issue.code.toUpperCase()}`;
+  const code = typeof params?.code === "string" ? params.code : issue.code.toUpperCase();
   let message = issue.message;
   if (issue.code === "invalid_union" && "discriminator" in issue && issue.discriminator !== undefined) {
     message = `unknown or missing \`${issue.discriminator}\`: ${issue.message}`;

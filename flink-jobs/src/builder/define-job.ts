@@ -1,5 +1,6 @@
 import { SpecValidationError } from "../problems.ts";
 import { type JobSpec, type JobSpecInput, jobSpecSchema } from "../spec.ts";
+import { fromZodIssue } from "../validate.ts";
 
 /** Anything a builder hands to `defineJob`: a spec node, or a builder that produces one. */
 export type SpecNode<T> = T | { toSpec(): T };
@@ -42,13 +43,7 @@ export function defineJob(definition: JobDefinition): JobSpec {
   };
   const parsed = jobSpecSchema.safeParse(input);
   if (!parsed.success) {
-    throw new SpecValidationError(
-      parsed.error.issues.map((i) => ({
-        path: i.path.map((p) => (typeof p === "symbol" ? String(p) : p)),
-        code: `INVALID_${i.code.toUpperCase()}`,
-        message: i.message,
-      })),
-    );
+    throw new SpecValidationError(parsed.error.issues.map(fromZodIssue));
   }
   return deepFreeze(parsed.data);
 }

@@ -1,7 +1,13 @@
 import { z } from "zod";
 import { identifierSchema, literalTextSchema, topicSchema } from "../identifiers.ts";
 import type { SpecPath, SpecProblem } from "../problems.ts";
-import { type Connector, type OptionValue, propertiesSchema, type TableContext } from "./connector.ts";
+import {
+  type Connector,
+  type OptionValue,
+  propertiesSchema,
+  renderPropertyValue,
+  type TableContext,
+} from "./connector.ts";
 import { formatOptions, formatSchema, validateFormat } from "./formats.ts";
 
 /** Where a Kafka source starts reading when it has no committed offsets in a savepoint. */
@@ -50,6 +56,14 @@ export function allowsKafkaProperty(key: string): boolean {
   );
 }
 
+/** Spec-wide Kafka client properties (`spec.kafka.properties`, e.g. SASL settings) for every Kafka table. */
+export function kafkaDefaultProperties(table: TableContext): [string, OptionValue][] {
+  return Object.entries(table.kafka?.properties ?? {}).map(([key, value]) => [
+    key,
+    renderPropertyValue(value),
+  ]);
+}
+
 /** `bootstrapServers` of a table, else of `spec.kafka`. */
 export function kafkaBootstrap(explicit: string | undefined, table: TableContext): string | undefined {
   return explicit ?? table.kafka?.bootstrapServers;
@@ -90,7 +104,7 @@ export const kafkaConnector: Connector<KafkaConnectorConfig> = {
       out.push(...formatOptions(config.key.format, "key."), ["key.fields", config.key.fields.join(";")]);
       out.push(...formatOptions(config.format, "value."), ["value.fields-include", "ALL"]);
     }
-    return out;
+    return [...out, ...kafkaDefaultProperties(table)];
   },
   validate(config, table, path) {
     const problems = [...validateFormat(config.format, [...path, "format"])];

@@ -6,6 +6,7 @@ import {
   allowsKafkaProperty,
   bootstrapServersSchema,
   kafkaBootstrap,
+  kafkaDefaultProperties,
   missingBootstrapProblem,
 } from "./kafka.ts";
 
@@ -37,6 +38,7 @@ export const upsertKafkaConnector: Connector<UpsertKafkaConnectorConfig> = {
       ["properties.bootstrap.servers", kafkaBootstrap(config.bootstrapServers, table) ?? ""],
       ...formatOptions(config.keyFormat, "key."),
       ...formatOptions(config.valueFormat, "value."),
+      ...kafkaDefaultProperties(table),
     ];
   },
   validate(config, table, path) {

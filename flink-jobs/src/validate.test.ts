@@ -1,0 +1,708 @@
+import { describe, expect, it } from "vitest";
+import { baseSpec, col, lit, selectFrom, withInsert } from "../test/fixtures.ts";
+import { compileJob } from "./compile.ts";
+import type { Expr } from "./expressions.ts";
+import { SpecValidationError } from "./problems.ts";
+import type { From, Query } from "./query.ts";
+import type { JobSpec, JobSpecInput } from "./spec.ts";
+import { validateJob } from "./validate.ts";
+
+const readings: From = { kind: "table", name: "readings" };
+const deviceValue = [{ expr: col("device_id") }, { expr: col("temperature"), as: "value" }];
+const q = (select: { expr: Expr; as?: string }[], extra: Partial<Query> = {}, from: From = readings) =>
+  selectFrom(from, select, extra);
+const tumble = (timeColumn = "ts", table = "readings"): From => ({
+  kind: "window",
+  table,
+  timeColumn,
+  window: { kind: "tumble", size: { value: 1, unit: "HOUR" } },
+});
+const stringTable = (name: string, connector: unknown, extra: Record<string, unknown> = {}) =>
+  ({
+    name,
+    columns: [{ kind: "physical", name: "k", type: { kind: "STRING" } }],
+    connector,
+    ...extra,
+  }) as never;
+const withTables = (...tables: unknown[]) =>
+  baseSpec({
+    tables: [...(baseSpec().tables ?? []), ...(tables as never[])],
+    inserts: [{ into: "out", query: q(deviceValue) }],
+  });
+
+/** [expected code, expected path, spec] */
+const cases: [string, (string | number)[], unknown][] = [
+  // --- schema problems (zod), with JSON paths
+  [
+    "INVALID_TYPE",
+    ["tables", 0, "columns", 0, "name"],
+    baseSpec({
+      tables: [
+        {
+          ...(baseSpec().tables?.[0] as object),
+          columns: [{ kind: "physical", name: 42, type: { kind: "STRING" } }],
+        } as never,
+      ],
+    }),
+  ],
+  ["INVALID_FORMAT", ["name"], { ...baseSpec(), name: "Not A Slug" }],
+  [
+    "UNRECOGNIZED_KEYS",
+    ["inserts", 0],
+    baseSpec({ inserts: [{ into: "out", query: q(deviceValue), extra: 1 } as never] }),
+  ],
+  [
+    "INVALID_UNION",
+    ["inserts", 0, "query", "select", 0, "expr", "kind"],
+    withInsert(q([{ expr: { kind: "regex" } as never }])),
+  ],
+  ["TOO_SMALL", ["inserts", 0, "query", "select"], withInsert(q([]))],
+  [
+    "IDENTIFIER_BACKTICK",
+    ["views", 0, "name"],
+    baseSpec({
+      views: [{ name: "a`b", query: q(deviceValue) }],
+      inserts: [{ into: "out", query: q(deviceValue) }],
+    }),
+  ],
+  [
+    "IDENTIFIER_CONTROL_CHARACTER",
+    ["views", 0, "name"],
+    baseSpec({
+      views: [{ name: "a\nb", query: q(deviceValue) }],
+      inserts: [{ into: "out", query: q(deviceValue) }],
+    }),
+  ],
+  [
+    "IDENTIFIER_WHITESPACE",
+    ["views", 0, "name"],
+    baseSpec({
+      views: [{ name: " a", query: q(deviceValue) }],
+      inserts: [{ into: "out", query: q(deviceValue) }],
+    }),
+  ],
+  [
+    "LITERAL_CONTROL_CHARACTER",
+    ["inserts", 0, "query", "where", "right", "value"],
+    withInsert(
+      q(deviceValue, { where: { kind: "compare", op: "=", left: col("device_id"), right: lit("a\u0000") } }),
+    ),
+  ],
+  // --- spec-wide
+  ["NO_INSERTS", ["inserts"], baseSpec()],
+  [
+    "DUPLICATE_NAME",
+    ["views", 0, "name"],
+    baseSpec({
+      views: [{ name: "readings", query: q(deviceValue) }],
+      inserts: [{ into: "out", query: q(deviceValue) }],
+    }),
+  ],
+  [
+    "RESERVED_TEXT",
+    ["inserts", 0, "query", "where", "right", "value"],
+    withInsert(
+      q(deviceValue, {
+        where: { kind: "compare", op: "=", left: col("device_id"), right: lit("${secret:KAFKA_JAAS}") },
+      }),
+    ),
+  ],
+  [
+    "CONFIG_KEY_RESERVED",
+    ["config", "pipeline.name"],
+    withInsert(q(deviceValue), { config: { "pipeline.name": "x" } }),
+  ],
+  [
+    "CONFIG_KEY_NOT_ALLOWED",
+    ["config", "state.backend.type"],
+    withInsert(q(deviceValue), { config: { "state.backend.type": "rocksdb" } }),
+  ],
+  [
+    "CONFIG_VALUE_INVALID",
+    ["config", "execution.checkpointing.interval"],
+    withInsert(q(deviceValue), { config: { "execution.checkpointing.interval": "soon" } }),
+  ],
+  // --- tables and connectors
+  [
+    "DUPLICATE_COLUMN",
+    ["tables", 3, "columns", 1, "name"],
+    withTables({
+      name: "dup",
+      columns: [
+        { kind: "physical", name: "k", type: { kind: "INT" } },
+        { kind: "physical", name: "k", type: { kind: "INT" } },
+      ],
+      connector: { kind: "blackhole" },
+    }),
+  ],
+  [
+    "UNKNOWN_COLUMN",
+    ["tables", 3, "primaryKey", 0],
+    withTables(stringTable("pk", { kind: "print" }, { primaryKey: ["nope"] })),
+  ],
+  [
+    "PRIMARY_KEY_NOT_PHYSICAL",
+    ["tables", 3, "primaryKey", 0],
+    withTables({
+      name: "pk",
+      columns: [
+        { kind: "physical", name: "k", type: { kind: "STRING" } },
+        { kind: "computed", name: "p", expression: { kind: "call", fn: "PROCTIME", args: [] } },
+      ],
+      primaryKey: ["p"],
+      connector: { kind: "print" },
+    }),
+  ],
+  [
+    "WATERMARK_NOT_TIMESTAMP",
+    ["tables", 3, "watermark", "column"],
+    withTables(
+      stringTable(
+        "wm",
+        { kind: "datagen" },
+        { watermark: { column: "k", delay: { value: 1, unit: "SECOND" } } },
+      ),
+    ),
+  ],
+  [
+    "PROPERTY_NOT_ALLOWED",
+    ["tables", 3, "connector", "properties", "properties.bootstrap.servers"],
+    withTables(
+      stringTable("p", {
+        kind: "kafka",
+        topic: "x",
+        format: { kind: "json" },
+        properties: { "properties.bootstrap.servers": "evil:9092" },
+      }),
+    ),
+  ],
+  [
+    "FORMAT_NOT_AVAILABLE",
+    ["tables", 3, "connector", "format", "kind"],
+    withTables(stringTable("a", { kind: "kafka", topic: "x", format: { kind: "avro" } })),
+  ],
+  [
+    "PRIMARY_KEY_REQUIRED",
+    ["tables", 3, "primaryKey"],
+    withTables(
+      stringTable("u", {
+        kind: "upsert-kafka",
+        topic: "x",
+        keyFormat: { kind: "json" },
+        valueFormat: { kind: "json" },
+      }),
+    ),
+  ],
+  [
+    "MISSING_BOOTSTRAP_SERVERS",
+    ["tables", 0, "connector", "bootstrapServers"],
+    { ...withInsert(q(deviceValue)), kafka: undefined },
+  ],
+  [
+    "INVALID_KEY_FIELD",
+    ["tables", 3, "connector", "key", "fields", 0],
+    withTables({
+      name: "kf",
+      columns: [{ kind: "physical", name: "a;b", type: { kind: "STRING" } }],
+      connector: {
+        kind: "kafka",
+        topic: "x",
+        format: { kind: "json" },
+        key: { format: { kind: "json" }, fields: ["a;b"] },
+      },
+    }),
+  ],
+  // --- inserts
+  [
+    "UNKNOWN_TABLE",
+    ["inserts", 0, "query", "from", "name"],
+    withInsert(q(deviceValue, {}, { kind: "table", name: "readingz" })),
+  ],
+  [
+    "NOT_A_TABLE",
+    ["inserts", 1, "into"],
+    baseSpec({
+      views: [{ name: "v", query: q(deviceValue) }],
+      inserts: [
+        { into: "out", query: q(deviceValue) },
+        { into: "v", query: q(deviceValue) },
+      ],
+    }),
+  ],
+  [
+    "NOT_WRITABLE",
+    ["inserts", 1, "into"],
+    baseSpec({
+      tables: [...(baseSpec().tables ?? []), stringTable("gen", { kind: "datagen" })],
+      inserts: [
+        { into: "out", query: q(deviceValue) },
+        { into: "gen", query: q([{ expr: col("device_id") }]) },
+      ],
+    }),
+  ],
+  [
+    "NOT_READABLE",
+    ["inserts", 0, "query", "from", "name"],
+    withInsert(q([{ expr: col("device_id") }, { expr: col("value") }], {}, { kind: "table", name: "out" })),
+  ],
+  ["SINK_COLUMN_COUNT", ["inserts", 0, "query"], withInsert(q([{ expr: col("device_id") }]))],
+  [
+    "SINK_TYPE_MISMATCH",
+    ["inserts", 0, "query", "select", 1],
+    withInsert(q([{ expr: col("device_id") }, { expr: col("ts"), as: "value" }])),
+  ],
+  // --- queries and expressions
+  [
+    "UNKNOWN_COLUMN",
+    ["inserts", 0, "query", "select", 1, "expr", "name"],
+    withInsert(q([{ expr: col("device_id") }, { expr: col("temp"), as: "value" }])),
+  ],
+  [
+    "AMBIGUOUS_COLUMN",
+    ["inserts", 0, "query", "select", 0, "expr", "name"],
+    withInsert(
+      q(
+        [{ expr: col("device_id") }, { expr: col("temperature"), as: "value" }],
+        {},
+        {
+          kind: "join",
+          join: "INNER",
+          left: readings,
+          right: { kind: "table", name: "devices" },
+          on: lit(true),
+        },
+      ),
+    ),
+  ],
+  [
+    "DUPLICATE_ALIAS",
+    ["inserts", 0, "query", "from"],
+    withInsert(
+      q(
+        [{ expr: col("device_id", "readings") }, { expr: col("temperature", "readings"), as: "value" }],
+        {},
+        { kind: "join", join: "INNER", left: readings, right: readings, on: lit(true) },
+      ),
+    ),
+  ],
+  [
+    "MISSING_ALIAS",
+    ["inserts", 0, "query", "select", 1, "as"],
+    withInsert(
+      q([{ expr: col("device_id") }, { expr: { kind: "call", fn: "ABS", args: [col("temperature")] } }]),
+    ),
+  ],
+  [
+    "TYPE_MISMATCH",
+    ["inserts", 0, "query", "where"],
+    withInsert(
+      q(deviceValue, { where: { kind: "compare", op: ">", left: col("device_id"), right: lit(100) } }),
+    ),
+  ],
+  [
+    "NUMBER_TOO_LARGE",
+    ["inserts", 0, "query", "where", "right"],
+    withInsert(
+      q(deviceValue, { where: { kind: "compare", op: ">", left: col("temperature"), right: lit(2 ** 60) } }),
+    ),
+  ],
+  [
+    "WRONG_ARGUMENT_COUNT",
+    ["inserts", 0, "query", "select", 1, "expr", "args"],
+    withInsert(
+      q([
+        { expr: col("device_id") },
+        { expr: { kind: "call", fn: "POWER", args: [col("temperature")] }, as: "value" },
+      ]),
+    ),
+  ],
+  [
+    "MISSING_ARGUMENT",
+    ["inserts", 0, "query", "select", 1, "expr"],
+    withInsert(
+      q([{ expr: col("device_id") }, { expr: { kind: "aggregate", fn: "SUM" }, as: "value" }], {
+        groupBy: [col("device_id")],
+      }),
+    ),
+  ],
+  [
+    "AGGREGATE_NOT_ALLOWED",
+    ["inserts", 0, "query", "where", "left"],
+    withInsert(
+      q(deviceValue, {
+        where: { kind: "compare", op: ">", left: { kind: "aggregate", fn: "COUNT" }, right: lit(1) },
+      }),
+    ),
+  ],
+  [
+    "NOT_GROUPED",
+    ["inserts", 0, "query", "select", 1, "expr"],
+    withInsert(
+      q([{ expr: col("device_id") }, { expr: col("temperature"), as: "value" }], {
+        groupBy: [col("device_id")],
+      }),
+    ),
+  ],
+  [
+    "HAVING_WITHOUT_GROUP_BY",
+    ["inserts", 0, "query", "having"],
+    withInsert(q(deviceValue, { having: lit(true) })),
+  ],
+  [
+    "OVER_NOT_ALLOWED",
+    ["inserts", 0, "query", "where", "left"],
+    withInsert(
+      q(deviceValue, {
+        where: {
+          kind: "compare",
+          op: ">",
+          left: {
+            kind: "over",
+            fn: "AVG",
+            arg: col("temperature"),
+            partitionBy: [],
+            orderBy: col("ts"),
+            frame: { kind: "rows", preceding: 5 },
+          },
+          right: lit(1),
+        },
+      }),
+    ),
+  ],
+  [
+    "OVER_ORDER_NOT_TIME_ATTRIBUTE",
+    ["inserts", 0, "query", "select", 1, "expr", "orderBy"],
+    withInsert(
+      q([
+        { expr: col("device_id") },
+        {
+          expr: {
+            kind: "over",
+            fn: "AVG",
+            arg: col("temperature"),
+            partitionBy: [],
+            orderBy: col("temperature"),
+            frame: { kind: "rows", preceding: 5 },
+          },
+          as: "value",
+        },
+      ]),
+    ),
+  ],
+  [
+    "OVER_WINDOW_MISMATCH",
+    ["views", 0, "query", "select", 2, "expr"],
+    baseSpec({
+      views: [
+        {
+          name: "v",
+          query: q([
+            { expr: col("device_id") },
+            {
+              expr: {
+                kind: "over",
+                fn: "AVG",
+                arg: col("temperature"),
+                partitionBy: [],
+                orderBy: col("ts"),
+                frame: { kind: "rows", preceding: 5 },
+              },
+              as: "a",
+            },
+            {
+              expr: {
+                kind: "over",
+                fn: "MAX",
+                arg: col("temperature"),
+                partitionBy: [],
+                orderBy: col("ts"),
+                frame: { kind: "rows", preceding: 9 },
+              },
+              as: "b",
+            },
+          ]),
+        },
+      ],
+      inserts: [{ into: "out", query: q(deviceValue) }],
+    }),
+  ],
+  [
+    "WINDOW_NOT_TIME_ATTRIBUTE",
+    ["inserts", 0, "query", "from", "timeColumn"],
+    withInsert(
+      q(
+        [
+          { expr: col("device_id") },
+          { expr: { kind: "aggregate", fn: "SUM", arg: col("temperature") }, as: "value" },
+        ],
+        { groupBy: [col("window_start"), col("window_end"), col("device_id")] },
+        tumble("updated_at", "devices2"),
+      ),
+      {
+        tables: [
+          ...(baseSpec().tables ?? []),
+          {
+            name: "devices2",
+            columns: [
+              { kind: "physical", name: "device_id", type: { kind: "STRING" } },
+              { kind: "physical", name: "temperature", type: { kind: "DOUBLE" } },
+              { kind: "physical", name: "updated_at", type: { kind: "TIMESTAMP", precision: 3 } },
+            ],
+            connector: { kind: "datagen" },
+          },
+        ],
+      },
+    ),
+  ],
+  [
+    "WINDOW_GROUP_BY",
+    ["inserts", 0, "query", "groupBy"],
+    withInsert(
+      q(
+        [
+          { expr: col("device_id") },
+          { expr: { kind: "aggregate", fn: "SUM", arg: col("temperature") }, as: "value" },
+        ],
+        { groupBy: [col("device_id")] },
+        tumble(),
+      ),
+    ),
+  ],
+  [
+    "WINDOW_SIZE_NOT_MULTIPLE",
+    ["inserts", 0, "query", "from", "window", "size"],
+    withInsert(
+      q(
+        deviceValue,
+        {},
+        {
+          kind: "window",
+          table: "readings",
+          timeColumn: "ts",
+          window: { kind: "hop", slide: { value: 7, unit: "MINUTE" }, size: { value: 1, unit: "HOUR" } },
+        },
+      ),
+    ),
+  ],
+  [
+    "TEMPORAL_JOIN_TIME",
+    ["inserts", 0, "query", "from", "asOf"],
+    withInsert(
+      q(
+        [{ expr: col("device_id", "readings") }, { expr: col("temperature"), as: "value" }],
+        {},
+        {
+          kind: "temporalJoin",
+          join: "INNER",
+          left: readings,
+          right: "devices",
+          asOf: col("temperature"),
+          on: lit(true),
+        },
+      ),
+    ),
+  ],
+  [
+    "TEMPORAL_JOIN_NOT_VERSIONED",
+    ["inserts", 0, "query", "from", "right"],
+    withInsert(
+      q(
+        [{ expr: col("device_id", "readings") }, { expr: col("temperature"), as: "value" }],
+        {},
+        {
+          kind: "temporalJoin",
+          join: "INNER",
+          left: readings,
+          right: "plain",
+          asOf: col("ts"),
+          on: lit(true),
+        },
+      ),
+      { tables: [...(baseSpec().tables ?? []), stringTable("plain", { kind: "datagen" })] },
+    ),
+  ],
+  [
+    "LOOKUP_NOT_SUPPORTED",
+    ["inserts", 0, "query", "from", "right"],
+    withInsert(
+      q(
+        [{ expr: col("device_id", "readings") }, { expr: col("temperature"), as: "value" }],
+        {},
+        {
+          kind: "temporalJoin",
+          join: "INNER",
+          left: readings,
+          right: "devices",
+          asOf: col("proc"),
+          on: lit(true),
+        },
+      ),
+    ),
+  ],
+  [
+    "UNNEST_NOT_ARRAY",
+    ["inserts", 0, "query", "from", "array"],
+    withInsert(
+      q(
+        [
+          { expr: col("tag"), as: "device_id" },
+          { expr: col("temperature"), as: "value" },
+        ],
+        {},
+        { kind: "unnest", from: readings, array: col("device_id"), as: "t", columns: ["tag"] },
+      ),
+    ),
+  ],
+  [
+    "UNNEST_COLUMN_COUNT",
+    ["inserts", 0, "query", "from", "columns"],
+    withInsert(
+      q(
+        [
+          { expr: col("tag"), as: "device_id" },
+          { expr: col("temperature"), as: "value" },
+        ],
+        {},
+        { kind: "unnest", from: readings, array: col("tags"), as: "t", columns: ["tag", "extra"] },
+      ),
+    ),
+  ],
+  [
+    "VIEW_CYCLE",
+    ["views", 0, "query"],
+    baseSpec({
+      views: [{ name: "v", query: q([{ expr: col("device_id") }], {}, { kind: "table", name: "v" }) }],
+      inserts: [{ into: "out", query: q(deviceValue) }],
+    }),
+  ],
+  [
+    "UNKNOWN_COLUMNS",
+    ["inserts", 0, "query", "from"],
+    withInsert({
+      kind: "topN",
+      from: {
+        kind: "subquery",
+        as: "s",
+        query: { kind: "raw", parts: ["SELECT 1 AS x FROM ", { kind: "tableRef", name: "readings" }] },
+      },
+      partitionBy: [],
+      orderBy: [{ expr: col("x") }],
+      limit: 2,
+    }),
+  ],
+  // --- raw SQL
+  [
+    "RAW_NOT_SINGLE_SELECT",
+    ["inserts", 0, "query", "parts", 0],
+    withInsert({ kind: "raw", parts: ["INSERT INTO x SELECT 1"] }),
+  ],
+  [
+    "RAW_NOT_SINGLE_SELECT",
+    ["inserts", 0, "query", "parts", 2],
+    withInsert({
+      kind: "raw",
+      parts: ["SELECT * FROM ", { kind: "tableRef", name: "readings" }, "; DROP TABLE x"],
+    }),
+  ],
+  [
+    "RAW_UNDECLARED_TABLE",
+    ["inserts", 0, "query", "parts", 0],
+    withInsert({ kind: "raw", parts: ["SELECT * FROM secret_table"] }),
+  ],
+  [
+    "RAW_COMMENT",
+    ["inserts", 0, "query", "parts", 2],
+    withInsert({ kind: "raw", parts: ["SELECT * FROM ", { kind: "tableRef", name: "readings" }, " -- "] }),
+  ],
+  [
+    "RAW_SYNTAX",
+    ["inserts", 0, "query", "parts", 0],
+    withInsert({ kind: "raw", parts: ["SELECT 'open FROM ", { kind: "tableRef", name: "readings" }, "'"] }),
+  ],
+  // --- enrichments
+  [
+    "TOPIC_CONFLICT",
+    ["enrichments", 0, "outputTopic"],
+    baseSpec({
+      enrichments: [
+        {
+          name: "e",
+          input: "readings",
+          idField: "device_id",
+          textField: "device_id",
+          task: { kind: "themes" },
+          model: "m",
+          requestTopic: "same",
+          outputTopic: "same",
+        },
+      ],
+    }),
+  ],
+];
+
+describe("validateJob: one case per problem code, each with its JSON path", () => {
+  it.each(cases)("%s at %j", (code, path, spec) => {
+    const result = validateJob(spec);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    const match = result.problems.find((p) => p.code === code);
+    expect(match, JSON.stringify(result.problems, null, 1)).toBeDefined();
+    expect(match?.path).toEqual(path);
+    expect(match?.message.length).toBeGreaterThan(10);
+  });
+
+  it("accepts a valid spec and applies defaults", () => {
+    const result = validateJob(withInsert(q(deviceValue)));
+    expect(result.ok).toBe(true);
+    if (result.ok) expect(result.spec.enrichments).toEqual([]);
+  });
+
+  it("reports several problems at once", () => {
+    const result = validateJob(withInsert(q([{ expr: col("nope") }]), { config: { "pipeline.name": "x" } }));
+    expect(result.ok ? [] : result.problems.map((p) => p.code)).toEqual([
+      "CONFIG_KEY_RESERVED",
+      "UNKNOWN_COLUMN",
+      "SINK_COLUMN_COUNT",
+    ]);
+  });
+
+  it("gives data-scientist-readable messages", () => {
+    const result = validateJob(
+      withInsert(
+        q(deviceValue, { where: { kind: "compare", op: ">", left: col("device_id"), right: lit(100) } }),
+      ),
+    );
+    expect(result.ok ? "" : result.problems[0]?.message).toBe("`>`: cannot compare STRING with INT");
+    const unknown = validateJob(
+      withInsert(q([{ expr: col("device_id") }, { expr: col("temp"), as: "value" }])),
+    );
+    expect(unknown.ok ? "" : unknown.problems[0]?.message).toBe(
+      "no column `temp`; available: device_id, ts, temperature, tags, proc",
+    );
+  });
+});
+
+describe("compileJob on an invalid spec", () => {
+  it("throws SpecValidationError with the problems", () => {
+    let caught: unknown;
+    try {
+      compileJob(withInsert(q([{ expr: col("nope") }])) as JobSpec);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(SpecValidationError);
+    const error = caught as SpecValidationError;
+    expect(error.code).toBe("INVALID_SPEC");
+    expect(error.problems.map((p) => p.code)).toEqual(["UNKNOWN_COLUMN", "SINK_COLUMN_COUNT"]);
+    expect(error.message).toBe(
+      "invalid job spec: inserts[0].query.select[0].expr.name: no column `nope`; available: device_id, ts, temperature, tags, proc (and 1 more problem(s))",
+    );
+  });
+  it("rejects non-objects without throwing anything else", () => {
+    for (const input of [null, 42, "x", [], { name: "a" }] as unknown[]) {
+      expect(() => compileJob(input as JobSpec)).toThrow(SpecValidationError);
+    }
+  });
+});
+
+void ({} as JobSpecInput);
