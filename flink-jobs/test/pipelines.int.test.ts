@@ -1,0 +1,487 @@
+/**
+ * The flagship pipelines (DESIGN.md, "The pipelines it must run"), end to end on
+ * the REAL stack: each test compiles a job from `flink-jobs/jobs/` with
+ * `compileJob`, submits it through the SQL Gateway, produces known records to
+ * Kafka, reads the sink topic (read_committed) and compares it EXACTLY with
+ * results computed here in TypeScript, independently of Flink. Nothing is mocked.
+ *
+ * Event-time operators (windows, OVER, temporal joins) only emit once the
+ * watermark passes, so the tests that need it end their input with a "flush"
+ * record far in the future whose own result never counts.
+ *
+ * Run: npx vitest run --project integration flink-jobs/test/pipelines.int.test.ts
+ */
+
+import { FlinkClient } from "@sluice/flink-client";
+import { type CompiledJob, compileJob, type JobSpec } from "@sluice/flink-jobs";
+import { themesFor } from "@sluice/model-server";
+import {
+  type ConsumedRecord,
+  createTopics,
+  deleteTopics,
+  kafkaClient,
+  stackEndpoints,
+  uniqueName,
+} from "@sluice/testkit";
+import { Partitioners } from "kafkajs";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import {
+  loadNabLabels,
+  NAB_DEVICE_ID,
+  nabEpochMillis,
+  nabSensorReadings,
+  type SensorReading,
+} from "../../data/nab/nab.ts";
+import { clicksWithProducts } from "../jobs/clicks-with-products.ts";
+import { reviewThemes } from "../jobs/review-themes.ts";
+import { sensorAnomalies } from "../jobs/sensor-anomalies.ts";
+import { sensorZscore } from "../jobs/sensor-zscore.ts";
+import { transactionsHourly } from "../jobs/transactions-hourly.ts";
+
+const endpoints = stackEndpoints();
+const bootstrapServers = endpoints.kafkaBrokers.join(",");
+const flink = new FlinkClient({ restUrl: endpoints.flinkRestUrl, sqlGatewayUrl: endpoints.sqlGatewayUrl });
+
+/** What the current test started; `afterEach` cancels and deletes it, pass or fail. */
+const started = { jobs: [] as string[], topics: [] as string[] };
+
+beforeAll(async () => {
+  expect((await flink.gateway.info()).version).toMatch(/^2\./);
+});
+
+afterEach(async () => {
+  for (const jobId of started.jobs.splice(0)) {
+    const job = await flink.rest.getJob(jobId).catch(() => undefined);
+    if (job !== undefined && !["FINISHED", "CANCELED", "FAILED"].includes(job.state)) {
+      await flink.rest.cancel(jobId).catch(() => undefined);
+    }
+  }
+  await deleteTopics(started.topics.splice(0));
+});
+
+afterAll(async () => {
+  await flink.close();
+});
+
+// ---------------------------------------------------------------------------
+// Harness
+// ---------------------------------------------------------------------------
+
+/** Creates the test's topics (one partition each: one reader, so one watermark and a stable order). */
+async function topicsFor<const K extends string>(...prefixes: K[]): Promise<Record<K, string>> {
+  const names = Object.fromEntries(prefixes.map((p) => [p, uniqueName(p)])) as Record<K, string>;
+  started.topics.push(...Object.values<string>(names));
+  await createTopics(Object.values<string>(names));
+  return names;
+}
+
+/**
+ * Compiles the spec and submits it as one Flink job (one statement set), then
+ * waits until all its tasks run. `pipeline.name` says which test started it.
+ */
+async function submit(spec: JobSpec): Promise<{ jobId: string; compiled: CompiledJob }> {
+  const compiled = compileJob(spec);
+  const { jobId } = await flink.gateway.executeStatementSet(
+    compiled.statements.map((s) => s.sql),
+    { sets: { "pipeline.name": `it-pipelines-${spec.name}-${uniqueName("run")}` } },
+  );
+  started.jobs.push(jobId);
+  await flink.rest.waitForJobRunning(jobId, { timeoutMs: 120_000 });
+  return { jobId, compiled };
+}
+
+/** A problem the job reports (failed, restarting, or an exception in its history), else undefined. */
+async function jobTrouble(jobId: string): Promise<string | undefined> {
+  const job = await flink.rest.getJob(jobId);
+  const { entries } = await flink.rest.getExceptions(jobId, 1);
+  const newest = entries[0];
+  if (newest === undefined && !["FAILED", "RESTARTING", "FAILING"].includes(job.state)) return undefined;
+  const cause = newest?.stacktrace
+    .split("\n")
+    .filter((line) => /Exception|Error/.test(line) && !line.trimStart().startsWith("at "))
+    .slice(-2)
+    .join(" <- ");
+  return `job ${jobId} is ${job.state}${cause ? `: ${cause}` : ""}`;
+}
+
+/** Produces raw values (JSON text, or deliberately malformed lines) in order, in one batch. */
+async function produceLines(
+  topic: string,
+  messages: { key?: string | null; value: string | null }[],
+): Promise<void> {
+  const producer = kafkaClient().producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  try {
+    await producer.send({ topic, messages: messages.map((m) => ({ key: m.key ?? null, value: m.value })) });
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+const json = (records: object[], key?: (r: never) => string) =>
+  records.map((r) => ({ key: key ? key(r as never) : null, value: JSON.stringify(r) }));
+
+interface ReadOptions {
+  /** When the records read so far are the whole answer (checked every second). */
+  done: (records: ConsumedRecord[]) => boolean;
+  /** The job that writes the topic: its failure ends the wait with its cause. */
+  jobId: string;
+  /** Default 150 s. */
+  timeoutMs?: number;
+  /** After `done`, keep reading this long so that a surplus record shows up (default 4 s). */
+  settleMs?: number;
+}
+
+/**
+ * Reads a sink topic from the beginning (read_committed) until `done` says the
+ * output is complete, then a little longer so extra records would be caught.
+ * Fails early with the job's own exception when the job fails or restarts.
+ * Returns what it read; the caller compares it with the expected output.
+ */
+async function readSink(topic: string, options: ReadOptions): Promise<ConsumedRecord[]> {
+  const { done, jobId, timeoutMs = 150_000, settleMs = 4_000 } = options;
+  const consumer = kafkaClient().consumer({ groupId: uniqueName("pipelines_it"), readUncommitted: false });
+  const records: ConsumedRecord[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message, partition }) => {
+        const raw = message.value === null ? null : message.value.toString("utf8");
+        records.push({
+          key: message.key?.toString("utf8") ?? null,
+          value: raw === null ? null : JSON.parse(raw),
+          raw,
+          partition,
+          offset: message.offset,
+          headers: {},
+        });
+      },
+    });
+    const deadline = Date.now() + timeoutMs;
+    let nextHealthCheck = Date.now() + 5_000;
+    while (!done(records) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 1_000));
+      if (Date.now() >= nextHealthCheck) {
+        nextHealthCheck = Date.now() + 5_000;
+        const trouble = await jobTrouble(jobId);
+        if (trouble !== undefined)
+          throw new Error(`${topic}: ${records.length} records read, then ${trouble}`);
+      }
+    }
+    if (done(records)) await new Promise((r) => setTimeout(r, settleMs));
+  } finally {
+    await consumer.disconnect();
+  }
+  return records;
+}
+
+/** The latest value of each key of an upsert (changelog) topic, as Flink's upsert-kafka would read it. */
+function latestByKey(records: ConsumedRecord[]): Map<string, unknown> {
+  const latest = new Map<string, unknown>();
+  for (const r of records) {
+    if (r.key === null) throw new Error(`an upsert topic record without a key at offset ${r.offset}`);
+    if (r.value === null) latest.delete(r.key);
+    else latest.set(r.key, r.value);
+  }
+  return latest;
+}
+
+/**
+ * An epoch-millisecond time (UTC) exactly as Flink's JSON format writes a
+ * TIMESTAMP(3) (SQL standard, trailing zeros of the fraction dropped), which it
+ * also reads: `2024-03-01 09:00:00`, `2024-03-01 09:00:00.25`.
+ */
+function sqlTimestamp(ms: number): string {
+  const iso = new Date(ms).toISOString(); // 2024-03-01T09:00:00.250Z
+  const fraction = iso.slice(20, 23).replace(/0+$/, "");
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}${fraction === "" ? "" : `.${fraction}`}`;
+}
+
+const HOUR = 3_600_000;
+const MINUTE = 60_000;
+
+// ---------------------------------------------------------------------------
+// 1. sensor-anomalies: readings above 100 °F
+// ---------------------------------------------------------------------------
+
+describe("sensor-anomalies on the NAB series", () => {
+  it("emits exactly the readings above 100, with anomaly=true, skipping malformed lines", async () => {
+    const topics = await topicsFor("sensor_data", "sensor_anomalies");
+    const nab = nabSensorReadings();
+    expect(nab).toHaveLength(7_267);
+    expect(nab.every((r) => r.temperature <= 100)).toBe(true); // NAB alone never crosses the threshold
+
+    // A second, synthetic device whose readings cross 100 °F; exactly 100 is NOT above it.
+    const base = nabEpochMillis("2014-05-28 16:00:00");
+    const hotTemperatures = [98.5, 100, 100.000001, 101.25, 99.9, 150.5, -5, 100.5, 72, 212];
+    const hot: SensorReading[] = hotTemperatures.map((temperature, i) => ({
+      device_id: "synthetic-boiler",
+      timestamp: sqlTimestamp(base + i * 15 * MINUTE + (i % 3) * 250),
+      temperature,
+    }));
+
+    const malformed = [
+      "not json at all",
+      '{"device_id": "broken", "timestamp": "2014-05-28 16:00:00", "temperature": 120.0', // truncated
+      '{"device_id": "broken", "timestamp": "2014-05-28 16:00:00", "temperature": "very hot"}',
+      '{"device_id": "broken", "timestamp": "yesterday", "temperature": 130}',
+    ];
+    // Malformed lines arrive between good ones: a reader that stops at the first would miss the rest.
+    const messages = [
+      ...json(nab.slice(0, 3_000)),
+      { value: malformed[0] ?? "" },
+      ...json(hot.slice(0, 4)),
+      { value: malformed[1] ?? "" },
+      { value: malformed[2] ?? "" },
+      ...json(nab.slice(3_000)),
+      { value: malformed[3] ?? "" },
+      ...json(hot.slice(4)),
+    ];
+    await produceLines(topics.sensor_data, messages);
+
+    const expected = hot.filter((r) => r.temperature > 100).map((r) => ({ ...r, anomaly: true }));
+    expect(expected).toHaveLength(5);
+
+    const { jobId } = await submit(
+      withLenientJson(
+        sensorAnomalies({
+          inputTopic: topics.sensor_data,
+          outputTopic: topics.sensor_anomalies,
+          bootstrapServers,
+        }),
+        "sensor_data",
+      ),
+    );
+    const out = await readSink(topics.sensor_anomalies, { jobId, done: (r) => r.length >= expected.length });
+    expect(out.map((r) => r.value)).toEqual(expected);
+  });
+});
+
+/**
+ * WORKAROUND (reported): the flagship source tables declare plain `json`, so one
+ * malformed line fails the job (Flink's JSON format throws on it, the job
+ * restarts three times and fails). DESIGN.md's sensor pipeline must survive bad
+ * lines, so the test sets `ignoreParseErrors` on the source until the job does.
+ */
+function withLenientJson(spec: JobSpec, tableName: string): JobSpec {
+  const copy = structuredClone(spec) as JobSpec;
+  const table = copy.tables.find((t) => t.name === tableName);
+  if (table?.connector.kind !== "kafka" || table.connector.format.kind !== "json") {
+    throw new Error(`${tableName} is not a Kafka JSON table`);
+  }
+  if (table.connector.format.ignoreParseErrors !== true) table.connector.format.ignoreParseErrors = true;
+  return copy;
+}
+
+// ---------------------------------------------------------------------------
+// 2. sensor-zscore: rolling z-score per device over the NAB series
+// ---------------------------------------------------------------------------
+
+interface RollingZscore {
+  timestamp: string;
+  temperature: number;
+  mean: number;
+  stddev: number;
+  z: number;
+}
+
+/**
+ * The reference: for each reading, the mean and POPULATION standard deviation
+ * of the device's last `windowRows` readings (itself included), as
+ * `ROWS BETWEEN windowRows-1 PRECEDING AND CURRENT ROW` defines them, computed
+ * two-pass (Flink computes sum-of-squares incrementally, so values agree to
+ * ~1e-9, not bit for bit). Readings must be one device's, in time order.
+ */
+function rollingZscores(readings: SensorReading[], windowRows: number): RollingZscore[] {
+  return readings.map((reading, i) => {
+    const window = readings.slice(Math.max(0, i - windowRows + 1), i + 1).map((r) => r.temperature);
+    const mean = window.reduce((a, b) => a + b, 0) / window.length;
+    const stddev = Math.sqrt(window.reduce((a, x) => a + (x - mean) ** 2, 0) / window.length);
+    return {
+      timestamp: reading.timestamp,
+      temperature: reading.temperature,
+      mean,
+      stddev,
+      z: (reading.temperature - mean) / stddev,
+    };
+  });
+}
+
+/** NAB-style scoring: labelled windows with at least one flag, and flags outside every window. */
+function scoreAgainstLabels(flagged: string[], windows: [string, string][]) {
+  const inside = (ts: string, [start, end]: [string, string]) => ts >= start && ts <= end;
+  return {
+    windowsFlagged: windows.filter((w) => flagged.some((ts) => inside(ts, w))).length,
+    flagsInWindows: flagged.filter((ts) => windows.some((w) => inside(ts, w))).length,
+    flagsOutside: flagged.filter((ts) => !windows.some((w) => inside(ts, w))).length,
+  };
+}
+
+describe("sensor-zscore on the NAB series", () => {
+  const windowRows = 20;
+  const maxAbsZ = 3;
+
+  it("flags exactly the readings whose rolling |z| exceeds the bound (and reports NAB's windows)", async () => {
+    const topics = await topicsFor("sensor_data", "sensor_zscores");
+    const nab = nabSensorReadings();
+    // A reading of another device far in the future moves the watermark past the whole series
+    // (OVER windows on event time emit a row once the watermark passes it); alone in its
+    // window, its deviation is 0 and it is never flagged.
+    const flush: SensorReading = { device_id: "flush", timestamp: "2014-07-01 00:00:00", temperature: 70 };
+    await produceLines(topics.sensor_data, json([...nab, flush]));
+
+    const reference = rollingZscores(nab, windowRows);
+    // Readings within 1e-6 of the bound could fall either way between two correct computations.
+    const borderline = new Set(
+      reference
+        .filter((r) => Math.abs(Math.abs(r.z) - maxAbsZ) < 1e-6 || (r.stddev > 0 && r.stddev < 1e-6))
+        .map((r) => r.timestamp),
+    );
+    const expected = reference.filter(
+      (r) => r.stddev > 0 && Math.abs(r.z) > maxAbsZ && !borderline.has(r.timestamp),
+    );
+
+    const { jobId } = await submit(
+      sensorZscore({
+        inputTopic: topics.sensor_data,
+        outputTopic: topics.sensor_zscores,
+        bootstrapServers,
+        windowRows,
+        maxAbsZ,
+      }),
+    );
+    const out = await readSink(topics.sensor_zscores, {
+      jobId,
+      done: (records) => records.length >= expected.length,
+    });
+
+    const rows = out.map(
+      (r) =>
+        r.value as {
+          device_id: string;
+          timestamp: string;
+          temperature: number;
+          rolling_mean: number;
+          rolling_stddev: number;
+          zscore: number;
+        },
+    );
+    expect(rows.every((r) => r.device_id === NAB_DEVICE_ID)).toBe(true);
+    const flaggedByFlink = rows.map((r) => r.timestamp).filter((ts) => !borderline.has(ts));
+    expect(flaggedByFlink).toEqual(expected.map((r) => r.timestamp));
+
+    const byTimestamp = new Map(reference.map((r) => [r.timestamp, r]));
+    const close = (a: number, b: number) => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
+    const disagreements = rows.filter((r) => {
+      const ref = byTimestamp.get(r.timestamp);
+      return (
+        ref === undefined ||
+        r.temperature !== ref.temperature ||
+        !close(r.rolling_mean, ref.mean) ||
+        !close(r.rolling_stddev, ref.stddev) ||
+        !close(r.zscore, ref.z)
+      );
+    });
+    expect(disagreements).toEqual([]);
+
+    const labels = loadNabLabels();
+    const score = scoreAgainstLabels(
+      rows.map((r) => r.timestamp),
+      labels,
+    );
+    console.log(
+      `[sensor-zscore] NAB ambient temperature, window ${windowRows} readings, |z| > ${maxAbsZ}: ` +
+        `${rows.length} flags (Flink), ${borderline.size} borderline; labelled anomaly windows flagged ` +
+        `${score.windowsFlagged} of ${labels.length}; flags inside windows ${score.flagsInWindows}, ` +
+        `outside ${score.flagsOutside}`,
+    );
+    // The same figures for other parameters, from the reference the run above just matched.
+    for (const [rows_, bound] of [
+      [24, 3],
+      [48, 3],
+      [168, 3],
+      [168, 4],
+    ] as const) {
+      const flags = rollingZscores(nab, rows_)
+        .filter((r) => r.stddev > 0 && Math.abs(r.z) > bound)
+        .map((r) => r.timestamp);
+      const s = scoreAgainstLabels(flags, labels);
+      console.log(
+        `[sensor-zscore] reference, window ${rows_}, |z| > ${bound}: ${flags.length} flags; windows flagged ` +
+          `${s.windowsFlagged} of ${labels.length}; inside ${s.flagsInWindows}, outside ${s.flagsOutside}`,
+      );
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------
+// 3. transactions-hourly: drop small amounts, hourly sums and counts
+// ---------------------------------------------------------------------------
+
+describe("transactions-hourly", () => {
+  it("sums and counts the transactions at or above the minimum per hour", async () => {
+    const topics = await topicsFor("transactions", "transactions_hourly");
+    const minAmount = 10;
+    const start = Date.UTC(2024, 2, 1, 8, 0, 0);
+    // Amounts are multiples of 1/4: exact in binary floating point, so a DOUBLE sum is exact
+    // whatever order Flink adds in and can be compared with ===.
+    const quarters = [3, 39, 40, 41, 400, 1_999, 37, 120_001, 251, 4_000, 10, 39];
+    const transactions = Array.from({ length: 240 }, (_, i) => ({
+      date: sqlTimestamp(start + i * 61_000 + (i % 4) * 125), // 4 hours and a bit, in order
+      amount: (quarters[i % quarters.length] ?? 0) / 4,
+      user_id: `user-${i % 7}`,
+    }));
+    // An hour in which every transaction is small: it must produce no row at all.
+    const smallHour = [0, 10, 20, 30, 59].map((minute, i) => ({
+      date: sqlTimestamp(start + 5 * HOUR + minute * MINUTE),
+      amount: 9.75 - i,
+      user_id: "user-small",
+    }));
+    // Far in the future: closes every window above; its own window never closes.
+    const flush = { date: sqlTimestamp(start + 48 * HOUR), amount: 1_000, user_id: "flush" };
+    const input = [...transactions, ...smallHour, flush];
+    await produceLines(topics.transactions, json(input));
+
+    const windows = new Map<number, { total_amount: number; transaction_count: number }>();
+    for (const tx of [...transactions, ...smallHour]) {
+      if (tx.amount < minAmount) continue;
+      const windowStart = Math.floor(Date.parse(`${tx.date.replace(" ", "T")}Z`) / HOUR) * HOUR;
+      const w = windows.get(windowStart) ?? { total_amount: 0, transaction_count: 0 };
+      w.total_amount += tx.amount;
+      w.transaction_count += 1;
+      windows.set(windowStart, w);
+    }
+    const expected = [...windows.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([windowStart, w]) => ({
+        window_start: sqlTimestamp(windowStart),
+        window_end: sqlTimestamp(windowStart + HOUR),
+        ...w,
+      }));
+    expect(expected.map((w) => w.window_start)).toEqual([
+      "2024-03-01 08:00:00",
+      "2024-03-01 09:00:00",
+      "2024-03-01 10:00:00",
+      "2024-03-01 11:00:00",
+      "2024-03-01 12:00:00",
+    ]);
+
+    const { jobId } = await submit(
+      transactionsHourly({
+        inputTopic: topics.transactions,
+        outputTopic: topics.transactions_hourly,
+        bootstrapServers,
+        minAmount,
+      }),
+    );
+    const out = await readSink(topics.transactions_hourly, {
+      jobId,
+      done: (records) => records.length >= expected.length,
+    });
+    const rows = out
+      .map((r) => r.value as { window_start: string })
+      .sort((a, b) => a.window_start.localeCompare(b.window_start));
+    expect(rows).toEqual(expected);
+  });
+});
