@@ -162,7 +162,8 @@ export async function ensureJars(
 ): Promise<string> {
   const dir = join(settings.cacheDir, "jars", set.name);
   const marker = join(dir, ".sluice-complete");
-  if (existsSync(marker) && (await readFile(marker, "utf8")) === markerOf(set)) return dir;
+  const complete = async () => existsSync(marker) && (await readFile(marker, "utf8")) === markerOf(set);
+  if (await complete()) return dir;
 
   const started = Date.now();
   log(`resolving ${set.name} from Maven Central (first run only; cached in ${dir})`);
@@ -177,8 +178,16 @@ export async function ensureJars(
     if (problems.length > 0)
       throw new Error(`classpath of ${set.name} is unsafe:\n  ${problems.join("\n  ")}`);
     await writeFile(join(out, ".sluice-complete"), markerOf(set));
-    await rm(dir, { recursive: true, force: true });
-    await rename(out, dir);
+    // Another launcher sharing the cache may have finished first: keep its copy
+    // (running JVMs may be reading it) and drop ours.
+    if (!(await complete())) {
+      await rm(dir, { recursive: true, force: true });
+      try {
+        await rename(out, dir);
+      } catch (err) {
+        if (!(await complete())) throw err;
+      }
+    }
     log(`${set.name}: ${jars.length} jars ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
     return dir;
   } finally {
