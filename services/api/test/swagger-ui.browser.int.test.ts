@@ -138,12 +138,14 @@ describe("Swagger UI", () => {
     const body = await live
       .locator(".response-col_description .microlight, .response-col_description pre")
       .first()
-      .innerText();
-    const list = JSON.parse(body) as { jobs: Array<{ name: string; version: number; desiredState: string }> };
+      .textContent();
+    const list = JSON.parse(body ?? "") as {
+      jobs: Array<{ name: string; version: number; desiredState: string }>;
+    };
     expect(list.jobs).toEqual([
       expect.objectContaining({ name: jobName, version: 1, desiredState: "RUNNING" }),
     ]);
-    expect(await listJobs.innerText()).toContain(`${baseUrl}/v1/jobs`); // the request URL shown
+    expect(await listJobs.textContent()).toContain(`${baseUrl}/v1/jobs`); // the request URL shown
 
     await mkdir(screenshotDir, { recursive: true });
     await page.screenshot({ path: join(screenshotDir, "swagger-ui.png"), fullPage: true });
@@ -164,7 +166,7 @@ describe("Swagger UI", () => {
       .filter({ hasText: "409" })
       .first()
       .waitFor();
-    expect(await stopJob.locator(".live-responses-table").innerText()).toContain("OPERATION_IN_PROGRESS");
+    expect(await stopJob.locator(".live-responses-table").textContent()).toContain("OPERATION_IN_PROGRESS");
     const stopRequest = apiRequests.find((r) => r.url === `/v1/jobs/${jobName}/stop`);
     expect(stopRequest?.authorization).toBe(`Bearer ${TOKEN}`);
 
