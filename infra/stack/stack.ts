@@ -268,7 +268,10 @@ async function startComponent(
   log: Log,
 ): Promise<number> {
   const proc = managed(settings, name);
+  // The component is not running, so its private tmpdir (the planner loader
+  // unpacks a ~40 MB jar there on every start) can be emptied.
   const tmpDir = join(settings.stateDir, "tmp", name);
+  await rm(tmpDir, { recursive: true, force: true });
   await mkdir(tmpDir, { recursive: true });
   if (name === "kafka") {
     await formatKafkaOnce(settings, kafkaLib, log);
