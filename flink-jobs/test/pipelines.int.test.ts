@@ -485,3 +485,252 @@ describe("transactions-hourly", () => {
     expect(rows).toEqual(expected);
   });
 });
+
+// ---------------------------------------------------------------------------
+// 4. review-themes: theme counts per window and running totals
+// ---------------------------------------------------------------------------
+
+describe("review-themes (the enriched topic fed directly, as the enricher would)", () => {
+  it("counts lower-cased themes per tumbling hour and as running totals", async () => {
+    const topics = await topicsFor(
+      "product_reviews",
+      "review_requests",
+      "product_reviews_with_themes",
+      "theme_counts_windowed",
+      "theme_counts_total",
+    );
+    const phrases = [
+      "The battery lasts two days.",
+      "Shipping was slow.",
+      "Fair price for what you get.",
+      "The screen is bright and sharp.",
+      "Customer support answered within the hour.",
+      "The box arrived crushed.",
+      "Sound is crisp.",
+      "Very comfortable to hold.",
+      "Setup took minutes.",
+      "It broke after a week.",
+    ];
+    const start = Date.UTC(2024, 2, 1, 9, 0, 0);
+    const reviews = Array.from({ length: 80 }, (_, i) => ({
+      review_id: `r-${String(i).padStart(3, "0")}`,
+      product_id: `p-${i % 6}`,
+      // Each review mentions a few of the phrases (some none at all: "Lovely!").
+      review_text: phrases.filter((_, k) => (i * (k + 3)) % 7 < 2).join(" ") || "Lovely!",
+      created_at: sqlTimestamp(start + i * 150_000 + (i % 5) * 1_000), // 3.3 hours, in order
+    }));
+    const enriched = reviews.map((review, i) => {
+      const themes = themesFor(review.review_text, 5);
+      // A real model is not consistent about case, and may even repeat a theme in another case:
+      // the job lower-cases before counting, so "Battery Life" and "battery life" count together.
+      const cased = i % 3 === 0 ? themes.map((t) => t.replace(/\b\w/g, (c) => c.toUpperCase())) : themes;
+      const first = themes[0];
+      return {
+        ...review,
+        themes: i % 10 === 7 && first !== undefined ? [...cased, first.toUpperCase()] : cased,
+      };
+    });
+    // Far in the future and without themes: closes every window above and counts nowhere.
+    const flush = {
+      review_id: "r-flush",
+      product_id: "p-flush",
+      review_text: "Lovely!",
+      created_at: sqlTimestamp(start + 24 * HOUR),
+      themes: [] as string[],
+    };
+    await produceLines(topics.product_reviews, json(reviews));
+    await produceLines(
+      topics.product_reviews_with_themes,
+      json([...enriched, flush], (r: { review_id: string }) => JSON.stringify({ review_id: r.review_id })),
+    );
+
+    // The counts, computed here from the records as produced.
+    const perWindow = new Map<
+      string,
+      { window_start: string; window_end: string; theme: string; theme_count: number }
+    >();
+    const totals = new Map<string, number>();
+    for (const review of enriched) {
+      const windowStart = Math.floor(Date.parse(`${review.created_at.replace(" ", "T")}Z`) / HOUR) * HOUR;
+      for (const raw of review.themes) {
+        const theme = raw.toLowerCase();
+        const key = `${windowStart}|${theme}`;
+        const row = perWindow.get(key) ?? {
+          window_start: sqlTimestamp(windowStart),
+          window_end: sqlTimestamp(windowStart + HOUR),
+          theme,
+          theme_count: 0,
+        };
+        row.theme_count += 1;
+        perWindow.set(key, row);
+        totals.set(theme, (totals.get(theme) ?? 0) + 1);
+      }
+    }
+    const byWindowAndTheme = (
+      a: { window_start: string; theme: string },
+      b: { window_start: string; theme: string },
+    ) => a.window_start.localeCompare(b.window_start) || a.theme.localeCompare(b.theme);
+    const expectedWindowed = [...perWindow.values()].sort(byWindowAndTheme);
+    const expectedTotals = Object.fromEntries([...totals.entries()].sort(([a], [b]) => a.localeCompare(b)));
+    expect(new Set(expectedWindowed.map((w) => w.window_start)).size).toBe(4);
+    expect(Object.keys(expectedTotals).length).toBeGreaterThanOrEqual(8);
+
+    const reviewsTopic = topics.product_reviews;
+    const { jobId, compiled } = await submit(
+      reviewThemes({
+        reviewsTopic,
+        requestTopic: topics.review_requests,
+        enrichedTopic: topics.product_reviews_with_themes,
+        windowedCountsTopic: topics.theme_counts_windowed,
+        totalCountsTopic: topics.theme_counts_total,
+        bootstrapServers,
+      }),
+    );
+    expect(compiled.enrichmentTasks.map((t) => [t.inputTopic, t.outputTopic])).toEqual([
+      [topics.review_requests, topics.product_reviews_with_themes],
+    ]);
+
+    // Windowed counts: insert-only, one record per (window, theme), keyed by the primary key.
+    const windowed = await readSink(topics.theme_counts_windowed, {
+      jobId,
+      done: (records) => records.length >= expectedWindowed.length,
+    });
+    expect(
+      windowed.map((r) => r.value as { window_start: string; theme: string }).sort(byWindowAndTheme),
+    ).toEqual(expectedWindowed);
+    for (const r of windowed) {
+      const v = r.value as { window_start: string; window_end: string; theme: string };
+      expect(JSON.parse(r.key ?? "null")).toEqual({
+        window_start: v.window_start,
+        window_end: v.window_end,
+        theme: v.theme,
+      });
+    }
+
+    // Running totals: an upsert changelog; its latest value per theme is the total.
+    const totalsOf = (records: ConsumedRecord[]) =>
+      Object.fromEntries(
+        [...latestByKey(records).values()]
+          .map((v) => v as { theme: string; theme_count: number })
+          .sort((a, b) => a.theme.localeCompare(b.theme))
+          .map((v) => [v.theme, v.theme_count]),
+      );
+    const totalRecords = await readSink(topics.theme_counts_total, {
+      jobId,
+      done: (records) => JSON.stringify(totalsOf(records)) === JSON.stringify(expectedTotals),
+    });
+    expect(totalsOf(totalRecords)).toEqual(expectedTotals);
+
+    // The enrichment's feed: every review goes to the request topic, keyed by its id, for the enricher.
+    const requests = await readSink(topics.review_requests, {
+      jobId,
+      done: (records) => records.length >= reviews.length,
+    });
+    expect(requests.map((r) => r.value)).toEqual(reviews);
+    expect(requests.map((r) => JSON.parse(r.key ?? "null"))).toEqual(
+      reviews.map((r) => ({ review_id: r.review_id })),
+    );
+  });
+});
+
+// ---------------------------------------------------------------------------
+// 5. clicks-with-products: event-time temporal join with a versioned table
+// ---------------------------------------------------------------------------
+
+describe("clicks-with-products", () => {
+  it("joins each click with the product version valid at the click's time", async () => {
+    const topics = await topicsFor("clicks", "products", "enriched_clicks");
+    const at = (hour: number, minute = 0) => sqlTimestamp(Date.UTC(2024, 2, 1, hour, minute, 0));
+    interface Product {
+      product_id: string;
+      name: string;
+      category: string;
+      price: number;
+      updated_at: string;
+    }
+    // Versions of each product (the changelog of an upsert-kafka topic keyed by product_id).
+    const products: Product[] = [
+      { product_id: "p-1", name: "Kettle", category: "kitchen", price: 30, updated_at: at(9) },
+      { product_id: "p-2", name: "Headphones", category: "audio", price: 99.5, updated_at: at(9, 30) },
+      { product_id: "p-1", name: "Kettle", category: "kitchen", price: 25, updated_at: at(11) }, // a sale
+      { product_id: "p-3", name: "Desk lamp", category: "home", price: 45, updated_at: at(12) }, // new
+      { product_id: "p-2", name: "Headphones Pro", category: "audio", price: 129, updated_at: at(12, 30) },
+      { product_id: "p-1", name: "Kettle", category: "kitchen", price: 35, updated_at: at(14) },
+    ];
+    const clicks = [
+      ["c-01", "u-1", "p-1", at(8, 30)], // before p-1 existed: no match, dropped (inner join)
+      ["c-02", "u-1", "p-1", at(9, 0)], // exactly at the first version: matches it
+      ["c-03", "u-2", "p-2", at(9, 45)],
+      ["c-04", "u-3", "p-1", at(10, 59)],
+      ["c-05", "u-2", "p-1", at(11, 1)], // after the sale
+      ["c-06", "u-4", "p-3", at(11, 59)], // p-3 not yet known
+      ["c-07", "u-4", "p-3", at(12, 15)],
+      ["c-08", "u-1", "p-2", at(12, 29)], // the old headphones, one minute before the new version
+      ["c-09", "u-5", "p-2", at(13)],
+      ["c-10", "u-5", "p-9", at(13, 5)], // unknown product: dropped
+      ["c-11", "u-3", "p-1", at(13, 59)],
+      ["c-12", "u-3", "p-1", at(15)],
+    ].map(([click_id, user_id, product_id, click_time]) => ({
+      click_id: click_id ?? "",
+      user_id: user_id ?? "",
+      product_id: product_id ?? "",
+      click_time: click_time ?? "",
+    }));
+    // Both sides' watermarks must pass a click before the join emits it: one far-future
+    // record on each side (an unrelated product, and a click on no product).
+    const flushProduct: Product = {
+      product_id: "p-flush",
+      name: "flush",
+      category: "none",
+      price: 0,
+      updated_at: at(23, 59),
+    };
+    const flushClick = {
+      click_id: "c-flush",
+      user_id: "u-flush",
+      product_id: "p-none",
+      click_time: at(23, 59),
+    };
+    const productKey = (p: Product) => JSON.stringify({ product_id: p.product_id });
+    await produceLines(topics.products, json([...products, flushProduct], productKey));
+    await produceLines(topics.clicks, json([...clicks, flushClick]));
+
+    // The version of a product at time t: the latest one updated at or before t.
+    const expected = clicks.flatMap((click) => {
+      const version = products
+        .filter((p) => p.product_id === click.product_id && p.updated_at <= click.click_time)
+        .at(-1);
+      return version === undefined
+        ? []
+        : [{ ...click, product_name: version.name, category: version.category, price: version.price }];
+    });
+    expect(expected.map((c) => [c.click_id, c.price])).toEqual([
+      ["c-02", 30],
+      ["c-03", 99.5],
+      ["c-04", 30],
+      ["c-05", 25],
+      ["c-07", 45],
+      ["c-08", 99.5],
+      ["c-09", 129],
+      ["c-11", 25],
+      ["c-12", 35],
+    ]);
+
+    const { jobId } = await submit(
+      clicksWithProducts({
+        clicksTopic: topics.clicks,
+        productsTopic: topics.products,
+        outputTopic: topics.enriched_clicks,
+        bootstrapServers,
+      }),
+    );
+    const out = await readSink(topics.enriched_clicks, {
+      jobId,
+      done: (records) => records.length >= expected.length,
+    });
+    const rows = out
+      .map((r) => r.value as { click_id: string })
+      .sort((a, b) => a.click_id.localeCompare(b.click_id));
+    expect(rows).toEqual(expected);
+  });
+});
