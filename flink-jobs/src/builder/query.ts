@@ -213,7 +213,7 @@ function toOrder(item: Ex | OrderItem): OrderItem {
  * @example
  * topN(from(clicks), { partitionBy: (r) => [r.user_id], orderBy: (r) => [desc(r.ts)], limit: 3 })
  */
-export function topN<R extends AnyRow, Rank extends string = never>(
+export function topN<R extends AnyRow, const Rank extends string = never>(
   source: Source<R, Record<string, AnyRow>>,
   options: {
     partitionBy: (row: R) => Ex[];
