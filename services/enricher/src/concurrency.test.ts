@@ -92,6 +92,53 @@ describe("ConcurrencyController (AIMD)", () => {
     expect(granted).toBe(true);
   });
 
+  it("spaces requests out when the mirrored request budget is low", async () => {
+    const c = controller({ initial: 8 });
+    // 1 of 60 left, full again in 59 s: one request per second refills.
+    (await c.acquire()).release("success", {
+      limitRequests: 60,
+      remainingRequests: 1,
+      resetRequestsMs: 59_000,
+    });
+    const { granted } = await acquireAll(c, 3);
+    expect(granted.length).toBe(1);
+    await vi.advanceTimersByTimeAsync(990);
+    expect(granted.length).toBe(1);
+    await vi.advanceTimersByTimeAsync(20);
+    expect(granted.length).toBe(2);
+  });
+
+  it("waits for enough token budget for the request, pausing the consumer when long", async () => {
+    const onPause = vi.fn();
+    const c = controller({ onPause });
+    // 500 of 10 000 tokens left, full in 57 s: 1/6 token per ms.
+    (await c.acquire()).release("success", {
+      limitTokens: 10_000,
+      remainingTokens: 500,
+      resetTokensMs: 57_000,
+    });
+    let granted = false;
+    void c.acquire(undefined, 1000).then(() => {
+      granted = true;
+    });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(granted).toBe(false);
+    expect(onPause).toHaveBeenCalledWith(expect.any(Number));
+    await vi.advanceTimersByTimeAsync(3001);
+    expect(granted).toBe(true);
+  });
+
+  it("does not hold back requests while the budget is ample", async () => {
+    const c = controller({ initial: 8 });
+    (await c.acquire()).release("success", {
+      limitRequests: 600,
+      remainingRequests: 590,
+      resetRequestsMs: 1000,
+    });
+    const { granted } = await acquireAll(c, 8);
+    expect(granted.length).toBe(8);
+  });
+
   it("tells the consumer to resume even when nobody waits", async () => {
     const onPause = vi.fn();
     const c = controller({ onPause });

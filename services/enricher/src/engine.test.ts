@@ -92,8 +92,11 @@ describe("EnrichmentEngine", () => {
     const out = await e.enrich(reviews(["a", "b", "poison", "d"]), ctx);
     expect(out[2]).toMatchObject({ kind: "failed", code: "invalid_response" });
     expect(out.filter((o) => o.kind === "enriched")).toHaveLength(3);
-    // [a b poison d] -> [a b] ok, [poison d] -> [poison] fails, [d] ok
-    expect(model.calls.map((c) => c.records.length)).toEqual([4, 2, 2, 1, 1]);
+    // [a b poison d] -> [a b] ok, [poison d] -> [poison] fails (3 tries alone), [d] ok
+    expect(model.calls.map((c) => c.records.length)).toEqual([4, 2, 2, 1, 1, 1, 1]);
+    expect(model.calls.filter((c) => c.records[0]?.text === "poison" && c.records.length === 1)).toHaveLength(
+      3,
+    );
   });
 
   it("treats truncated and schema-mismatched replies the same way", async () => {
@@ -121,7 +124,7 @@ describe("EnrichmentEngine", () => {
     expect(out[0]).toEqual({ kind: "enriched", themes: ["a"] });
     expect(out[1]).toMatchObject({ kind: "failed", code: "id_mismatch" });
     expect(out[2]).toEqual({ kind: "enriched", themes: ["c"] });
-    expect(model.calls.map((c) => c.records.length)).toEqual([3, 1]);
+    expect(model.calls.map((c) => c.records.length)).toEqual([3, 1, 1, 1]);
   });
 
   it("does not trust a reply that answers one id twice", async () => {

@@ -1,6 +1,6 @@
 import type { EnrichmentTask } from "@sluice/flink-jobs";
 import { type BackoffPolicy, RetrySchedule } from "./backoff.ts";
-import { type BatchLimits, planBatches, type ReviewInput, splitInHalves } from "./batching.ts";
+import { type BatchLimits, planBatches, type ReviewInput, requestTokens, splitInHalves } from "./batching.ts";
 import type { ThemeCache } from "./cache.ts";
 import type { ConcurrencyController } from "./concurrency.ts";
 import type { EnricherMetrics } from "./metrics.ts";
@@ -55,8 +55,19 @@ export interface EnrichContext {
   signal?: AbortSignal;
 }
 
+/** Expected completion tokens per record (a handful of short themes in JSON). */
+const COMPLETION_TOKENS_PER_RECORD = 20;
+
+/**
+ * Tries of a single record whose replies are unusable before it is dead-lettered: a bad
+ * reply can be a fluke (sampling, a flaky provider), so one record gets more than one.
+ */
+export const SINGLE_RECORD_TRIES = 3;
+
 interface Pending extends ReviewInput {
   key: string;
+  /** Tries of this record alone in a request. */
+  singleTries: number;
   resolve: (outcome: RecordOutcome) => void;
   reject: (error: unknown) => void;
 }
@@ -142,6 +153,7 @@ export class EnrichmentEngine {
         id: `r${toAsk.length + 1}`,
         text: record.text,
         key,
+        singleTries: 0,
         resolve: (outcome) => {
           if (outcome.kind === "enriched") {
             cache.set(key, outcome.themes);
@@ -209,7 +221,12 @@ export class EnrichmentEngine {
     message: string,
   ): Promise<void> {
     if (batch.length === 1) {
-      (batch[0] as Pending).resolve({ kind: "failed", code, message });
+      const item = batch[0] as Pending;
+      item.singleTries += 1;
+      if (code !== "model_rejected" && item.singleTries < SINGLE_RECORD_TRIES) {
+        return this.#runBatch(batch, bounds, ctx);
+      }
+      item.resolve({ kind: "failed", code, message });
       return;
     }
     const [left, right] = splitInHalves(batch);
@@ -225,7 +242,9 @@ export class EnrichmentEngine {
     const { controller, metrics, model } = this.#deps;
     const schedule = new RetrySchedule(this.#deps.backoff, this.#now(), this.#deps.random);
     for (;;) {
-      const permit = await controller.acquire(ctx.signal);
+      // Tokens as the provider counts them: the prompt plus the expected completion.
+      const tokens = requestTokens(batch) + batch.length * COMPLETION_TOKENS_PER_RECORD;
+      const permit = await controller.acquire(ctx.signal, tokens);
       metrics.inFlight.set(controller.inFlight);
       const started = performance.now();
       metrics.modelRecords.inc(batch.length);

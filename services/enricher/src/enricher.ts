@@ -123,29 +123,34 @@ export async function startEnricher(
 
     // Cache entries are written as soon as the model answers, outside the output
     // transactions: a crash before the commit must not make the next run pay again.
+    // One send at a time; entries arriving meanwhile go out together in the next one.
     const cacheProducer = await gateway.producer();
     let pendingEntries: OutputRecord[] = [];
-    let flushing: Promise<void> = Promise.resolve();
-    const flushCache = () => {
-      if (pendingEntries.length === 0) return flushing;
+    let sending: Promise<void> | undefined;
+    const flushCache = (): Promise<void> => {
+      if (sending) return sending;
+      if (pendingEntries.length === 0) return Promise.resolve();
       const entries = pendingEntries;
       pendingEntries = [];
-      flushing = flushing
-        .then(() => cacheProducer.send(entries))
+      sending = cacheProducer
+        .send(entries)
         .catch((error: unknown) =>
           logger.log("warn", "cache write failed", { error: String(error), entries: entries.length }),
-        );
-      return flushing;
+        )
+        .finally(() => {
+          sending = undefined;
+          void flushCache();
+        });
+      return sending;
     };
-    const flushTimer = setInterval(() => void flushCache(), 50);
     cleanups.push(async () => {
-      clearInterval(flushTimer);
-      await flushCache();
+      while (sending || pendingEntries.length > 0) await flushCache();
       await cacheProducer.close();
     });
 
     const controller = new ConcurrencyController({
       ...config.concurrency,
+      tokensPerRequest: config.batch.maxTokens,
       onPause: (until) => {
         // Back-pressure: while the provider's budget is spent, stop fetching input
         // rather than holding more records in memory.
@@ -176,7 +181,7 @@ export async function startEnricher(
       metrics,
       onCacheEntry: (key, themes) => {
         pendingEntries.push({ topic: config.cache.topic, key, value: JSON.stringify(themes) });
-        if (pendingEntries.length >= 500) void flushCache();
+        void flushCache();
       },
     });
 

@@ -2,6 +2,8 @@
 export interface RateLimitInfo {
   /** `retry-after-ms` or `retry-after` (seconds or an HTTP date), in milliseconds. */
   retryAfterMs?: number;
+  limitRequests?: number;
+  limitTokens?: number;
   remainingRequests?: number;
   remainingTokens?: number;
   /** Time until the request budget resets, in milliseconds. */
@@ -61,6 +63,10 @@ export function parseRateLimitHeaders(
       }
     }
   }
+  const limitRequests = parseCount(headers.get("x-ratelimit-limit-requests"));
+  if (limitRequests !== undefined && limitRequests > 0) info.limitRequests = limitRequests;
+  const limitTokens = parseCount(headers.get("x-ratelimit-limit-tokens"));
+  if (limitTokens !== undefined && limitTokens > 0) info.limitTokens = limitTokens;
   const remainingRequests = parseCount(headers.get("x-ratelimit-remaining-requests"));
   if (remainingRequests !== undefined) info.remainingRequests = remainingRequests;
   const remainingTokens = parseCount(headers.get("x-ratelimit-remaining-tokens"));
