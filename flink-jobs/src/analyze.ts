@@ -38,6 +38,10 @@ export interface Relation {
   canRead: boolean;
   canWrite: boolean;
   canLookup: boolean;
+  /** Reading it yields updates (upsert source, or a view over an updating query). */
+  producesUpdates: boolean;
+  /** Inserting updates into it is possible (upsert-kafka, jdbc, print, blackhole). */
+  acceptsUpdates: boolean;
   primaryKey: string[];
   hasWatermark: boolean;
 }
@@ -225,6 +229,13 @@ class Analyzer {
         });
         if (columns.length !== insert.columns.length) return;
       }
+      if (!target.acceptsUpdates && this.queryUpdating(insert.query)) {
+        this.report(
+          [...path, "query"],
+          "SINK_NEEDS_APPEND_ONLY",
+          `this query produces updates (a GROUP BY outside a window, DISTINCT, an outer join, a top-N or an upsert source) but \`${insert.into}\` can only append; write to an upsert-kafka table with a primary key, or aggregate per window`,
+        );
+      }
       if (output === null) return;
       if (output.length !== columns.length) {
         this.report(
@@ -298,6 +309,8 @@ class Analyzer {
       canRead: true,
       canWrite: false,
       canLookup: false,
+      producesUpdates: this.queryUpdating(view.query),
+      acceptsUpdates: false,
       primaryKey: [],
       hasWatermark: columns?.some((c) => c.time === "rowtime") ?? false,
     };
@@ -395,6 +408,8 @@ class Analyzer {
       canRead: connector.canRead,
       canWrite: connector.canWrite,
       canLookup: connector.canLookup,
+      producesUpdates: connector.producesUpdates,
+      acceptsUpdates: connector.acceptsUpdates,
       primaryKey,
       hasWatermark: table.watermark !== undefined,
     };
@@ -431,6 +446,8 @@ class Analyzer {
       canRead: true,
       canWrite: false,
       canLookup: false,
+      producesUpdates: false,
+      acceptsUpdates: false,
       primaryKey: [],
       hasWatermark: enrichment.watermark !== undefined,
     };
@@ -563,10 +580,54 @@ class Analyzer {
       canRead: false,
       canWrite: false,
       canLookup: false,
+      producesUpdates: false,
+      acceptsUpdates: false,
       primaryKey: [],
       hasWatermark: false,
     });
     return placeholder;
+  }
+
+  // ------------------------------------------------------ changelog kinds
+
+  /**
+   * Whether a query emits updates rather than appends only, as Flink's planner
+   * will decide. Conservative: when unsure (raw SQL) it answers "appends", so
+   * a problem is only reported when the sink would certainly reject the job.
+   */
+  queryUpdating(query: Query): boolean {
+    switch (query.kind) {
+      case "raw":
+        return false;
+      case "topN": {
+        const keepsFirst = query.limit === 1 && query.orderBy.every((o) => o.direction !== "DESC");
+        return !keepsFirst || this.fromUpdating(query.from);
+      }
+      case "select": {
+        const windowed = query.from.kind === "window";
+        const aggregated =
+          (query.groupBy?.length ?? 0) > 0 || query.select.some((s) => containsKind(s.expr, "aggregate"));
+        if ((aggregated || query.distinct === true) && !windowed) return true;
+        return this.fromUpdating(query.from);
+      }
+    }
+  }
+
+  private fromUpdating(from: From): boolean {
+    switch (from.kind) {
+      case "table":
+        return this.relations.get(from.name)?.producesUpdates ?? false;
+      case "window":
+        return this.relations.get(from.table)?.producesUpdates ?? false;
+      case "join":
+        return from.join !== "INNER" || this.fromUpdating(from.left) || this.fromUpdating(from.right);
+      case "temporalJoin":
+        return this.fromUpdating(from.left);
+      case "unnest":
+        return this.fromUpdating(from.from);
+      case "subquery":
+        return this.queryUpdating(from.query);
+    }
   }
 
   // ---------------------------------------------------------------- queries

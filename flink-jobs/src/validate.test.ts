@@ -251,6 +251,35 @@ const cases: [string, (string | number)[], unknown][] = [
     ["inserts", 0, "query", "select", 1],
     withInsert(q([{ expr: col("device_id") }, { expr: col("ts"), as: "value" }])),
   ],
+  [
+    "SINK_NEEDS_APPEND_ONLY",
+    ["inserts", 0, "query"],
+    baseSpec({
+      tables: [
+        ...(baseSpec().tables ?? []).slice(0, 2),
+        {
+          name: "out",
+          columns: [
+            { kind: "physical", name: "device_id", type: { kind: "STRING" } },
+            { kind: "physical", name: "value", type: { kind: "DOUBLE" } },
+          ],
+          connector: { kind: "kafka", topic: "o", format: { kind: "json" } },
+        },
+      ],
+      inserts: [
+        {
+          into: "out",
+          query: q(
+            [
+              { expr: col("device_id") },
+              { expr: { kind: "aggregate", fn: "MAX", arg: col("temperature") }, as: "value" },
+            ],
+            { groupBy: [col("device_id")] },
+          ),
+        },
+      ],
+    }),
+  ],
   // --- queries and expressions
   [
     "UNKNOWN_COLUMN",

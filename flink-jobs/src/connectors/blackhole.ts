@@ -13,6 +13,8 @@ export const blackholeConnector: Connector<BlackholeConnectorConfig> = {
   canRead: false,
   canWrite: true,
   canLookup: false,
+  producesUpdates: false,
+  acceptsUpdates: true,
   options() {
     return [["connector", "blackhole"]];
   },

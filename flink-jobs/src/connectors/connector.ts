@@ -39,6 +39,10 @@ export interface Connector<Config extends { kind: string; properties?: Connector
   readonly canRead: boolean;
   readonly canWrite: boolean;
   readonly canLookup: boolean;
+  /** Whether reading the table yields a changelog (updates and deletes) rather than appends only. */
+  readonly producesUpdates: boolean;
+  /** Whether the table can take updates (upsert by primary key) rather than appends only. */
+  readonly acceptsUpdates: boolean;
   /** Option pairs in order, `connector` first; extra `properties` are appended by generic code. */
   options(config: Config, table: TableContext): [string, OptionValue][];
   /** Problems with this connector's settings; paths are relative to the table's `connector` field. */

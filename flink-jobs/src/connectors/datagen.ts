@@ -16,6 +16,8 @@ export const datagenConnector: Connector<DatagenConnectorConfig> = {
   canRead: true,
   canWrite: false,
   canLookup: false,
+  producesUpdates: false,
+  acceptsUpdates: false,
   options(config) {
     const out: [string, OptionValue][] = [["connector", "datagen"]];
     if (config.rowsPerSecond !== undefined) out.push(["rows-per-second", String(config.rowsPerSecond)]);

@@ -28,6 +28,8 @@ export const filesystemConnector: Connector<FilesystemConnectorConfig> = {
   canRead: true,
   canWrite: true,
   canLookup: false,
+  producesUpdates: false,
+  acceptsUpdates: false,
   options(config) {
     return [["connector", "filesystem"], ["path", config.path], ...formatOptions(config.format, "")];
   },

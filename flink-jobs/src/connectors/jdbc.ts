@@ -27,6 +27,8 @@ export const jdbcConnector: Connector<JdbcConnectorConfig> = {
   canRead: true,
   canWrite: true,
   canLookup: true,
+  producesUpdates: false,
+  acceptsUpdates: true,
   options(config) {
     const out: [string, OptionValue][] = [
       ["connector", "jdbc"],

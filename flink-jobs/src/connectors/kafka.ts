@@ -84,6 +84,8 @@ export const kafkaConnector: Connector<KafkaConnectorConfig> = {
   canRead: true,
   canWrite: true,
   canLookup: false,
+  producesUpdates: false,
+  acceptsUpdates: false,
   options(config, table) {
     const out: [string, OptionValue][] = [
       ["connector", "kafka"],

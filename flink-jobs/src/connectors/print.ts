@@ -17,6 +17,8 @@ export const printConnector: Connector<PrintConnectorConfig> = {
   canRead: false,
   canWrite: true,
   canLookup: false,
+  producesUpdates: false,
+  acceptsUpdates: true,
   options(config) {
     const out: [string, OptionValue][] = [["connector", "print"]];
     if (config.printIdentifier !== undefined) out.push(["print-identifier", config.printIdentifier]);

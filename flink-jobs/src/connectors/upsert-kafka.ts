@@ -31,6 +31,8 @@ export const upsertKafkaConnector: Connector<UpsertKafkaConnectorConfig> = {
   canRead: true,
   canWrite: true,
   canLookup: false,
+  producesUpdates: true,
+  acceptsUpdates: true,
   options(config, table) {
     return [
       ["connector", "upsert-kafka"],
