@@ -54,6 +54,11 @@ afterEach(async () => {
     const job = await flink.rest.getJob(jobId).catch(() => undefined);
     if (job !== undefined && !["FINISHED", "CANCELED", "FAILED"].includes(job.state)) {
       await flink.rest.cancel(jobId).catch(() => undefined);
+      // Cancelling is asynchronous: a source still running would ask for the deleted topics'
+      // metadata, and a broker that auto-creates topics would bring them back.
+      await flink.rest
+        .waitForJobState(jobId, ["CANCELED", "FAILED", "FINISHED"], { timeoutMs: 60_000 })
+        .catch(() => undefined);
     }
   }
   await deleteTopics(started.topics.splice(0));
