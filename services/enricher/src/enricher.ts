@@ -78,7 +78,7 @@ export async function startEnricher(
   const http = await startHttpServer(
     metrics,
     {
-      kafkaConnected: () => kafkaConnected,
+      kafkaConnected: () => kafkaConnected && [...running.values()].every((r) => r.consumer.healthy()),
       cacheLoaded: () => cacheLoaded,
       tasks: () => [...running.keys()],
     },

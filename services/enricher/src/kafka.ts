@@ -82,6 +82,8 @@ export interface TransactionalConsumer {
   /** Stop fetching (back-pressure); records in hand are still processed. */
   pause(): void;
   resume(): void;
+  /** False after a crash kafkajs does not restart from. */
+  healthy(): boolean;
   stop(): Promise<void>;
 }
 
@@ -303,6 +305,21 @@ export class KafkaGateway {
     const producers = new Map<number, { producer: Producer; generation: number; skipBelow: bigint }>();
     let generation = 0;
     let paused = false;
+    let healthy = true;
+    /** Chunks in progress, aborted on stop so that a long model wait does not hold it. */
+    const active = new Set<AbortController>();
+    consumer.on(consumer.events.CRASH, (event) => {
+      const { error, restart } = event.payload as { error: Error; restart: boolean };
+      healthy = restart;
+      this.#logger.log(restart ? "warn" : "error", "consumer crashed", {
+        group: options.groupId,
+        error: String(error),
+        restart,
+      });
+    });
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      healthy = true;
+    });
     consumer.on(consumer.events.GROUP_JOIN, () => {
       generation += 1;
     });
@@ -334,6 +351,7 @@ export class KafkaGateway {
     const eachBatch = async (payload: EachBatchPayload) => {
       const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
       const abort = new AbortController();
+      active.add(abort);
       // Long model waits must not cost the group membership: heartbeat while working,
       // and give up the chunk when the group rebalances.
       const beat = setInterval(() => {
@@ -363,7 +381,15 @@ export class KafkaGateway {
             })),
             signal: abort.signal,
           };
-          const outputs = await options.handle(chunk);
+          let outputs: OutputRecord[];
+          try {
+            outputs = await options.handle(chunk);
+          } catch (error) {
+            // Given up because of a rebalance or a stop: nothing was committed, the
+            // chunk is consumed again by whoever owns the partition next.
+            if (abort.signal.aborted) return;
+            throw error;
+          }
           if (abort.signal.aborted || !isRunning()) return;
           const last = (slice[slice.length - 1] as { offset: string }).offset;
           const transaction = await entry.producer.transaction();
@@ -395,6 +421,7 @@ export class KafkaGateway {
         throw error;
       } finally {
         clearInterval(beat);
+        active.delete(abort);
       }
     };
 
@@ -417,7 +444,9 @@ export class KafkaGateway {
         paused = false;
         consumer.resume([{ topic: options.topic }]);
       },
+      healthy: () => healthy,
       stop: async () => {
+        for (const abort of active) abort.abort(new Error("enricher stopping"));
         await consumer.disconnect();
         await Promise.all([...producers.keys()].map(dropProducer));
       },

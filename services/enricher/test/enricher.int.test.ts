@@ -1,7 +1,7 @@
 import { startModelServer, themesFor } from "@sluice/model-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { configFromEnv, startEnricher } from "../src/index.ts";
-import { consumeAll, deleteTopics, groupLag, produceRaw, waitFor } from "./kafka-helpers.ts";
+import { consumeAll, deleteTopics, groupLag, produceRaw, uniqueName, waitFor } from "./kafka-helpers.ts";
 import { makeReviews } from "./reviews.ts";
 import { enricherEnv, freshTask, type TestTopics } from "./setup.ts";
 
@@ -72,6 +72,62 @@ describe("enricher on real Kafka with the model server", () => {
     } finally {
       await enricher.stop();
       await model.close();
+    }
+  });
+
+  it("runs the tasks published on the task topic, stops on a tombstone, and serves probes and metrics", async () => {
+    const model = await startModelServer({ latencyMs: 5, log: () => {} });
+    const dynamic = await freshTask(2);
+    const taskTopic = uniqueName("enricher_it_tasks");
+    const reviews = makeReviews(300, 5);
+    await produceRaw(dynamic.task.inputTopic, reviews.records);
+    await produceRaw(taskTopic, [
+      { key: "broken", value: "{not a task" },
+      { key: dynamic.task.id, value: JSON.stringify(dynamic.task) },
+    ]);
+    const enricher = await startEnricher(
+      configFromEnv(enricherEnv(dynamic, model.url, { ENRICHER_TASK: "", ENRICHER_TASK_TOPIC: taskTopic })),
+      { logger: { log: () => {} } },
+    );
+    try {
+      expect(enricher.tasks()).toEqual([dynamic.task.id]);
+      await waitFor("input consumed", async () =>
+        (await groupLag(`${dynamic.groupId}.${dynamic.task.id}`, dynamic.task.inputTopic)) <= 2
+          ? true
+          : undefined,
+      );
+      const output = await consumeAll(dynamic.task.outputTopic);
+      expect(output.length).toBe(reviews.valid.size);
+
+      expect((await fetch(`${enricher.url}/healthz`)).status).toBe(200);
+      const ready = await fetch(`${enricher.url}/readyz`);
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toMatchObject({ status: "ready", tasks: [dynamic.task.id] });
+      const metrics = await waitFor("lag metric", async () => {
+        const text = await (await fetch(`${enricher.url}/metrics`)).text();
+        return text.includes("sluice_enricher_consumer_lag{") ? text : undefined;
+      });
+      expect(metrics).toContain(
+        `sluice_enricher_records_out_total{task="${dynamic.task.id}"} ${reviews.valid.size}`,
+      );
+      expect(metrics).toMatch(/sluice_enricher_model_requests_total\{outcome="ok"\} \d+/u);
+      expect(metrics).toContain("sluice_enricher_model_request_seconds_bucket");
+      expect(metrics).not.toContain("test-key");
+
+      await produceRaw(taskTopic, [{ key: dynamic.task.id, value: null }]);
+      await waitFor("task stopped", async () => enricher.tasks().length === 0);
+      expect((await fetch(`${enricher.url}/readyz`)).status).toBe(503);
+    } finally {
+      await enricher.stop();
+      await model.close();
+      const { task } = dynamic;
+      await deleteTopics([
+        task.inputTopic,
+        task.outputTopic,
+        task.deadLetterTopic,
+        dynamic.cacheTopic,
+        taskTopic,
+      ]);
     }
   });
 });

@@ -42,7 +42,7 @@ export async function deleteTopics(topics: string[]): Promise<void> {
 }
 
 /** Produces raw string values with keys, in batches. */
-export async function produceRaw(topic: string, records: { key: string | null; value: string }[]) {
+export async function produceRaw(topic: string, records: { key: string | null; value: string | null }[]) {
   const producer = kafka().producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   try {
