@@ -10,8 +10,15 @@ import { UsageError } from "./errors.ts";
 export type Command =
   | { kind: "help"; topic?: CommandKind | undefined }
   | { kind: "version" }
-  | { kind: "plan"; file: string; exportName?: string | undefined; explain: boolean }
-  | { kind: "apply"; file: string; exportName?: string | undefined; stateless: boolean; wait: boolean }
+  | { kind: "plan"; file: string; exportName?: string | undefined; params: JobParams; explain: boolean }
+  | {
+      kind: "apply";
+      file: string;
+      exportName?: string | undefined;
+      params: JobParams;
+      stateless: boolean;
+      wait: boolean;
+    }
   | { kind: "ls" }
   | { kind: "get"; name: string }
   | { kind: "stop"; name: string; mode: "savepoint" | "cancel"; drain: boolean; wait: boolean }
@@ -20,6 +27,9 @@ export type Command =
   | { kind: "savepoint"; name: string; wait: boolean }
   | { kind: "events"; name: string; after?: number | undefined; limit?: number | undefined }
   | { kind: "rm"; name: string; mode: "savepoint" | "cancel"; wait: boolean };
+
+/** Options for a job factory, from `--param name=value`. */
+export type JobParams = Record<string, unknown>;
 
 export type CommandKind = Exclude<Command["kind"], "help" | "version">;
 
@@ -51,6 +61,7 @@ const GLOBAL_OPTIONS = {
 
 const COMMAND_OPTIONS = {
   export: { type: "string" },
+  param: { type: "string", multiple: true },
   explain: { type: "boolean" },
   stateless: { type: "boolean" },
   wait: { type: "boolean" },
@@ -71,6 +82,7 @@ interface CommandHelp {
   options: Partial<Record<CommandOption, string>>;
 }
 
+const PARAM_HELP = "pass name=value to the job factory (repeatable; JSON values, else strings)";
 const WAIT_HELP = "poll until the operation ends (exit 1 if it fails)";
 const TIMEOUT_HELP = "with --wait: give up after this many seconds (default 600)";
 
@@ -80,7 +92,8 @@ export const COMMANDS: Record<CommandKind, CommandHelp> = {
     args: "<job.ts>",
     summary: "compile a job definition, ask Flink to EXPLAIN it, and diff it against the deployed version",
     options: {
-      export: "use this named export instead of the default export",
+      export: "use this export of the file (default: its default export, else its only job)",
+      param: PARAM_HELP,
       explain: "also print Flink's plan",
     },
   },
@@ -88,7 +101,8 @@ export const COMMANDS: Record<CommandKind, CommandHelp> = {
     args: "<job.ts>",
     summary: "create the job, or upgrade it when the deployed spec differs",
     options: {
-      export: "use this named export instead of the default export",
+      export: "use this export of the file (default: its default export, else its only job)",
+      param: PARAM_HELP,
       stateless: "upgrade with empty state instead of the upgrade savepoint",
       wait: WAIT_HELP,
       timeout: TIMEOUT_HELP,
@@ -201,7 +215,13 @@ export function parseCommandLine(
   switch (first) {
     case "plan":
       return {
-        command: { kind: "plan", file: target, exportName: values.export, explain: values.explain === true },
+        command: {
+          kind: "plan",
+          file: target,
+          exportName: values.export,
+          params: jobParams(values.param, first),
+          explain: values.explain === true,
+        },
         options,
       };
     case "apply":
@@ -210,6 +230,7 @@ export function parseCommandLine(
           kind: "apply",
           file: target,
           exportName: values.export,
+          params: jobParams(values.param, first),
           stateless: values.stateless === true,
           wait,
         },
@@ -306,6 +327,28 @@ function apiUrl(value: string): string {
   return value.replace(/\/+$/, "");
 }
 
+/** `--param threshold=90 --param topic=readings` -> `{ threshold: 90, topic: "readings" }`. */
+function jobParams(values: string[] | undefined, command: string): JobParams {
+  const params: JobParams = {};
+  for (const entry of values ?? []) {
+    const match = /^([A-Za-z_$][\w$]*)=(.*)$/s.exec(entry);
+    if (!match) throw new UsageError(`--param takes name=value, got "${entry}"`, command);
+    const [, name, raw] = match as unknown as [string, string, string];
+    if (Object.hasOwn(params, name)) throw new UsageError(`--param ${name} is given twice`, command);
+    params[name] = parseParamValue(raw);
+  }
+  return params;
+}
+
+/** JSON when it parses (`90`, `true`, `["a"]`), the text itself otherwise (`kafka:19092`). */
+function parseParamValue(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}
+
 function positiveInteger(value: string, flag: string, command: string): number {
   const n = nonNegativeInteger(value, flag, command);
   if (n === 0) throw new UsageError(`${flag} must be a whole number above 0, got "${value}"`, command);
@@ -349,6 +392,7 @@ function flagWithValue(flag: CommandOption): string {
   if (spec.type !== "string") return flag;
   const placeholder: Partial<Record<CommandOption, string>> = {
     export: "<name>",
+    param: "<name=value>",
     timeout: "<seconds>",
     "from-savepoint": "<path>",
     after: "<id>",

@@ -197,7 +197,11 @@ async function deployedJob(api: ApiClient, name: string): Promise<JobDetail | nu
 }
 
 async function plan(command: Extract<Command, { kind: "plan" }>, ctx: Context): Promise<void> {
-  const spec = await loadJobSpec(command.file, { cwd: ctx.io.cwd, exportName: command.exportName });
+  const spec = await loadJobSpec(command.file, {
+    cwd: ctx.io.cwd,
+    exportName: command.exportName,
+    params: command.params,
+  });
   const { body: dryRun } = await ctx.api.request<DryRun>("POST", "/v1/jobs", {
     query: { dryRun: true },
     body: spec,
@@ -220,7 +224,11 @@ async function plan(command: Extract<Command, { kind: "plan" }>, ctx: Context): 
 }
 
 async function apply(command: Extract<Command, { kind: "apply" }>, ctx: Context): Promise<void> {
-  const spec = await loadJobSpec(command.file, { cwd: ctx.io.cwd, exportName: command.exportName });
+  const spec = await loadJobSpec(command.file, {
+    cwd: ctx.io.cwd,
+    exportName: command.exportName,
+    params: command.params,
+  });
   const deployed = await deployedJob(ctx.api, spec.name);
   if (deployed === null) {
     const response = await ctx.api.request<JobDetail>("POST", "/v1/jobs", { body: spec });

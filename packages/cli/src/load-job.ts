@@ -10,10 +10,12 @@ export type SpecObject = Record<string, unknown> & { name: string };
  * Loads a job definition file and returns the spec it defines, as plain JSON.
  *
  * The convention for job files (`flink-jobs/jobs/*.ts`):
- * - the **default export** is the job: either a JobSpec (`export default defineJob({...})`) or a
- *   factory function that `sluice` calls **with no arguments** (give every parameter a default)
- *   and that returns a JobSpec or a promise of one;
- * - `--export <name>` picks a named export instead, with the same rules;
+ * - the job is the file's **default export**, or, without one, its **only exported function or
+ *   object** (`export function sensorAnomalies(options = {}) {...}` is enough);
+ *   `--export <name>` picks a named export explicitly;
+ * - the job is either a JobSpec (`defineJob({...})`) or a **factory** that `sluice` calls with the
+ *   `--param` options (`{}` without any: give every option a default) and that returns a JobSpec
+ *   or a promise of one;
  * - a `.json` file holds the spec itself.
  *
  * TypeScript files are imported as they are (Node >= 22.18 strips types natively).
@@ -22,15 +24,14 @@ export type SpecObject = Record<string, unknown> & { name: string };
  * ```ts
  * // flink-jobs/jobs/sensor-anomalies.ts
  * export function sensorAnomalies(options: { threshold?: number } = {}) { return defineJob({ ... }); }
- * export default sensorAnomalies;
  *
- * const spec = await loadJobSpec("flink-jobs/jobs/sensor-anomalies.ts", { cwd: process.cwd() });
+ * const spec = await loadJobSpec("flink-jobs/jobs/sensor-anomalies.ts", { cwd, params: { threshold: 90 } });
  * spec.name; // "sensor-anomalies"
  * ```
  */
 export async function loadJobSpec(
   file: string,
-  options: { cwd: string; exportName?: string },
+  options: { cwd: string; exportName?: string | undefined; params?: Record<string, unknown> | undefined },
 ): Promise<SpecObject> {
   const path = resolve(options.cwd, file);
   const isFile = await stat(path).then(
@@ -38,8 +39,11 @@ export async function loadJobSpec(
     () => false,
   );
   if (!isFile) throw new JobFileError(file, `cannot find the job file ${file}`);
+  const params = options.params ?? {};
+  const hasParams = Object.keys(params).length > 0;
   let value: unknown;
   if (path.endsWith(".json")) {
+    if (hasParams) throw new JobFileError(file, `--param needs a job factory; ${file} is a spec`);
     value = await readJson(file, path);
   } else {
     let module: Record<string, unknown>;
@@ -48,21 +52,19 @@ export async function loadJobSpec(
     } catch (error) {
       throw importFailure(file, error);
     }
-    const key = options.exportName ?? "default";
-    if (!(key in module)) {
-      const available = Object.keys(module).filter((k) => k !== "default");
-      const hint =
-        available.length > 0 ? `; its exports are: ${available.join(", ")} (pick one with --export)` : "";
-      const what = key === "default" ? "no default export" : `no export named "${key}"`;
-      throw new JobFileError(file, `${file} has ${what}${hint}`);
-    }
+    const key = pickExport(file, module, options.exportName);
     value = module[key];
     if (typeof value === "function") {
       try {
-        value = await (value as () => unknown)();
+        value = await (value as (params: Record<string, unknown>) => unknown)(params);
       } catch (error) {
         throw importFailure(file, error, `calling the ${key} export of ${file} failed`);
       }
+    } else if (hasParams) {
+      throw new JobFileError(
+        file,
+        `--param needs a job factory; the ${key} export of ${file} is not a function`,
+      );
     }
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
@@ -74,6 +76,32 @@ export async function loadJobSpec(
   }
   // Exactly what the API will receive: plain JSON, no frozen objects, no functions.
   return JSON.parse(JSON.stringify(value)) as SpecObject;
+}
+
+/** The export holding the job: the named one, else `default`, else the only function or object. */
+function pickExport(file: string, module: Record<string, unknown>, exportName: string | undefined): string {
+  const named = Object.keys(module).filter((k) => k !== "default");
+  if (exportName !== undefined) {
+    if (exportName in module) return exportName;
+    const hint = named.length > 0 ? `; its exports are: ${named.join(", ")}` : "";
+    throw new JobFileError(file, `${file} has no export named "${exportName}"${hint}`);
+  }
+  if ("default" in module) return "default";
+  const candidates = named.filter((k) => {
+    const v = module[k];
+    return typeof v === "function" || (typeof v === "object" && v !== null && !Array.isArray(v));
+  });
+  if (candidates.length === 1) return candidates[0] as string;
+  if (candidates.length === 0) {
+    throw new JobFileError(
+      file,
+      `${file} exports no job: export a JobSpec or a factory (see \`sluice plan --help\`)`,
+    );
+  }
+  throw new JobFileError(
+    file,
+    `${file} has no default export and several candidates: ${candidates.join(", ")} (pick one with --export)`,
+  );
 }
 
 async function readJson(file: string, path: string): Promise<unknown> {

@@ -20,12 +20,14 @@ describe("parseCommandLine", () => {
       kind: "plan",
       file: "jobs/a.ts",
       exportName: "fast",
+      params: {},
       explain: true,
     });
     expect(parse(["apply", "a.ts", "--stateless", "--wait"]).command).toEqual({
       kind: "apply",
       file: "a.ts",
       exportName: undefined,
+      params: {},
       stateless: true,
       wait: true,
     });
@@ -56,6 +58,22 @@ describe("parseCommandLine", () => {
       mode: "cancel",
       wait: true,
     });
+  });
+
+  it("collects --param name=value pairs for the job factory, JSON values parsed", () => {
+    const argv = ["apply", "a.ts", "--param", "threshold=90", "--param", "bootstrapServers=kafka:19092"];
+    expect(parse([...argv, "--param", 'topics=["a","b"]']).command).toMatchObject({
+      params: { threshold: 90, bootstrapServers: "kafka:19092", topics: ["a", "b"] },
+    });
+    expect(usageError(["plan", "a.ts", "--param", "novalue"]).message).toBe(
+      '--param takes name=value, got "novalue"',
+    );
+    expect(usageError(["plan", "a.ts", "--param", "a=1", "--param", "a=2"]).message).toBe(
+      "--param a is given twice",
+    );
+    expect(usageError(["stop", "a", "--param", "a=1"]).message).toMatch(
+      /--param is not an option of "sluice stop"/,
+    );
   });
 
   it("maps start's restore flags to the API's `from`", () => {

@@ -4,8 +4,12 @@ import { loadJobSpec } from "../src/load-job.ts";
 
 const cwd = new URL("./fixtures/", import.meta.url).pathname;
 
-async function loadError(file: string, exportName?: string): Promise<JobFileError> {
-  const error = await loadJobSpec(file, { cwd, exportName }).then(
+async function loadError(
+  file: string,
+  exportName?: string,
+  params?: Record<string, unknown>,
+): Promise<JobFileError> {
+  const error = await loadJobSpec(file, { cwd, exportName, params }).then(
     () => undefined,
     (e: unknown) => e,
   );
@@ -32,6 +36,21 @@ describe("loadJobSpec", () => {
     });
   });
 
+  it("takes the only exported job of a file without a default export, and passes --param to it", async () => {
+    expect(await loadJobSpec("single-export.ts", { cwd })).toMatchObject({
+      name: "cli-single",
+      tables: [{ connector: { rowsPerSecond: 5 } }, { name: "sink" }],
+    });
+    const spec = await loadJobSpec("single-export.ts", {
+      cwd,
+      params: { name: "cli-param", rowsPerSecond: 42 },
+    });
+    expect(spec).toMatchObject({
+      name: "cli-param",
+      tables: [{ connector: { rowsPerSecond: 42 } }, { name: "sink" }],
+    });
+  });
+
   it("takes a default-exported spec object and a .json file", async () => {
     expect(await loadJobSpec("spec-object.ts", { cwd })).toEqual({
       name: "cli-plain",
@@ -44,7 +63,13 @@ describe("loadJobSpec", () => {
   it("explains what is wrong with a file", async () => {
     expect((await loadError("missing.ts")).message).toBe("cannot find the job file missing.ts");
     expect((await loadError("no-default.ts")).message).toBe(
-      "no-default.ts has no default export; its exports are: one, two (pick one with --export)",
+      "no-default.ts has no default export and several candidates: one, two (pick one with --export)",
+    );
+    expect((await loadError("spec.json", undefined, { a: 1 })).message).toBe(
+      "--param needs a job factory; spec.json is a spec",
+    );
+    expect((await loadError("spec-object.ts", undefined, { a: 1 })).message).toMatch(
+      /--param needs a job factory/,
     );
     expect((await loadError("datagen-job.ts", "nope")).message).toMatch(/has no export named "nope"/);
     expect((await loadError("not-a-spec.ts")).message).toBe(
