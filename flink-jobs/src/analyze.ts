@@ -390,6 +390,19 @@ class Analyzer {
     }
 
     const connector = connectorFor(table.connector) as Connector<typeof table.connector>;
+    table.columns.forEach((column, i) => {
+      if (column.kind !== "metadata") return;
+      const key = column.key ?? column.name;
+      if (!connector.metadataKeys.includes(key)) {
+        this.report(
+          [...path, "columns", i, column.key === undefined ? "name" : "key"],
+          "METADATA_KEY_UNKNOWN",
+          connector.metadataKeys.length === 0
+            ? `the ${table.connector.kind} connector exposes no metadata`
+            : `the ${table.connector.kind} connector has no metadata \`${key}\`; available: ${connector.metadataKeys.join(", ")}`,
+        );
+      }
+    });
     const context = {
       jobName: this.spec.name,
       tableName: table.name,

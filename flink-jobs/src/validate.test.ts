@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { baseSpec, col, lit, selectFrom, withInsert } from "../test/fixtures.ts";
 import { compileJob } from "./compile.ts";
@@ -29,6 +31,46 @@ const withTables = (...tables: unknown[]) =>
     tables: [...(baseSpec().tables ?? []), ...(tables as never[])],
     inserts: [{ into: "out", query: q(deviceValue) }],
   });
+
+/** Every SCREAMING_SNAKE string in the validating sources that is not a Flink keyword or option value. */
+const NOT_CODES = new Set([
+  "AT_LEAST_ONCE",
+  "EXACTLY_ONCE",
+  "ONE_PHASE",
+  "TWO_PHASE",
+  "TIMESTAMP_LTZ",
+  "CHAR_LENGTH",
+  "DATE_FORMAT",
+  "TO_TIMESTAMP",
+  "TO_TIMESTAMP_LTZ",
+  "CURRENT_TIMESTAMP",
+  "STDDEV_POP",
+  "STDDEV_SAMP",
+  "VAR_POP",
+  "VAR_SAMP",
+]);
+const SEMANTIC_CODES = readSourceCodes();
+
+function readSourceCodes(): string[] {
+  const dir = resolve(import.meta.dirname);
+  const files = [
+    "analyze.ts",
+    "config.ts",
+    "validate.ts",
+    "identifiers.ts",
+    "query.ts",
+    "connectors/kafka.ts",
+    "connectors/upsert-kafka.ts",
+    "connectors/formats.ts",
+  ];
+  const codes = new Set<string>();
+  for (const file of files) {
+    const text = readFileSync(resolve(dir, file), "utf8");
+    for (const m of text.matchAll(/"([A-Z]+(?:_[A-Z]+)+)"/g))
+      if (!NOT_CODES.has(m[1] as string)) codes.add(m[1] as string);
+  }
+  return [...codes];
+}
 
 /** [expected code, expected path, spec] */
 const cases: [string, (string | number)[], unknown][] = [
@@ -163,6 +205,18 @@ const cases: [string, (string | number)[], unknown][] = [
         { watermark: { column: "k", delay: { value: 1, unit: "SECOND" } } },
       ),
     ),
+  ],
+  [
+    "METADATA_KEY_UNKNOWN",
+    ["tables", 3, "columns", 1, "key"],
+    withTables({
+      name: "m",
+      columns: [
+        { kind: "physical", name: "k", type: { kind: "STRING" } },
+        { kind: "metadata", name: "ts", type: { kind: "TIMESTAMP_LTZ", precision: 3 }, key: "rowtime" },
+      ],
+      connector: { kind: "kafka", topic: "x", format: { kind: "json" } },
+    }),
   ],
   [
     "PROPERTY_NOT_ALLOWED",
@@ -678,6 +732,12 @@ describe("validateJob: one case per problem code, each with its JSON path", () =
     expect(match, JSON.stringify(result.problems, null, 1)).toBeDefined();
     expect(match?.path).toEqual(path);
     expect(match?.message.length).toBeGreaterThan(10);
+  });
+
+  it("every code the validator can produce is covered above", () => {
+    const covered = new Set(cases.map(([code]) => code));
+    expect(SEMANTIC_CODES.length).toBeGreaterThan(50);
+    for (const code of SEMANTIC_CODES) expect(covered.has(code), code).toBe(true);
   });
 
   it("accepts a valid spec and applies defaults", () => {

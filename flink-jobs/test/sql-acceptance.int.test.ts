@@ -49,6 +49,59 @@ describe("Flink 2.2 accepts the flagship jobs", () => {
   });
 });
 
+describe("the compiled statement set runs", () => {
+  it("a single INSERT inside EXECUTE STATEMENT SET is one Flink job that runs to the end", async () => {
+    const spec = {
+      name: "acceptance-run",
+      tables: [
+        {
+          name: "numbers",
+          columns: [{ kind: "physical", name: "id", type: { kind: "BIGINT" } }],
+          connector: {
+            kind: "datagen",
+            numberOfRows: 20,
+            properties: { "fields.id.kind": "sequence", "fields.id.start": 1, "fields.id.end": 20 },
+          },
+        },
+        {
+          name: "sink",
+          columns: [{ kind: "physical", name: "id", type: { kind: "BIGINT" } }],
+          connector: { kind: "blackhole" },
+        },
+      ],
+      inserts: [
+        {
+          into: "sink",
+          query: {
+            kind: "select",
+            from: { kind: "table", name: "numbers" },
+            select: [{ expr: { kind: "column", name: "id" } }],
+          },
+        },
+      ],
+    };
+    const job = compileJob(spec as JobSpec);
+    expect(job.statements.at(-1)?.sql).toBe(
+      "EXECUTE STATEMENT SET\nBEGIN\nINSERT INTO `sink` SELECT `id` FROM `numbers`;\nEND",
+    );
+    const { jobId } = await flink.gateway.executeStatementSet(
+      job.statements.map((s) => s.sql),
+      { sets: { "pipeline.name": `sluice-acceptance-${Date.now()}` } },
+    );
+    try {
+      const finished = await flink.rest.waitForJobState(jobId, ["FINISHED"], { timeoutMs: 120_000 });
+      expect(finished.state).toBe("FINISHED");
+    } finally {
+      const state = await flink.rest
+        .getJob(jobId)
+        .then((j) => j.state)
+        .catch(() => "FINISHED");
+      if (!["FINISHED", "CANCELED", "FAILED"].includes(state))
+        await flink.rest.cancel(jobId).catch(() => undefined);
+    }
+  });
+});
+
 describe("a rejected statement fails the dry run", () => {
   it("reports Flink's error for SQL the compiler would never emit", async () => {
     const statements = [

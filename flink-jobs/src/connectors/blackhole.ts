@@ -15,6 +15,7 @@ export const blackholeConnector: Connector<BlackholeConnectorConfig> = {
   canLookup: false,
   producesUpdates: false,
   acceptsUpdates: true,
+  metadataKeys: [],
   options() {
     return [["connector", "blackhole"]];
   },

@@ -43,6 +43,8 @@ export interface Connector<Config extends { kind: string; properties?: Connector
   readonly producesUpdates: boolean;
   /** Whether the table can take updates (upsert by primary key) rather than appends only. */
   readonly acceptsUpdates: boolean;
+  /** Metadata a table of this connector can expose as `METADATA` columns. */
+  readonly metadataKeys: readonly string[];
   /** Option pairs in order, `connector` first; extra `properties` are appended by generic code. */
   options(config: Config, table: TableContext): [string, OptionValue][];
   /** Problems with this connector's settings; paths are relative to the table's `connector` field. */

@@ -18,6 +18,7 @@ export const datagenConnector: Connector<DatagenConnectorConfig> = {
   canLookup: false,
   producesUpdates: false,
   acceptsUpdates: false,
+  metadataKeys: [],
   options(config) {
     const out: [string, OptionValue][] = [["connector", "datagen"]];
     if (config.rowsPerSecond !== undefined) out.push(["rows-per-second", String(config.rowsPerSecond)]);

@@ -30,6 +30,7 @@ export const filesystemConnector: Connector<FilesystemConnectorConfig> = {
   canLookup: false,
   producesUpdates: false,
   acceptsUpdates: false,
+  metadataKeys: ["file.path", "file.name", "file.size", "file.modification-time"],
   options(config) {
     return [["connector", "filesystem"], ["path", config.path], ...formatOptions(config.format, "")];
   },

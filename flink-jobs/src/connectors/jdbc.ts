@@ -29,6 +29,7 @@ export const jdbcConnector: Connector<JdbcConnectorConfig> = {
   canLookup: true,
   producesUpdates: false,
   acceptsUpdates: true,
+  metadataKeys: [],
   options(config) {
     const out: [string, OptionValue][] = [
       ["connector", "jdbc"],

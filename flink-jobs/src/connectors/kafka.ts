@@ -86,6 +86,7 @@ export const kafkaConnector: Connector<KafkaConnectorConfig> = {
   canLookup: false,
   producesUpdates: false,
   acceptsUpdates: false,
+  metadataKeys: ["topic", "partition", "headers", "leader-epoch", "offset", "timestamp", "timestamp-type"],
   options(config, table) {
     const out: [string, OptionValue][] = [
       ["connector", "kafka"],

@@ -19,6 +19,7 @@ export const printConnector: Connector<PrintConnectorConfig> = {
   canLookup: false,
   producesUpdates: false,
   acceptsUpdates: true,
+  metadataKeys: [],
   options(config) {
     const out: [string, OptionValue][] = [["connector", "print"]];
     if (config.printIdentifier !== undefined) out.push(["print-identifier", config.printIdentifier]);

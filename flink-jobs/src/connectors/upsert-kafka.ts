@@ -33,6 +33,7 @@ export const upsertKafkaConnector: Connector<UpsertKafkaConnectorConfig> = {
   canLookup: false,
   producesUpdates: true,
   acceptsUpdates: true,
+  metadataKeys: ["topic", "partition", "headers", "leader-epoch", "offset", "timestamp", "timestamp-type"],
   options(config, table) {
     return [
       ["connector", "upsert-kafka"],
