@@ -199,6 +199,30 @@ describe("EnrichmentEngine", () => {
     expect(out[1]).toMatchObject({ kind: "failed", code: "model_rejected" });
   });
 
+  it("splits a request larger than the whole token budget instead of waiting forever", async () => {
+    const model = new FakeModel();
+    model.misbehave = (request) =>
+      request.records.length > 1
+        ? new ModelCallError("rate_limited", "429", {
+            status: 429,
+            rateLimit: { retryAfterMs: 1, limitTokens: 250 },
+          })
+        : undefined;
+    const { e } = engine(model);
+    const out = await e.enrich(reviews(["a", "b"]), ctx);
+    expect(out).toEqual([
+      { kind: "enriched", themes: ["a"] },
+      { kind: "enriched", themes: ["b"] },
+    ]);
+  });
+
+  it("gives a lone record another try after one unusable reply", async () => {
+    const model = new FakeModel();
+    model.misbehave = (_request, attempt) => (attempt === 1 ? invalid("not_json") : undefined);
+    const { e } = engine(model);
+    expect(await e.enrich(reviews(["a"]), ctx)).toEqual([{ kind: "enriched", themes: ["a"] }]);
+  });
+
   it("stops waiting when aborted", async () => {
     const model = new FakeModel();
     model.misbehave = () => new ModelCallError("rate_limited", "429", { rateLimit: { retryAfterMs: 1000 } });

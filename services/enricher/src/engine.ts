@@ -279,6 +279,19 @@ export class EnrichmentEngine {
         metrics.concurrencyLimit.set(controller.limit);
       }
       if (!error.retryable) return error;
+      const tokenLimit = error.rateLimit.limitTokens;
+      if (error.code === "rate_limited" && tokenLimit !== undefined && tokens > tokenLimit) {
+        // Larger than the whole per-minute token budget ("Request too large"): waiting
+        // cannot help, a smaller request can.
+        return new ModelCallError(
+          "rejected",
+          `request of ~${tokens} tokens exceeds the limit of ${tokenLimit}`,
+          {
+            status: 429,
+            rateLimit: error.rateLimit,
+          },
+        );
+      }
       const delay = schedule.next(this.#now(), error.rateLimit.retryAfterMs);
       if (delay === undefined) throw new ModelUnavailableError(error);
       await sleep(delay, ctx.signal);
