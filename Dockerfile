@@ -7,22 +7,16 @@
 #   docker run sluice/node node packages/cli/src/main.ts ls         # the sluice CLI
 #
 # Node 24 runs the TypeScript sources directly (type stripping): there is no build step, the
-# builder stage only installs the production dependencies of every workspace.
+# builder stage only installs the production dependencies of every workspace (npm ci --omit=dev).
 
 ARG NODE_IMAGE=node:24-bookworm-slim
 
 # ---- dependencies -------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
-# Only the manifests first, so that the install layer is reused until a dependency changes.
-COPY package.json package-lock.json ./
-COPY packages/flink-client/package.json packages/flink-client/
-COPY packages/testkit/package.json packages/testkit/
-COPY packages/cli/package.json packages/cli/
-COPY flink-jobs/package.json flink-jobs/
-COPY services/api/package.json services/api/
-COPY services/enricher/package.json services/enricher/
-COPY services/model-server/package.json services/model-server/
+# The whole (filtered, see .dockerignore) checkout rather than each workspace's package.json: npm ci
+# needs every workspace listed in package.json, and a list here would go stale with each new one.
+COPY . .
 # No install scripts: no dependency of the services needs one (and none may run unreviewed).
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
@@ -39,8 +33,7 @@ ENV NODE_ENV=production \
     SLUICE_HEALTHCHECK_URL=http://127.0.0.1:8080/healthz
 WORKDIR /app
 # Code and dependencies belong to root and are read-only for the `node` user (uid 1000) that runs them.
-COPY --from=deps /app/node_modules ./node_modules
-COPY . .
+COPY --from=deps /app /app
 RUN mkdir -p /data && chown node:node /data
 VOLUME ["/data"]
 USER node
