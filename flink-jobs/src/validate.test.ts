@@ -131,6 +131,15 @@ const cases: [string, (string | number)[], unknown][] = [
     ),
   ],
   // --- spec-wide
+  [
+    "TOO_DEEP",
+    ["inserts", 0, "query", "where", ...Array<string>(96).fill("operand")],
+    withInsert(
+      q(deviceValue, {
+        where: Array.from({ length: 120 }).reduce<Expr>((e) => ({ kind: "not", operand: e }), lit(true)),
+      }),
+    ),
+  ],
   ["NO_INSERTS", ["inserts"], baseSpec()],
   [
     "DUPLICATE_NAME",
@@ -724,7 +733,7 @@ const cases: [string, (string | number)[], unknown][] = [
 ];
 
 describe("validateJob: one case per problem code, each with its JSON path", () => {
-  it.each(cases)("%s at %j", (code, path, spec) => {
+  it.each(cases)("%s", (code, path, spec) => {
     const result = validateJob(spec);
     expect(result.ok).toBe(false);
     if (result.ok) return;

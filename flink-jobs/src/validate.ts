@@ -48,10 +48,40 @@ function findPlaceholderText(value: unknown, path: (string | number)[], out: Spe
   }
 }
 
+/** Deeper than any real spec; bounds the recursion of parsing and analysis (a stack overflow is no answer). */
+export const MAX_SPEC_DEPTH = 100;
+
+/** The path of the first value nested deeper than {@link MAX_SPEC_DEPTH}, found without recursion. */
+function tooDeep(input: unknown): (string | number)[] | undefined {
+  const stack: { value: unknown; path: (string | number)[] }[] = [{ value: input, path: [] }];
+  while (stack.length > 0) {
+    const { value, path } = stack.pop() as { value: unknown; path: (string | number)[] };
+    if (path.length > MAX_SPEC_DEPTH) return path;
+    if (Array.isArray(value)) value.forEach((v, i) => stack.push({ value: v, path: [...path, i] }));
+    else if (value !== null && typeof value === "object") {
+      for (const [k, v] of Object.entries(value)) stack.push({ value: v, path: [...path, k] });
+    }
+  }
+  return undefined;
+}
+
 /** Validation that also returns the analysis the compiler reuses. */
 export function validateWithAnalysis(
   input: unknown,
 ): { ok: true; spec: JobSpec; analysis: Analysis } | { ok: false; problems: SpecProblem[] } {
+  const deep = tooDeep(input);
+  if (deep !== undefined) {
+    return {
+      ok: false,
+      problems: [
+        {
+          path: deep.slice(0, MAX_SPEC_DEPTH),
+          code: "TOO_DEEP",
+          message: `the spec nests deeper than ${MAX_SPEC_DEPTH} levels here; split the expression or query into views`,
+        },
+      ],
+    };
+  }
   const parsed = jobSpecSchema.safeParse(input);
   if (!parsed.success) return { ok: false, problems: parsed.error.issues.map(fromZodIssue) };
   const spec = parsed.data;
