@@ -57,8 +57,9 @@ function tooDeep(input: unknown): (string | number)[] | undefined {
   while (stack.length > 0) {
     const { value, path } = stack.pop() as { value: unknown; path: (string | number)[] };
     if (path.length > MAX_SPEC_DEPTH) return path;
-    if (Array.isArray(value)) value.forEach((v, i) => stack.push({ value: v, path: [...path, i] }));
-    else if (value !== null && typeof value === "object") {
+    if (Array.isArray(value)) {
+      for (const [i, v] of value.entries()) stack.push({ value: v, path: [...path, i] });
+    } else if (value !== null && typeof value === "object") {
       for (const [k, v] of Object.entries(value)) stack.push({ value: v, path: [...path, k] });
     }
   }
