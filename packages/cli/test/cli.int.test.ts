@@ -214,6 +214,17 @@ describe("sluice against the real API and Flink", () => {
     const get = await sluice("get", jobName, "--json");
     const job = JSON.parse(get.stdout) as { runs: Array<{ restoredFrom: string | null }> };
     expect(job.runs.map((r) => r.restoredFrom)).toContain(savepoint);
+
+    const human = await sluice("get", jobName);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toContain("State:        RUNNING\n");
+    expect(human.stdout).toContain(`Savepoints (newest first):\n`);
+    expect(human.stdout).toContain(` ${savepoint}\n`);
+    const events = await sluice("events", jobName);
+    expect(events.code).toBe(0);
+    expect(events.stdout).toMatch(/^ID\s+AT\s+TYPE\s+MESSAGE\n/);
+    expect(events.stdout).toContain("stop-requested");
+    expect(events.stdout).toContain("start-requested");
   });
 
   it("reports an invalid spec's problems and a bad token with exit 1", async () => {
