@@ -394,8 +394,10 @@ export class KafkaGateway {
           const last = (slice[slice.length - 1] as { offset: string }).offset;
           const transaction = await entry.producer.transaction();
           try {
-            if (outputs.length > 0) {
-              await transaction.sendBatch({ topicMessages: toTopicMessages(outputs) });
+            // Several produce requests if needed (the broker caps a request's size); all
+            // in the same transaction.
+            for (const part of bySize(outputs, MAX_REQUEST_BYTES)) {
+              await transaction.sendBatch({ topicMessages: toTopicMessages(part) });
             }
             await transaction.sendOffsets({
               consumerGroupId: options.groupId,
@@ -452,6 +454,29 @@ export class KafkaGateway {
       },
     };
   }
+}
+
+/** Bytes per produce request, well under the broker's default `message.max.bytes` (1 MiB). */
+const MAX_REQUEST_BYTES = 512 * 1024;
+
+/** Splits records into runs of at most `maxBytes` (a larger record goes alone). */
+export function bySize(records: OutputRecord[], maxBytes: number): OutputRecord[][] {
+  const parts: OutputRecord[][] = [];
+  let current: OutputRecord[] = [];
+  let bytes = 0;
+  for (const r of records) {
+    let size = 64 + Buffer.byteLength(r.value ?? "") + (r.key === null ? 0 : Buffer.byteLength(r.key));
+    for (const [k, v] of Object.entries(r.headers ?? {})) size += k.length + Buffer.byteLength(v);
+    if (current.length > 0 && bytes + size > maxBytes) {
+      parts.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(r);
+    bytes += size;
+  }
+  if (current.length > 0) parts.push(current);
+  return parts;
 }
 
 function toTopicMessages(records: OutputRecord[]) {

@@ -58,3 +58,18 @@ describe("output records", () => {
     });
   });
 });
+
+describe("bySize", () => {
+  it("splits output records into produce requests under a byte budget", async () => {
+    const { bySize } = await import("./kafka.ts");
+    const records = Array.from({ length: 10 }, (_, i) => ({
+      topic: "t",
+      key: `k${i}`,
+      value: "x".repeat(1000),
+    }));
+    const parts = bySize(records, 3500);
+    expect(parts.map((p) => p.length)).toEqual([3, 3, 3, 1]);
+    expect(parts.flat()).toEqual(records);
+    expect(bySize([{ topic: "t", key: null, value: "x".repeat(10_000) }], 100)).toHaveLength(1);
+  });
+});
