@@ -317,14 +317,16 @@ async function main(): Promise<void> {
     const jobsLine = Array.isArray(jobs)
       ? `jobs: ${jobs.map((j) => `${j.name}=${j.state}`).join(" ")}`
       : `jobs: API not answering (${jobs.error})`;
-    const themesLine = `themes: ${results
-      .topThemes(6)
-      .map(([t, n]) => `${t}=${n}`)
-      .join(", ")}`;
-    const hoursLine = `hourly: ${results
-      .lastHours(3)
-      .map((h) => `${h.windowStart.slice(0, 16)} count=${h.count} total=${h.totalAmount.toFixed(2)}`)
-      .join("; ")}`;
+    const top = results.topThemes(6);
+    const themesLine = `themes: ${top.length === 0 ? "(none yet)" : top.map(([t, n]) => `${t}=${n}`).join(", ")}`;
+    const hours = results.lastHours(3);
+    const hoursLine = `hourly: ${
+      hours.length === 0
+        ? "(no hour closed yet)"
+        : hours
+            .map((h) => `${h.windowStart.slice(0, 16)} count=${h.count} total=${h.totalAmount.toFixed(2)}`)
+            .join("; ")
+    }`;
     for (const [line, last, set] of [
       [jobsLine, lastJobsLine, (l: string) => (lastJobsLine = l)],
       [themesLine, lastThemesLine, (l: string) => (lastThemesLine = l)],
