@@ -182,6 +182,16 @@ const ceiling = (m: Measured) =>
     tokensPerModelRecord: m.modelRecords > 0 ? m.stats.tokens.total / m.modelRecords : 0,
     modelShare: m.records > 0 ? m.modelRecords / m.records : 1,
   });
+/**
+ * The shortest wall time the limits allow for what this run sent, given that both buckets
+ * start full: what exceeds one bucketful must wait for the refill.
+ */
+const limitsBoundSeconds = (m: Measured) =>
+  Math.max(
+    0,
+    limits.rpm > 0 ? ((m.stats.completions - limits.rpm) * 60) / limits.rpm : 0,
+    limits.tpm > 0 ? ((m.stats.tokens.total - limits.tpm) * 60) / limits.tpm : 0,
+  );
 const fmt = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : "inf");
 
 const rows = [
@@ -212,6 +222,7 @@ for (const m of measured) {
     String(m.stats.rateLimited),
     String(m.stats.peakInFlight),
     fmt(ceiling(m)),
+    limitsBoundSeconds(m) > 0 ? fmt(limitsBoundSeconds(m), 1) : "0 (latency-bound)",
   ]);
 }
 const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
@@ -228,8 +239,16 @@ if (c && a) out.push(`(c)/(a) records/s: ${fmt(rate(c) / rate(a), 1)}x`);
 if (c && b) out.push(`(c)/(b) records/s: ${fmt(rate(c) / rate(b), 1)}x`);
 if (c) out.push(`(c)/ceiling: ${fmt(rate(c) / ceiling(c))} (its own steady-state ceiling)`);
 if (b) out.push(`(b)/ceiling: ${fmt(rate(b) / ceiling(b))}`);
+for (const m of [b, c]) {
+  if (m && limitsBoundSeconds(m) > 0) {
+    out.push(
+      `${m.label.slice(0, 3)} limits-bound wall / wall: ${fmt(limitsBoundSeconds(m) / m.seconds)} (1.00 = as fast as the limits allow)`,
+    );
+  }
+}
 out.push(
   "ceiling = min(rpm x records/request, tpm / tokens per model record) / 60, divided by the share of records " +
-    "that reach the model. Buckets start full, so a run shorter than a few minutes can beat its steady-state ceiling.",
+    "that reach the model. Buckets start full, so a run shorter than a few minutes can beat its steady-state ceiling; " +
+    "limits-bound wall = max((requests - rpm) / rpm, (tokens - tpm) / tpm) minutes for what the run sent.",
 );
 process.stdout.write(`${out.join("\n")}\n`);
