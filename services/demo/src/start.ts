@@ -360,6 +360,27 @@ async function main(): Promise<void> {
   }
 }
 
+/**
+ * Waits (at most 30 s) until every task of the Flink job runs. Flink refuses a savepoint while a
+ * task is still deploying, and the API then keeps polling that failed trigger instead of
+ * triggering again, so an early Ctrl-C would leave the job stuck in STOPPING.
+ */
+async function tasksRunning(flinkRestUrl: string, flinkJobId: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(`${flinkRestUrl}/jobs/${flinkJobId}`, {
+        signal: AbortSignal.timeout(5000),
+      });
+      const job = (await response.json()) as { state?: string; vertices?: { status: string }[] };
+      if (job.state !== "RUNNING" || (job.vertices ?? []).every((v) => v.status === "RUNNING")) return;
+    } catch {
+      return; // Flink unreachable: let the API report it.
+    }
+    await sleep(500);
+  }
+}
+
 let shuttingDown = false;
 let exitCode = 0;
 
@@ -392,6 +413,8 @@ async function shutdown(code: number): Promise<void> {
     await Promise.all(
       started.jobs.map(async (name) => {
         try {
+          const before = await api.getJob(name).catch(() => undefined);
+          if (before?.flinkJobId && config) await tasksRunning(config.stack.flinkRestUrl, before.flinkJobId);
           await api.stop(name);
           const job = await api.waitFor(name, (j) => j.state === "STOPPED", timeoutMs, "STOPPED");
           const savepoint = job.savepoints?.[0];
