@@ -1,5 +1,6 @@
 /**
- * A bounded least-recently-used map of cache key -> themes. Persistence is the
+ * A bounded least-recently-used map of cache key -> enrichment result (themes, or a
+ * custom task's result; never `undefined`). Persistence is the
  * caller's (the Kafka cache topic); this class is only the memory part.
  *
  * @example
@@ -8,7 +9,7 @@
  */
 export class ThemeCache {
   readonly #max: number;
-  readonly #entries = new Map<string, readonly string[]>();
+  readonly #entries = new Map<string, unknown>();
 
   constructor(maxEntries: number) {
     if (maxEntries < 1) throw new RangeError("cache needs at least one entry");
@@ -19,7 +20,7 @@ export class ThemeCache {
     return this.#entries.size;
   }
 
-  get(key: string): readonly string[] | undefined {
+  get(key: string): unknown {
     const value = this.#entries.get(key);
     if (value !== undefined) {
       // Map keeps insertion order: re-inserting marks the entry most recently used.
@@ -33,9 +34,9 @@ export class ThemeCache {
     return this.#entries.has(key);
   }
 
-  set(key: string, themes: readonly string[]): void {
+  set(key: string, value: unknown): void {
     this.#entries.delete(key);
-    this.#entries.set(key, themes);
+    this.#entries.set(key, value);
     while (this.#entries.size > this.#max) {
       const oldest = this.#entries.keys().next().value as string;
       this.#entries.delete(oldest);

@@ -1,10 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { themesTask as task } from "../test/fixtures.ts";
+import { sentimentTask, themesTask as task } from "../test/fixtures.ts";
 import { ThemeCache } from "./cache.ts";
 import { ConcurrencyController } from "./concurrency.ts";
 import { EnrichmentEngine, ModelUnavailableError } from "./engine.ts";
 import { EnricherMetrics } from "./metrics.ts";
-import { ModelCallError, type ModelClient, type ThemesReply, type ThemesRequest } from "./model-client.ts";
+import {
+  type CustomReply,
+  type CustomRequest,
+  ModelCallError,
+  type ModelClient,
+  type ThemesReply,
+  type ThemesRequest,
+} from "./model-client.ts";
 
 /** A fake model: themes are the text's words; `misbehave` can change a reply. */
 class FakeModel implements ModelClient {
@@ -21,6 +28,23 @@ class FakeModel implements ModelClient {
       kind: "ok",
       results: request.records.map((r) => ({ id: r.id, themes: r.text.split(" ") })),
       usage: { promptTokens: 10, completionTokens: 5 },
+      rateLimit: {},
+    };
+  }
+
+  readonly customCalls: CustomRequest[] = [];
+  async extractCustom(request: CustomRequest): Promise<CustomReply> {
+    this.customCalls.push(request);
+    await new Promise((r) => setTimeout(r, 1));
+    return {
+      kind: "ok",
+      results: request.records.map((r) => ({
+        id: r.id,
+        // "weird" reviews get a label outside the schema's enum.
+        result: {
+          label: r.text.includes("weird") ? "meh" : r.text.includes("bad") ? "negative" : "positive",
+        },
+      })),
       rateLimit: {},
     };
   }
@@ -61,7 +85,7 @@ describe("EnrichmentEngine", () => {
     });
     const { e } = engine(model);
     const out = await e.enrich(reviews(["a", "b", "c", "d", "e", "f"]), ctx);
-    expect(out).toEqual(["a", "b", "c", "d", "e", "f"].map((t) => ({ kind: "enriched", themes: [t] })));
+    expect(out).toEqual(["a", "b", "c", "d", "e", "f"].map((t) => ({ kind: "enriched", value: [t] })));
     expect(model.calls.map((c) => c.records.length)).toEqual([4, 2]);
   });
 
@@ -72,7 +96,7 @@ describe("EnrichmentEngine", () => {
       e.enrich(reviews(["x y", "x  y", "z", "x y"]), ctx),
       e.enrich(reviews(["z", "x y"]), ctx),
     ]);
-    expect(first[0]).toEqual({ kind: "enriched", themes: ["x", "y"] });
+    expect(first[0]).toEqual({ kind: "enriched", value: ["x", "y"] });
     expect(first[1]).toEqual(first[0]);
     expect(second[1]).toEqual(first[0]);
     const sent = model.calls.flatMap((c) => c.records.map((r) => r.text));
@@ -121,9 +145,9 @@ describe("EnrichmentEngine", () => {
     });
     const { e } = engine(model);
     const out = await e.enrich(reviews(["a", "lost", "c"]), ctx);
-    expect(out[0]).toEqual({ kind: "enriched", themes: ["a"] });
+    expect(out[0]).toEqual({ kind: "enriched", value: ["a"] });
     expect(out[1]).toMatchObject({ kind: "failed", code: "id_mismatch" });
-    expect(out[2]).toEqual({ kind: "enriched", themes: ["c"] });
+    expect(out[2]).toEqual({ kind: "enriched", value: ["c"] });
     expect(model.calls.map((c) => c.records.length)).toEqual([3, 1, 1, 1]);
   });
 
@@ -143,8 +167,8 @@ describe("EnrichmentEngine", () => {
     const { e } = engine(model);
     const out = await e.enrich(reviews(["a", "b"]), ctx);
     expect(out).toEqual([
-      { kind: "enriched", themes: ["a"] },
-      { kind: "enriched", themes: ["b"] },
+      { kind: "enriched", value: ["a"] },
+      { kind: "enriched", value: ["b"] },
     ]);
   });
 
@@ -160,7 +184,7 @@ describe("EnrichmentEngine", () => {
     });
     const { e } = engine(model);
     const [out] = await e.enrich(reviews(["t"]), ctx);
-    expect(out).toEqual({ kind: "enriched", themes: ["battery life", "x".repeat(40), "a", "b", "c"] });
+    expect(out).toEqual({ kind: "enriched", value: ["battery life", "x".repeat(40), "a", "b", "c"] });
   });
 
   it("retries rate limits and server errors, then succeeds", async () => {
@@ -173,7 +197,7 @@ describe("EnrichmentEngine", () => {
           : undefined;
     const { e, metrics } = engine(model);
     const out = await e.enrich(reviews(["a"]), ctx);
-    expect(out).toEqual([{ kind: "enriched", themes: ["a"] }]);
+    expect(out).toEqual([{ kind: "enriched", value: ["a"] }]);
     expect(await metrics.total(metrics.rateLimited)).toBe(1);
     expect(await metrics.total(metrics.modelRequests, { outcome: "server_error" })).toBe(1);
   });
@@ -184,7 +208,7 @@ describe("EnrichmentEngine", () => {
     const { e } = engine(model, 30);
     await expect(e.enrich(reviews(["a", "b"]), ctx)).rejects.toBeInstanceOf(ModelUnavailableError);
     model.misbehave = () => undefined;
-    expect(await e.enrich(reviews(["a"]), ctx)).toEqual([{ kind: "enriched", themes: ["a"] }]);
+    expect(await e.enrich(reviews(["a"]), ctx)).toEqual([{ kind: "enriched", value: ["a"] }]);
   });
 
   it("splits a request the provider rejects (400) and dead-letters the record it rejects alone", async () => {
@@ -195,7 +219,7 @@ describe("EnrichmentEngine", () => {
         : undefined;
     const { e } = engine(model);
     const out = await e.enrich(reviews(["a", "huge"]), ctx);
-    expect(out[0]).toEqual({ kind: "enriched", themes: ["a"] });
+    expect(out[0]).toEqual({ kind: "enriched", value: ["a"] });
     expect(out[1]).toMatchObject({ kind: "failed", code: "model_rejected" });
   });
 
@@ -211,8 +235,8 @@ describe("EnrichmentEngine", () => {
     const { e } = engine(model);
     const out = await e.enrich(reviews(["a", "b"]), ctx);
     expect(out).toEqual([
-      { kind: "enriched", themes: ["a"] },
-      { kind: "enriched", themes: ["b"] },
+      { kind: "enriched", value: ["a"] },
+      { kind: "enriched", value: ["b"] },
     ]);
   });
 
@@ -220,7 +244,7 @@ describe("EnrichmentEngine", () => {
     const model = new FakeModel();
     model.misbehave = (_request, attempt) => (attempt === 1 ? invalid("not_json") : undefined);
     const { e } = engine(model);
-    expect(await e.enrich(reviews(["a"]), ctx)).toEqual([{ kind: "enriched", themes: ["a"] }]);
+    expect(await e.enrich(reviews(["a"]), ctx)).toEqual([{ kind: "enriched", value: ["a"] }]);
   });
 
   it("stops waiting when aborted", async () => {
@@ -231,5 +255,38 @@ describe("EnrichmentEngine", () => {
     const run = e.enrich(reviews(["a"]), { ...ctx, signal: abort.signal });
     setTimeout(() => abort.abort(new Error("revoked")), 20);
     await expect(run).rejects.toThrow("revoked");
+  });
+
+  it("runs a custom task and enforces its result schema", async () => {
+    const model = new FakeModel();
+    const { e } = engine(model);
+    const out = await e.enrich(reviews(["good", "bad", "weird", "fine"]), {
+      task: sentimentTask,
+      model: "m",
+    });
+    expect(out[0]).toEqual({ kind: "enriched", value: { label: "positive" } });
+    expect(out[1]).toEqual({ kind: "enriched", value: { label: "negative" } });
+    expect(out[2]).toMatchObject({ kind: "failed", code: "invalid_response" });
+    expect(out[3]).toEqual({ kind: "enriched", value: { label: "positive" } });
+    expect(model.customCalls[0]?.prompt).toBe("Classify the review's sentiment.");
+    // The bad result was asked again alone until its tries ran out.
+    expect(model.customCalls.map((c) => c.records.length)).toEqual([4, 1, 1, 1]);
+  });
+
+  it("fails every record of a task it cannot run, with the reason", async () => {
+    const themesOnly: ModelClient = { extractThemes: (r) => new FakeModel().extractThemes(r) };
+    const { e } = engine(themesOnly);
+    const [out] = await e.enrich(reviews(["good"]), { task: sentimentTask, model: "m" });
+    expect(out).toMatchObject({ kind: "failed", code: "unsupported_task" });
+    const badSchema = {
+      ...sentimentTask,
+      task: { ...sentimentTask.task, outputSchema: { type: "nonsense" } },
+    } as typeof sentimentTask;
+    const [bad] = await engine(new FakeModel()).e.enrich(reviews(["good"]), { task: badSchema, model: "m" });
+    expect(bad).toMatchObject({
+      kind: "failed",
+      code: "unsupported_task",
+      message: expect.stringMatching(/outputSchema/u),
+    });
   });
 });

@@ -1,11 +1,19 @@
 import type { EnrichmentTask } from "@sluice/flink-jobs";
+import { z } from "zod";
 import { type BackoffPolicy, RetrySchedule } from "./backoff.ts";
 import { type BatchLimits, planBatches, type ReviewInput, requestTokens, splitInHalves } from "./batching.ts";
 import type { ThemeCache } from "./cache.ts";
 import type { ConcurrencyController } from "./concurrency.ts";
 import type { EnricherMetrics } from "./metrics.ts";
-import { classifyError, ModelCallError, type ModelClient, type ThemesReply } from "./model-client.ts";
-import { cacheKey, normaliseThemes, type ThemeBounds } from "./normalise.ts";
+import {
+  classifyError,
+  type InvalidReplyReason,
+  ModelCallError,
+  type ModelClient,
+  type TokenUsage,
+} from "./model-client.ts";
+import { cacheKey, normaliseThemes } from "./normalise.ts";
+import type { RateLimitInfo } from "./rate-limit.ts";
 
 /** Why a record cannot be enriched; written to the dead-letter header `sluice-error-code`. */
 export type RecordErrorCode =
@@ -19,7 +27,11 @@ export type RecordErrorCode =
 
 /** The outcome for one record. */
 export type RecordOutcome =
-  | { kind: "enriched"; themes: readonly string[] }
+  | {
+      kind: "enriched";
+      /** The output field's value: `string[]` for themes, the schema's shape for custom. */
+      value: unknown;
+    }
   | { kind: "failed"; code: RecordErrorCode; message: string };
 
 /**
@@ -43,7 +55,7 @@ export interface EngineDeps {
   backoff: BackoffPolicy;
   metrics: EnricherMetrics;
   /** Called with each new cache entry (to persist it). */
-  onCacheEntry?: (key: string, themes: readonly string[]) => void;
+  onCacheEntry?: (key: string, value: unknown) => void;
   now?: () => number;
   random?: () => number;
 }
@@ -87,6 +99,93 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
+/** A model reply reduced to what every task kind shares. */
+type KindReply =
+  | { kind: "ok"; results: { id: string; raw: unknown }[]; usage?: TokenUsage; rateLimit: RateLimitInfo }
+  | {
+      kind: "invalid";
+      reason: InvalidReplyReason;
+      detail: string;
+      usage?: TokenUsage;
+      rateLimit: RateLimitInfo;
+    };
+
+/** What differs between task kinds: the model call, and how one record's result is accepted. */
+interface TaskKind {
+  ask(
+    model: ModelClient,
+    modelName: string,
+    records: ReviewInput[],
+    signal?: AbortSignal,
+  ): Promise<KindReply>;
+  /** The output value of one record's raw result, or `undefined` when it is not acceptable. */
+  accept(raw: unknown): unknown;
+}
+
+/** Result validators of custom tasks, compiled once per schema object. */
+const validators = new WeakMap<object, z.ZodType>();
+
+/** The behaviour of a task's kind; throws (with the reason) when the task cannot run here. */
+export function taskKind(task: EnrichmentTask, model: ModelClient): TaskKind {
+  const spec = task.task;
+  switch (spec.kind) {
+    case "themes": {
+      const bounds = { maxThemes: spec.maxThemes, maxThemeLength: spec.maxThemeLength };
+      return {
+        ask: async (client, modelName, records, signal) => {
+          const reply = await client.extractThemes({
+            model: modelName,
+            maxThemes: spec.maxThemes,
+            records,
+            ...(signal ? { signal } : {}),
+          });
+          return reply.kind === "ok"
+            ? { ...reply, results: reply.results.map((r) => ({ id: r.id, raw: r.themes })) }
+            : reply;
+        },
+        accept: (raw) => (Array.isArray(raw) ? normaliseThemes(raw, bounds) : undefined),
+      };
+    }
+    case "custom": {
+      const extract = model.extractCustom?.bind(model);
+      if (!extract) throw new Error("this model client cannot run custom tasks");
+      let validator = validators.get(spec.outputSchema);
+      if (!validator) {
+        try {
+          validator = z.fromJSONSchema(spec.outputSchema as Parameters<typeof z.fromJSONSchema>[0]);
+        } catch (error) {
+          throw new Error(`outputSchema is not a usable JSON Schema: ${(error as Error).message}`);
+        }
+        validators.set(spec.outputSchema, validator);
+      }
+      const check = validator;
+      return {
+        ask: async (_client, modelName, records, signal) => {
+          const reply = await extract({
+            model: modelName,
+            prompt: spec.prompt,
+            outputSchema: spec.outputSchema,
+            records,
+            ...(signal ? { signal } : {}),
+          });
+          return reply.kind === "ok"
+            ? { ...reply, results: reply.results.map((r) => ({ id: r.id, raw: r.result })) }
+            : reply;
+        },
+        accept: (raw) => {
+          // The provider's strict mode should already hold; the enricher enforces it anyway.
+          const checked = check.safeParse(raw);
+          return checked.success && checked.data !== undefined ? checked.data : undefined;
+        },
+      };
+    }
+    default: {
+      const unknownKind: never = spec;
+      throw new Error(`unknown task kind ${JSON.stringify(unknownKind)}`);
+    }
+  }
+}
+
 /**
  * Turns review texts into themes at the least cost: cache first, one model call per
  * distinct text even across concurrent calls, several texts per request, splitting a
@@ -95,7 +194,7 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
  *
  * @example
  * const outcomes = await engine.enrich([{ id: "1", text: "Great battery" }], { task, model: "gpt-4o" });
- * // [{ kind: "enriched", themes: ["battery"] }]
+ * // [{ kind: "enriched", value: ["battery"] }]
  */
 export class EnrichmentEngine {
   readonly #deps: EngineDeps;
@@ -111,17 +210,13 @@ export class EnrichmentEngine {
   /** Outcomes in the order of `records`. Throws ModelUnavailableError or the abort reason. */
   async enrich(records: readonly ReviewInput[], ctx: EnrichContext): Promise<RecordOutcome[]> {
     const { cache, metrics } = this.#deps;
-    if (ctx.task.task.kind !== "themes") {
-      return records.map(() => ({
-        kind: "failed",
-        code: "unsupported_task",
-        message: `task kind "${ctx.task.task.kind}" is not supported by this enricher`,
-      }));
+    let kind: TaskKind;
+    try {
+      kind = taskKind(ctx.task, this.#deps.model);
+    } catch (error) {
+      const message = (error as Error).message;
+      return records.map(() => ({ kind: "failed", code: "unsupported_task", message }));
     }
-    const bounds: ThemeBounds = {
-      maxThemes: ctx.task.task.maxThemes,
-      maxThemeLength: ctx.task.task.maxThemeLength,
-    };
     const outcomes: Promise<RecordOutcome>[] = [];
     const toAsk: Pending[] = [];
     for (const record of records) {
@@ -129,7 +224,7 @@ export class EnrichmentEngine {
       const cached = cache.get(key);
       if (cached !== undefined) {
         metrics.cacheHits.inc({ source: "memory" });
-        outcomes.push(Promise.resolve({ kind: "enriched", themes: cached }));
+        outcomes.push(Promise.resolve({ kind: "enriched", value: cached }));
         continue;
       }
       const waiting = this.#inFlight.get(key);
@@ -156,8 +251,8 @@ export class EnrichmentEngine {
         singleTries: 0,
         resolve: (outcome) => {
           if (outcome.kind === "enriched") {
-            cache.set(key, outcome.themes);
-            this.#deps.onCacheEntry?.(key, outcome.themes);
+            cache.set(key, outcome.value);
+            this.#deps.onCacheEntry?.(key, outcome.value);
           }
           this.#inFlight.delete(key);
           resolve(outcome);
@@ -172,7 +267,7 @@ export class EnrichmentEngine {
     metrics.cacheSize.set(cache.size);
     const batches = planBatches(toAsk, this.#deps.limits);
     const runs = batches.map((batch) =>
-      this.#runBatch(batch, bounds, ctx).catch((error: unknown) => {
+      this.#runBatch(batch, kind, ctx).catch((error: unknown) => {
         for (const item of batch) item.reject(error);
         throw error;
       }),
@@ -184,38 +279,49 @@ export class EnrichmentEngine {
   }
 
   /** Asks the model for one batch; resolves every item, or throws for the whole batch. */
-  async #runBatch(batch: Pending[], bounds: ThemeBounds, ctx: EnrichContext): Promise<void> {
-    const reply = await this.#call(batch, bounds, ctx);
+  async #runBatch(batch: Pending[], kind: TaskKind, ctx: EnrichContext): Promise<void> {
+    const reply = await this.#call(batch, kind, ctx);
     if (reply instanceof ModelCallError) {
       // The provider refused this request (e.g. too long): find the record(s) to blame.
-      return this.#splitOrFail(batch, bounds, ctx, "model_rejected", reply.message);
+      return this.#splitOrFail(batch, kind, ctx, "model_rejected", reply.message);
     }
     if (reply.kind === "invalid") {
-      return this.#splitOrFail(batch, bounds, ctx, "invalid_response", `${reply.reason}: ${reply.detail}`);
+      return this.#splitOrFail(batch, kind, ctx, "invalid_response", `${reply.reason}: ${reply.detail}`);
     }
-    const byId = new Map<string, string[]>();
+    const byId = new Map<string, unknown>();
     const duplicated = new Set<string>();
     for (const result of reply.results) {
       if (byId.has(result.id)) duplicated.add(result.id);
-      byId.set(result.id, result.themes);
+      byId.set(result.id, result.raw);
     }
     const missing: Pending[] = [];
+    let rejectedResults = 0;
     for (const item of batch) {
-      const themes = byId.get(item.id);
-      if (themes === undefined || duplicated.has(item.id)) missing.push(item);
-      else item.resolve({ kind: "enriched", themes: normaliseThemes(themes, bounds) });
+      if (!byId.has(item.id) || duplicated.has(item.id)) {
+        missing.push(item);
+        continue;
+      }
+      const value = kind.accept(byId.get(item.id));
+      if (value === undefined) {
+        rejectedResults += 1;
+        missing.push(item);
+      } else {
+        item.resolve({ kind: "enriched", value });
+      }
     }
     if (missing.length === 0) return;
     if (missing.length === batch.length) {
-      return this.#splitOrFail(batch, bounds, ctx, "id_mismatch", "no result matched a requested id");
+      return rejectedResults > 0
+        ? this.#splitOrFail(batch, kind, ctx, "invalid_response", "result does not follow the output schema")
+        : this.#splitOrFail(batch, kind, ctx, "id_mismatch", "no result matched a requested id");
     }
     // Some ids matched: ask again for the others only.
-    return this.#runBatch(missing, bounds, ctx);
+    return this.#runBatch(missing, kind, ctx);
   }
 
   async #splitOrFail(
     batch: Pending[],
-    bounds: ThemeBounds,
+    kind: TaskKind,
     ctx: EnrichContext,
     code: RecordErrorCode,
     message: string,
@@ -224,21 +330,17 @@ export class EnrichmentEngine {
       const item = batch[0] as Pending;
       item.singleTries += 1;
       if (code !== "model_rejected" && item.singleTries < SINGLE_RECORD_TRIES) {
-        return this.#runBatch(batch, bounds, ctx);
+        return this.#runBatch(batch, kind, ctx);
       }
       item.resolve({ kind: "failed", code, message });
       return;
     }
     const [left, right] = splitInHalves(batch);
-    await Promise.all([this.#runBatch(left, bounds, ctx), this.#runBatch(right, bounds, ctx)]);
+    await Promise.all([this.#runBatch(left, kind, ctx), this.#runBatch(right, kind, ctx)]);
   }
 
   /** One request with retries; a non-retryable error is returned, not thrown. */
-  async #call(
-    batch: Pending[],
-    bounds: ThemeBounds,
-    ctx: EnrichContext,
-  ): Promise<ThemesReply | ModelCallError> {
+  async #call(batch: Pending[], kind: TaskKind, ctx: EnrichContext): Promise<KindReply | ModelCallError> {
     const { controller, metrics, model } = this.#deps;
     const schedule = new RetrySchedule(this.#deps.backoff, this.#now(), this.#deps.random);
     for (;;) {
@@ -250,12 +352,12 @@ export class EnrichmentEngine {
       metrics.modelRecords.inc(batch.length);
       let error: ModelCallError;
       try {
-        const reply = await model.extractThemes({
-          model: ctx.model,
-          maxThemes: bounds.maxThemes,
-          records: batch.map((item) => ({ id: item.id, text: item.text })),
-          ...(ctx.signal ? { signal: ctx.signal } : {}),
-        });
+        const reply = await kind.ask(
+          model,
+          ctx.model,
+          batch.map((item) => ({ id: item.id, text: item.text })),
+          ctx.signal,
+        );
         permit.release("success", reply.rateLimit);
         metrics.modelRequests.inc({ outcome: reply.kind });
         metrics.requestSeconds.observe((performance.now() - started) / 1000);

@@ -2,7 +2,7 @@ import { type EnrichmentTask, enrichmentTaskSchema } from "@sluice/flink-jobs";
 import { ThemeCache } from "./cache.ts";
 import { ConcurrencyController } from "./concurrency.ts";
 import type { EnricherConfig } from "./config.ts";
-import { EnrichmentEngine, ModelUnavailableError } from "./engine.ts";
+import { EnrichmentEngine, ModelUnavailableError, taskKind } from "./engine.ts";
 import { startHttpServer } from "./http.ts";
 import {
   type Chunk,
@@ -107,10 +107,8 @@ export async function startEnricher(
     const cacheReader = await gateway.readCompacted(config.cache.topic, (key, value) => {
       if (value === null) return;
       try {
-        const themes: unknown = JSON.parse(value.toString("utf8"));
-        if (Array.isArray(themes) && themes.every((t) => typeof t === "string")) {
-          cache.set(key, themes);
-        }
+        const result: unknown = JSON.parse(value.toString("utf8"));
+        if (result !== null) cache.set(key, result);
       } catch {
         // A bad cache entry costs one model call, nothing else.
       }
@@ -166,21 +164,22 @@ export async function startEnricher(
     cleanups.push(async () => controller.close());
     metrics.concurrencyLimit.set(controller.limit);
 
+    const modelClient =
+      options.modelClient ??
+      new OpenAIModelClient({
+        baseURL: config.openai.baseURL,
+        apiKey: config.openai.apiKey,
+        timeoutMs: config.openai.requestTimeoutMs,
+      });
     const engine = new EnrichmentEngine({
-      model:
-        options.modelClient ??
-        new OpenAIModelClient({
-          baseURL: config.openai.baseURL,
-          apiKey: config.openai.apiKey,
-          timeoutMs: config.openai.requestTimeoutMs,
-        }),
+      model: modelClient,
       controller,
       cache,
       limits: config.batch,
       backoff: config.retry,
       metrics,
-      onCacheEntry: (key, themes) => {
-        pendingEntries.push({ topic: config.cache.topic, key, value: JSON.stringify(themes) });
+      onCacheEntry: (key, value) => {
+        pendingEntries.push({ topic: config.cache.topic, key, value: JSON.stringify(value) });
         void flushCache();
       },
     });
@@ -204,7 +203,7 @@ export async function startEnricher(
             const outcome = outcomes[i++];
             if (outcome === undefined) throw new Error("engine returned too few outcomes");
             return outcome.kind === "enriched"
-              ? enrichedRecord(task, record, review.value, outcome.themes)
+              ? enrichedRecord(task, record, review.value, outcome.value)
               : deadLetterRecord(task, record, outcome.code, outcome.message);
           });
         } catch (error) {
@@ -231,11 +230,10 @@ export async function startEnricher(
       logger.log("info", "task stopped", { task: id });
     };
     const startTask = async (task: EnrichmentTask) => {
-      if (task.task.kind !== "themes") {
-        logger.log("error", "task not started: only the themes task kind is supported", {
-          task: task.id,
-          kind: task.task.kind,
-        });
+      try {
+        taskKind(task, modelClient);
+      } catch (error) {
+        logger.log("error", "task not started", { task: task.id, error: (error as Error).message });
         return;
       }
       await gateway.ensureTopics([{ topic: task.inputTopic, partitions: 1 }]);

@@ -4,6 +4,7 @@ import { APIError } from "openai";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   classifyError,
+  customResponseSchema,
   ModelCallError,
   OpenAIModelClient,
   parseThemesContent,
@@ -132,6 +133,38 @@ describe("OpenAIModelClient over HTTP", () => {
     });
     expect(sent.messages.at(-1)?.role).toBe("user");
     expect(JSON.parse(sent.messages.at(-1)?.content ?? "")).toMatchObject({ maxThemes: 3 });
+  });
+
+  it("sends a custom task's prompt and result schema and returns raw results", async () => {
+    const server = await fakeServer((_body, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(completion('{"results":[{"id":"r1","result":{"label":"positive"}}]}'));
+    });
+    const client = new OpenAIModelClient({ baseURL: server.url, apiKey: "k", timeoutMs: 5000 });
+    const outputSchema = {
+      type: "object",
+      properties: { label: { type: "string" } },
+      required: ["label"],
+      additionalProperties: false,
+    };
+    const reply = await client.extractCustom({
+      model: "m",
+      prompt: "Classify the sentiment.",
+      outputSchema,
+      records: [{ id: "r1", text: "great" }],
+    });
+    expect(reply).toMatchObject({ kind: "ok", results: [{ id: "r1", result: { label: "positive" } }] });
+    const sent = server.requests[0] as {
+      response_format: { json_schema: { strict: boolean; schema: unknown } };
+      messages: { content: string }[];
+    };
+    expect(sent.response_format.json_schema.strict).toBe(true);
+    expect(sent.response_format.json_schema.schema).toEqual(customResponseSchema(outputSchema));
+    expect(sent.messages[0]?.content).toContain("Classify the sentiment.");
+    expect(JSON.parse(sent.messages.at(-1)?.content ?? "")).toEqual({
+      task: "custom",
+      records: [{ id: "r1", text: "great" }],
+    });
   });
 
   it("does not retry by itself: one 429 is one request and a ModelCallError", async () => {

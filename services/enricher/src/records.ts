@@ -54,12 +54,12 @@ export function enrichedRecord(
   task: EnrichmentTask,
   input: InputRecord,
   value: Record<string, unknown>,
-  themes: readonly string[],
+  result: unknown,
 ): OutputRecord {
   return {
     topic: task.outputTopic,
     key: input.key,
-    value: JSON.stringify({ ...value, [task.task.outputField]: themes }),
+    value: JSON.stringify({ ...value, [task.task.outputField]: result }),
   };
 }
 

@@ -13,3 +13,21 @@ export const themesTask: EnrichmentTask = {
   model: "gpt-4o-mini",
   task: { kind: "themes", outputField: "themes", maxThemes: 5, maxThemeLength: 40 },
 };
+
+/** A custom task for unit tests: a sentiment label per review. */
+export const sentimentTask: EnrichmentTask = {
+  ...themesTask,
+  id: "reviews.sentiment",
+  name: "sentiment",
+  task: {
+    kind: "custom",
+    outputField: "sentiment",
+    prompt: "Classify the review's sentiment.",
+    outputSchema: {
+      type: "object",
+      properties: { label: { type: "string", enum: ["positive", "negative"] } },
+      required: ["label"],
+      additionalProperties: false,
+    },
+  },
+};
