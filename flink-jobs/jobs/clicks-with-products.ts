@@ -10,7 +10,7 @@ import {
   table,
   upsertKafka,
 } from "@sluice/flink-jobs";
-import { DEFAULT_BOOTSTRAP_SERVERS, type KafkaJobOptions } from "./common.ts";
+import { DEFAULT_BOOTSTRAP_SERVERS, type KafkaJobOptions, LENIENT_JSON } from "./common.ts";
 
 export interface ClicksWithProductsOptions extends KafkaJobOptions {
   clicksTopic?: string;
@@ -30,7 +30,7 @@ export function clicksWithProducts(options: ClicksWithProductsOptions = {}): Job
     {
       connector: kafka({
         topic: options.clicksTopic ?? "clicks",
-        format: "json",
+        format: LENIENT_JSON,
         startupMode: "earliest-offset",
       }),
       watermark: { column: "click_time", delay: seconds(5) },
@@ -48,7 +48,7 @@ export function clicksWithProducts(options: ClicksWithProductsOptions = {}): Job
     {
       primaryKey: ["product_id"],
       watermark: { column: "updated_at", delay: seconds(5) },
-      connector: upsertKafka({ topic: options.productsTopic ?? "products" }),
+      connector: upsertKafka({ topic: options.productsTopic ?? "products", valueFormat: LENIENT_JSON }),
     },
   );
   const enrichedClicks = table(

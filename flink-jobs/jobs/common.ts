@@ -5,3 +5,9 @@ export interface KafkaJobOptions {
 }
 
 export const DEFAULT_BOOTSTRAP_SERVERS = "127.0.0.1:9092";
+
+/**
+ * JSON for source topics: a malformed line is skipped instead of failing the
+ * job (Flink's JSON format throws on it, the job restarts and finally fails).
+ */
+export const LENIENT_JSON = { kind: "json", ignoreParseErrors: true } as const;

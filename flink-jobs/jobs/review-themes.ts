@@ -16,7 +16,7 @@ import {
   upsertKafka,
   view,
 } from "@sluice/flink-jobs";
-import { DEFAULT_BOOTSTRAP_SERVERS, type KafkaJobOptions } from "./common.ts";
+import { DEFAULT_BOOTSTRAP_SERVERS, type KafkaJobOptions, LENIENT_JSON } from "./common.ts";
 
 export interface ReviewThemesOptions extends KafkaJobOptions {
   /** Model the enricher asks for themes (default `gpt-4o-mini`). */
@@ -45,7 +45,7 @@ export function reviewThemes(options: ReviewThemesOptions = {}): JobSpec {
     {
       connector: kafka({
         topic: options.reviewsTopic ?? "product_reviews",
-        format: "json",
+        format: LENIENT_JSON,
         startupMode: "earliest-offset",
       }),
     },

@@ -10,7 +10,7 @@ import {
   t,
   table,
 } from "@sluice/flink-jobs";
-import { DEFAULT_BOOTSTRAP_SERVERS, type KafkaJobOptions } from "./common.ts";
+import { DEFAULT_BOOTSTRAP_SERVERS, type KafkaJobOptions, LENIENT_JSON } from "./common.ts";
 
 export interface SensorAnomaliesOptions extends KafkaJobOptions {
   /** Readings strictly above this temperature are anomalies (default 100). */
@@ -33,7 +33,7 @@ export function sensorAnomalies(options: SensorAnomaliesOptions = {}): JobSpec {
   const sensorData = table("sensor_data", readingColumns, {
     connector: kafka({
       topic: options.inputTopic ?? "sensor_data",
-      format: "json",
+      format: LENIENT_JSON,
       startupMode: "earliest-offset",
     }),
     watermark: { column: "timestamp", delay: seconds(5) },

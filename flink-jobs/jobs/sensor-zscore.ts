@@ -16,7 +16,7 @@ import {
   table,
   view,
 } from "@sluice/flink-jobs";
-import { DEFAULT_BOOTSTRAP_SERVERS, type KafkaJobOptions } from "./common.ts";
+import { DEFAULT_BOOTSTRAP_SERVERS, type KafkaJobOptions, LENIENT_JSON } from "./common.ts";
 
 export interface SensorZscoreOptions extends KafkaJobOptions {
   /** How many readings (the current one included) the rolling mean and deviation cover (default 20). */
@@ -41,7 +41,7 @@ export function sensorZscore(options: SensorZscoreOptions = {}): JobSpec {
     {
       connector: kafka({
         topic: options.inputTopic ?? "sensor_data",
-        format: "json",
+        format: LENIENT_JSON,
         startupMode: "earliest-offset",
       }),
       watermark: { column: "timestamp", delay: seconds(5) },

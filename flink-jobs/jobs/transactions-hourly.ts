@@ -14,7 +14,7 @@ import {
   table,
   tumble,
 } from "@sluice/flink-jobs";
-import { DEFAULT_BOOTSTRAP_SERVERS, type KafkaJobOptions } from "./common.ts";
+import { DEFAULT_BOOTSTRAP_SERVERS, type KafkaJobOptions, LENIENT_JSON } from "./common.ts";
 
 export interface TransactionsHourlyOptions extends KafkaJobOptions {
   /** Transactions with a smaller amount are dropped (default 10). */
@@ -36,7 +36,7 @@ export function transactionsHourly(options: TransactionsHourlyOptions = {}): Job
     {
       connector: kafka({
         topic: options.inputTopic ?? "transactions",
-        format: "json",
+        format: LENIENT_JSON,
         startupMode: "earliest-offset",
       }),
       watermark: { column: "date", delay: seconds(5) },
