@@ -19,6 +19,7 @@ export * from "./enrichment-task.ts";
 export type { Expr, ExprKind, Interval, OverFrame } from "./expressions.ts";
 export { formatPath, type SpecProblem, SpecValidationError } from "./problems.ts";
 export type { From, OrderItem, Query, RawPart, SelectItem, WindowSpec } from "./query.ts";
+export { recordSchema } from "./record-schema.ts";
 export { MissingSecretError, redactSecrets, resolveSecrets } from "./secrets.ts";
 export {
   type ColumnSpec,
