@@ -244,13 +244,9 @@ export class OperationRunner {
     p.phase ??= "stop";
     p.stop ??= {};
     if (p.phase === "stop") {
-      const step = await this.stepStop(
-        op.jobName,
-        { mode: "savepoint", drain: false },
-        p.stop,
-        save,
-        obs,
-        "upgrade",
+      const stopProgress = p.stop;
+      const step = await this.attempt(op.jobName, () =>
+        this.stepStop(op.jobName, { mode: "savepoint", drain: false }, stopProgress, save, obs, "upgrade"),
       );
       if (step.kind === "wait") return step;
       if (step.kind === "failed") {
@@ -272,7 +268,10 @@ export class OperationRunner {
         : { mode: "latest" };
     if (p.phase === "submit") {
       p.submit ??= {};
-      const step = await this.stepSubmit(op.jobName, op.id, toVersion, restore, p.submit, save, obs, true);
+      const submitProgress = p.submit;
+      const step = await this.attempt(op.jobName, () =>
+        this.stepSubmit(op.jobName, op.id, toVersion, restore, submitProgress, save, obs, true),
+      );
       if (step.kind !== "failed") return step;
       // The new version cannot run (typically: Flink cannot map the old state). Put the old one back.
       const newJob = p.submit.flinkJobId;
@@ -323,6 +322,20 @@ export class OperationRunner {
       );
     }
     return failed(`upgrade to v${toVersion} failed: ${p.failure}; v${fromVersion} restored${restored}`);
+  }
+
+  /**
+   * Runs a step and turns a definitive error into a failed step, so that the operation can
+   * react (an upgrade rolls back) instead of failing as a whole. Transient errors propagate:
+   * the step is retried on the next pass.
+   */
+  private async attempt(jobName: string, step: () => Promise<Step>): Promise<Step> {
+    try {
+      return await step();
+    } catch (error) {
+      if (isFlinkError(error) && error.retryable) throw error;
+      return failed(this.message(jobName, error));
+    }
   }
 
   // ---- steps shared by operations ---------------------------------------------------------

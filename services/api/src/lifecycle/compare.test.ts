@@ -1,0 +1,181 @@
+import { describe, expect, it } from "vitest";
+import type { FlinkJobSummary } from "../flink/port.ts";
+import type { JobRecord, OperationRecord, RunRecord } from "../store/store.ts";
+import { type Action, type CompareInput, compare, findStrays, restartDelay } from "./compare.ts";
+
+const NOW = 1_000_000;
+const job = (patch: Partial<JobRecord> = {}): JobRecord => ({
+  name: "orders",
+  desiredState: "RUNNING",
+  currentVersion: 2,
+  restartAttempts: 0,
+  nextRestartAt: null,
+  createdAt: 0,
+  updatedAt: 0,
+  ...patch,
+});
+const run = (id: string, patch: Partial<RunRecord> = {}): RunRecord => ({
+  flinkJobId: id,
+  jobName: "orders",
+  version: 2,
+  restoredFrom: null,
+  operationId: null,
+  submittedAt: 0,
+  lastSeenState: "RUNNING",
+  ...patch,
+});
+const flink = (id: string, state: string, version = 2, startTime = 0): FlinkJobSummary => ({
+  id,
+  name: `sluice/orders/v${version}`,
+  state,
+  startTime,
+});
+const op = { id: 7, kind: "stop" } as OperationRecord;
+const restart = { limit: 3, backoffMs: 1000, backoffMaxMs: 10_000 };
+
+const cases: Array<[string, Omit<CompareInput, "now" | "restart">, Action[]]> = [
+  [
+    "running as desired: nothing to do",
+    { job: job(), activeOperation: undefined, runs: [run("a")], observed: [flink("a", "RUNNING")] },
+    [],
+  ],
+  [
+    "an operation in flight is advanced, nothing else",
+    { job: job(), activeOperation: op, runs: [run("a")], observed: [flink("a", "RUNNING")] },
+    [{ kind: "advance-operation", operationId: 7 }],
+  ],
+  [
+    "cancelled outside Sluice: noted, not restarted",
+    { job: job(), activeOperation: undefined, runs: [run("a")], observed: [flink("a", "CANCELED")] },
+    [{ kind: "note-run-state", flinkJobId: "a", from: "RUNNING", to: "CANCELED" }],
+  ],
+  [
+    "FAILED while desired RUNNING: noted and a restart scheduled with backoff",
+    { job: job(), activeOperation: undefined, runs: [run("a")], observed: [flink("a", "FAILED")] },
+    [
+      { kind: "note-run-state", flinkJobId: "a", from: "RUNNING", to: "FAILED" },
+      { kind: "schedule-restart", at: NOW + 1000, attempt: 1 },
+    ],
+  ],
+  [
+    "restart time not reached: wait",
+    {
+      job: job({ nextRestartAt: NOW + 1, restartAttempts: 1 }),
+      activeOperation: undefined,
+      runs: [run("a", { lastSeenState: "FAILED" })],
+      observed: [flink("a", "FAILED")],
+    },
+    [],
+  ],
+  [
+    "restart time reached: restart",
+    {
+      job: job({ nextRestartAt: NOW, restartAttempts: 1 }),
+      activeOperation: undefined,
+      runs: [run("a", { lastSeenState: "FAILED" })],
+      observed: [flink("a", "FAILED")],
+    },
+    [{ kind: "restart", attempt: 2 }],
+  ],
+  [
+    "restart limit reached: give up once",
+    {
+      job: job({ restartAttempts: 3 }),
+      activeOperation: undefined,
+      runs: [run("a")],
+      observed: [flink("a", "FAILED")],
+    },
+    [
+      { kind: "note-run-state", flinkJobId: "a", from: "RUNNING", to: "FAILED" },
+      { kind: "give-up", attempts: 3 },
+    ],
+  ],
+  [
+    "restart limit reached, already noted: nothing",
+    {
+      job: job({ restartAttempts: 3 }),
+      activeOperation: undefined,
+      runs: [run("a", { lastSeenState: "FAILED" })],
+      observed: [flink("a", "FAILED")],
+    },
+    [],
+  ],
+  [
+    "FAILED while desired STOPPED: noted only",
+    {
+      job: job({ desiredState: "STOPPED" }),
+      activeOperation: undefined,
+      runs: [run("a")],
+      observed: [flink("a", "FAILED")],
+    },
+    [{ kind: "note-run-state", flinkJobId: "a", from: "RUNNING", to: "FAILED" }],
+  ],
+  [
+    "Flink forgot the job (MISSING) while desired RUNNING: restart planned",
+    { job: job(), activeOperation: undefined, runs: [run("a")], observed: [] },
+    [
+      { kind: "note-run-state", flinkJobId: "a", from: "RUNNING", to: "MISSING" },
+      { kind: "schedule-restart", at: NOW + 1000, attempt: 1 },
+    ],
+  ],
+  [
+    "an unrecorded job runs the current version: adopt it rather than submit",
+    {
+      job: job(),
+      activeOperation: undefined,
+      runs: [run("a", { lastSeenState: "FINISHED" })],
+      observed: [flink("a", "FINISHED"), flink("b", "RUNNING", 2, 5)],
+    },
+    [{ kind: "adopt", flinkJobId: "b", version: 2 }],
+  ],
+  [
+    "an unrecorded job of an older version is not adopted",
+    {
+      job: job(),
+      activeOperation: undefined,
+      runs: [run("a", { lastSeenState: "FINISHED" })],
+      observed: [flink("a", "FINISHED"), flink("b", "RUNNING", 1)],
+    },
+    [],
+  ],
+  [
+    "duplicates: keep the newest recorded, report the others",
+    {
+      job: job(),
+      activeOperation: undefined,
+      runs: [run("b"), run("a")],
+      observed: [flink("a", "RUNNING"), flink("b", "RUNNING"), flink("c", "RUNNING", 2, 9)],
+    },
+    [{ kind: "report-duplicates", keep: "b", others: ["a", "c"] }],
+  ],
+  [
+    "first observation of a new run",
+    {
+      job: job(),
+      activeOperation: undefined,
+      runs: [run("a", { lastSeenState: null })],
+      observed: [flink("a", "RUNNING")],
+    },
+    [{ kind: "note-run-state", flinkJobId: "a", from: null, to: "RUNNING" }],
+  ],
+];
+
+describe("compare (desired vs observed)", () => {
+  it.each(cases)("%s", (_label, input, expected) => {
+    expect(compare({ ...input, now: NOW, restart })).toEqual(expected);
+  });
+
+  it("backs off exponentially up to a cap", () => {
+    expect([1, 2, 3, 4, 10].map((n) => restartDelay(n, 1000, 5000))).toEqual([1000, 2000, 4000, 5000, 5000]);
+  });
+
+  it("reports active sluice/* jobs with no record as strays, nothing else", () => {
+    const observed = [
+      { id: "1", name: "sluice/known/v1", state: "RUNNING", startTime: 0 },
+      { id: "2", name: "sluice/ghost/v4", state: "RUNNING", startTime: 0 },
+      { id: "3", name: "sluice/ghost/v3", state: "FINISHED", startTime: 0 },
+      { id: "4", name: "someone-elses-job", state: "RUNNING", startTime: 0 },
+    ];
+    expect(findStrays(new Set(["known"]), observed).map((j) => j.id)).toEqual(["2"]);
+  });
+});

@@ -1,0 +1,196 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { auth, Clock, type TestApp, testApp } from "../../test/helper.ts";
+import { datagenSpec } from "../../test/specs.ts";
+import { FakeFlink } from "../flink/fake.ts";
+import { JobStore } from "../store/store.ts";
+
+/**
+ * Crash and restart behaviour with the fake Flink: a second app over the same store file plays
+ * the restarted API process (the first one is abandoned mid-operation, as SIGKILL would).
+ */
+let dir: string;
+const apps: TestApp[] = [];
+afterEach(async () => {
+  for (const t of apps.splice(0)) await t.app.close().catch(() => undefined);
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+async function open(flink: FakeFlink, clock: Clock, env: Record<string, string> = {}) {
+  const t = await testApp({ flink, clock, store: JobStore.open(join(dir, "sluice.db")), env });
+  return t;
+}
+
+describe("reconciler after a crash", () => {
+  it("adopts the job a crashed submission created instead of submitting twice", async () => {
+    dir = mkdtempSync(join(tmpdir(), "sluice-rec-"));
+    const clock = new Clock();
+    const flink = new FakeFlink(clock.now);
+    const first = await open(flink, clock);
+    await first.app.inject({
+      method: "POST",
+      url: "/v1/jobs",
+      headers: auth,
+      payload: datagenSpec("crashy"),
+    });
+    flink.hangSubmit = true;
+    void first.app.reconciler.tick(); // never returns: the process "dies" here
+    await new Promise((r) => setTimeout(r, 20));
+    expect(first.store.activeOperation("crashy")?.progress).toMatchObject({ startedAt: clock.t });
+    // ... but the gateway did create the job.
+    const created = flink.addJob("sluice/crashy/v1", "RUNNING");
+
+    flink.hangSubmit = false;
+    const second = await open(flink, clock);
+    apps.push(second);
+    await second.tick();
+    await second.tick();
+    const job = (await second.app.inject("/v1/jobs/crashy")).json();
+    expect(job).toMatchObject({ state: "RUNNING", flinkJobId: created, operation: null });
+    expect(flink.submissions).toHaveLength(0);
+    expect(flink.activeJobs("sluice/crashy/v1")).toHaveLength(1);
+    const events = (await second.app.inject("/v1/jobs/crashy/events"))
+      .json()
+      .events.map((e: { type: string }) => e.type);
+    expect(events).toContain("adopted");
+  });
+
+  it("resubmits once the grace period shows the crashed submission never reached Flink", async () => {
+    dir = mkdtempSync(join(tmpdir(), "sluice-rec-"));
+    const clock = new Clock();
+    const flink = new FakeFlink(clock.now);
+    const first = await open(flink, clock);
+    await first.app.inject({ method: "POST", url: "/v1/jobs", headers: auth, payload: datagenSpec("lost") });
+    flink.hangSubmit = true;
+    void first.app.reconciler.tick();
+    await new Promise((r) => setTimeout(r, 20));
+
+    flink.hangSubmit = false;
+    const second = await open(flink, clock);
+    apps.push(second);
+    await second.tick();
+    expect(flink.submissions).toHaveLength(0); // still within the grace period: wait
+    clock.advance(second.config.submitGraceMs + 1);
+    await second.tick();
+    await second.tick();
+    expect(flink.submissions).toHaveLength(1);
+    expect((await second.app.inject("/v1/jobs/lost")).json().state).toBe("RUNNING");
+  });
+
+  it("finishes a stop whose savepoint was triggered before the crash", async () => {
+    dir = mkdtempSync(join(tmpdir(), "sluice-rec-"));
+    const clock = new Clock();
+    const flink = new FakeFlink(clock.now);
+    const first = await open(flink, clock);
+    await first.app.inject({
+      method: "POST",
+      url: "/v1/jobs",
+      headers: auth,
+      payload: datagenSpec("halfway"),
+    });
+    await first.tick();
+    await first.tick();
+    flink.savepointPolls = 3;
+    await first.app.inject({ method: "POST", url: "/v1/jobs/halfway/stop", headers: auth, payload: {} });
+    await first.tick(); // trigger recorded
+    const triggerId = (first.store.activeOperation("halfway")?.progress as { triggerId?: string }).triggerId;
+    expect(triggerId).toBeDefined();
+    await first.app.close();
+
+    const second = await open(flink, clock);
+    apps.push(second);
+    await second.tickUntil(() => second.store.activeOperation("halfway") === undefined);
+    await second.tick();
+    const job = (await second.app.inject("/v1/jobs/halfway")).json();
+    expect(job).toMatchObject({ state: "STOPPED", lastOperation: { kind: "stop", status: "succeeded" } });
+    expect(job.savepoints).toHaveLength(1);
+    expect(flink.calls.filter((c) => c === "stopWithSavepoint")).toHaveLength(1);
+  });
+
+  it("records the savepoint of a stop that completed while the API was down", async () => {
+    dir = mkdtempSync(join(tmpdir(), "sluice-rec-"));
+    const clock = new Clock();
+    const flink = new FakeFlink(clock.now);
+    const first = await open(flink, clock);
+    await first.app.inject({ method: "POST", url: "/v1/jobs", headers: auth, payload: datagenSpec("quick") });
+    await first.tick();
+    await first.tick();
+    await first.app.inject({ method: "POST", url: "/v1/jobs/quick/stop", headers: auth, payload: {} });
+    const jobId = first.store.latestRun("quick")?.flinkJobId as string;
+    // Flink stopped the job with a savepoint, but the API died before recording the trigger.
+    const { triggerId } = await flink.stopWithSavepoint(jobId, { drain: false });
+    const done = await flink.pollSavepoint(jobId, triggerId);
+    await first.app.close();
+
+    const second = await open(flink, clock);
+    apps.push(second);
+    await second.tickUntil(() => second.store.activeOperation("quick") === undefined);
+    expect(second.store.listSavepoints("quick").map((s) => s.path)).toEqual([
+      (done as { path: string }).path,
+    ]);
+  });
+});
+
+describe("automatic restarts", () => {
+  it("restarts a FAILED job from its newest checkpoint with exponential backoff, up to the limit", async () => {
+    const clock = new Clock();
+    const t = await testApp({ clock, env: { SLUICE_RESTART_LIMIT: "2", SLUICE_RESTART_BACKOFF_MS: "1000" } });
+    apps.push(t);
+    await t.app.inject({ method: "POST", url: "/v1/jobs", headers: auth, payload: datagenSpec("flaky") });
+    await t.tick();
+    await t.tick();
+    const first = t.store.latestRun("flaky")?.flinkJobId as string;
+    t.flink.addCheckpoint(first, "file:/chk/flaky/chk-7");
+    t.flink.failJob(first, "java.io.IOException: disk full");
+    await t.tick(); // noticed, restart planned in 1 s
+    expect((await t.app.inject("/v1/jobs/flaky")).json().state).toBe("FAILED");
+    await t.tick();
+    expect(t.flink.submissions).toHaveLength(1);
+    clock.advance(1000);
+    await t.tick(); // restart operation recorded
+    await t.tick(); // submitted
+    expect(t.flink.submissions).toHaveLength(2);
+    expect(t.flink.submissions[1]?.settings["execution.state-recovery.path"]).toBe("file:/chk/flaky/chk-7");
+    expect(t.store.listSavepoints("flaky")[0]).toMatchObject({ kind: "checkpoint", reason: "restart" });
+
+    const second = t.store.latestRun("flaky")?.flinkJobId as string;
+    t.flink.failJob(second, "java.io.IOException: disk full");
+    await t.tick();
+    clock.advance(1999);
+    await t.tick();
+    expect(t.flink.submissions).toHaveLength(2); // second delay is 2 s
+    clock.advance(1);
+    await t.tick();
+    await t.tick();
+    expect(t.flink.submissions).toHaveLength(3);
+
+    t.flink.failJob(t.store.latestRun("flaky")?.flinkJobId as string, "java.io.IOException: disk full");
+    await t.tick();
+    clock.advance(60_000);
+    await t.tick();
+    await t.tick();
+    expect(t.flink.submissions).toHaveLength(3); // limit reached
+    const job = (await t.app.inject("/v1/jobs/flaky")).json();
+    expect(job.reason).toContain("restarts exhausted (2/2)");
+    const types = (await t.app.inject("/v1/jobs/flaky/events"))
+      .json()
+      .events.map((e: { type: string }) => e.type);
+    expect(types.filter((x: string) => x === "restarting")).toHaveLength(2);
+    expect(types).toContain("restart-limit");
+  });
+
+  it("reports duplicate Flink jobs for one Sluice job and touches none", async () => {
+    const t = await testApp();
+    apps.push(t);
+    await t.app.inject({ method: "POST", url: "/v1/jobs", headers: auth, payload: datagenSpec("twin") });
+    await t.tick();
+    const extra = t.flink.addJob("sluice/twin/v1", "RUNNING");
+    await t.tick();
+    const job = (await t.app.inject("/v1/jobs/twin")).json();
+    expect(job.duplicates).toEqual([extra]);
+    expect(t.flink.activeJobs("sluice/twin/v1")).toHaveLength(2);
+    expect(t.flink.calls).not.toContain("cancel");
+  });
+});
