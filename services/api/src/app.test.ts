@@ -235,7 +235,6 @@ describe("create", () => {
     expect(job.json().secretNames).toEqual(["GEN_KIND"]);
     const stored = JSON.stringify(t.store.db.prepare("SELECT * FROM versions").all());
     expect(stored).not.toContain("'random'");
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: the placeholder text itself
     expect(stored).toContain("${secret:GEN_KIND}");
   });
 

@@ -95,7 +95,8 @@ describe("reconciler after a crash", () => {
     flink.savepointPolls = 3;
     await first.app.inject({ method: "POST", url: "/v1/jobs/halfway/stop", headers: auth, payload: {} });
     await first.tick(); // trigger recorded
-    const triggerId = (first.store.activeOperation("halfway")?.progress as { triggerId?: string }).triggerId;
+    const progress = first.store.activeOperation("halfway")?.progress as { triggerId?: string } | undefined;
+    const triggerId = progress?.triggerId;
     expect(triggerId).toBeDefined();
     await first.app.close();
 

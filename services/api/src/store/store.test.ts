@@ -8,7 +8,6 @@ import { JobStore } from "./store.ts";
 
 const compiled: CompiledJobLike = {
   name: "a",
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: a secret placeholder, stored as such
   statements: [{ kind: "create-table", sql: "CREATE TABLE t (x INT) WITH ('password' = '${secret:PW}')" }],
   enrichmentTasks: [],
   secretNames: ["PW"],
