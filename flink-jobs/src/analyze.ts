@@ -1298,6 +1298,29 @@ class Analyzer {
     const referenced: string[] = [];
     let depth = 0;
     const fromDepths: number[] = [];
+    // Parentheses opened by a function call: a FROM inside them is an argument
+    // keyword (EXTRACT(HOUR FROM ts), TRIM(BOTH ' ' FROM s)), not a table reference.
+    const callDepths = new Set<number>();
+    const NOT_CALLS = new Set([
+      "SELECT",
+      "FROM",
+      "JOIN",
+      "IN",
+      "EXISTS",
+      "AS",
+      "ON",
+      "WHERE",
+      "AND",
+      "OR",
+      "NOT",
+      "LATERAL",
+      "UNION",
+      "ALL",
+      "ANY",
+      "SOME",
+      "BY",
+      "HAVING",
+    ]);
     const expectTable = (index: number) => {
       const next = list[index];
       if (next === undefined) return;
@@ -1318,9 +1341,13 @@ class Analyzer {
             "RAW_NOT_SINGLE_SELECT",
             "a raw query must be a single statement: remove the `;`",
           );
-        } else if (token.text === "(") depth++;
-        else if (token.text === ")") {
+        } else if (token.text === "(") {
+          depth++;
+          const previous = list[i - 1];
+          if (previous?.kind === "word" && !NOT_CALLS.has(previous.text.toUpperCase())) callDepths.add(depth);
+        } else if (token.text === ")") {
           while (fromDepths.length > 0 && (fromDepths.at(-1) ?? 0) >= depth) fromDepths.pop();
+          callDepths.delete(depth);
           depth--;
         } else if (token.text === "," && fromDepths.at(-1) === depth) expectTable(i + 1);
         return;
@@ -1334,6 +1361,7 @@ class Analyzer {
       }
       if (token.kind !== "word") return;
       const word = token.text.toUpperCase();
+      if (word === "FROM" && callDepths.has(depth)) return;
       if (word === "FROM") {
         fromDepths.push(depth);
         expectTable(i + 1);

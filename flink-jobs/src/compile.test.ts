@@ -625,6 +625,25 @@ describe("compileJob: one golden per query and from kind", () => {
     );
   });
 
+  it("raw select: FROM inside a function call is not a table reference", () => {
+    const query: Query = {
+      kind: "raw",
+      parts: [
+        "SELECT CAST(EXTRACT(HOUR FROM ts) AS STRING) AS device_id, temperature AS `value` FROM ",
+        { kind: "tableRef", name: "readings" },
+        " WHERE TRIM(BOTH ' ' FROM device_id) <> '' AND device_id IN (SELECT device_id FROM ",
+        { kind: "tableRef", name: "devices" },
+        ")",
+      ],
+    };
+    expect(insertOf(query)).toContain("EXTRACT(HOUR FROM ts)");
+    const sneaky: Query = {
+      kind: "raw",
+      parts: ["SELECT * FROM ", { kind: "tableRef", name: "readings" }, " WHERE x IN (SELECT y FROM hidden)"],
+    };
+    expect(() => insertOf(sneaky)).toThrow(/RAW_UNDECLARED_TABLE|may only read declared tables/);
+  });
+
   it("insert with an explicit column list", () => {
     const spec = baseSpec({
       inserts: [
