@@ -4,6 +4,7 @@ import {
   type FlinkClientOptions,
   isFlinkClientError,
 } from "@sluice/flink-client";
+import { z } from "zod";
 import {
   type CheckpointInfo,
   FlinkError,
@@ -13,6 +14,17 @@ import {
   type SavepointStatus,
   type SubmitRequest,
 } from "./port.ts";
+
+const checkpointSummary = z
+  .object({
+    external_path: z.string().nullish(),
+    is_savepoint: z.boolean().optional(),
+    latest_ack_timestamp: z.number().optional(),
+  })
+  .nullish();
+const checkpointStatistics = z.object({
+  latest: z.object({ completed: checkpointSummary, savepoint: checkpointSummary }),
+});
 
 /**
  * The {@link FlinkPort} over `@sluice/flink-client`: the SQL Gateway for submissions (a fresh
@@ -172,10 +184,35 @@ export class FlinkClientAdapter implements FlinkPort {
     return this.call(`Cancelling ${jobId}`, () => this.client.rest.cancel(jobId));
   }
 
+  /**
+   * The newest of the job's latest completed checkpoint and latest savepoint. Read from
+   * `GET /jobs/:id/checkpoints` directly because the client exposes only the checkpoint, and a
+   * stop-with-savepoint that completed while the API was down shows up as `latest.savepoint`.
+   */
   async latestCheckpoint(jobId: string): Promise<CheckpointInfo | undefined> {
-    const latest = await this.call(`Reading checkpoints of ${jobId}`, () =>
-      this.client.rest.latestCompletedCheckpoint(jobId),
-    );
+    const url = `${this.endpoints.restUrl}/jobs/${encodeURIComponent(jobId)}/checkpoints`;
+    let body: unknown;
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+      if (res.status === 404) throw new FlinkError("JOB_NOT_FOUND", `Job ${jobId} not found`);
+      if (!res.ok)
+        throw new FlinkError("FLINK_ERROR", `${url} answered ${res.status}`, {
+          retryable: res.status >= 500,
+        });
+      body = await res.json();
+    } catch (error) {
+      if (error instanceof FlinkError) throw error;
+      throw new FlinkError("FLINK_UNREACHABLE", `Reading checkpoints of ${jobId}: ${String(error)}`, {
+        urls: [url],
+        cause: error,
+      });
+    }
+    const parsed = checkpointStatistics.safeParse(body);
+    if (!parsed.success) return undefined;
+    const candidates = [parsed.data.latest.completed, parsed.data.latest.savepoint]
+      .filter((c) => c?.external_path)
+      .sort((a, b) => (b?.latest_ack_timestamp ?? 0) - (a?.latest_ack_timestamp ?? 0));
+    const latest = candidates[0];
     if (!latest?.external_path) return undefined;
     return {
       path: latest.external_path,
