@@ -326,6 +326,18 @@ describe("stop, start, savepoints", () => {
     expectProblem(await post("/v1/jobs/snap/savepoints"), 409, "JOB_NOT_RUNNING");
   });
 
+  it("triggers the stop savepoint again when it failed transiently (tasks still deploying)", async () => {
+    t = await testApp();
+    await createRunning("early");
+    t.flink.failNextSavepointTransiently = "Not all required tasks are currently running.";
+    await post("/v1/jobs/early/stop", {});
+    await t.tickUntil(() => t.store.activeOperation("early") === undefined);
+    await t.tick();
+    expect((await getJob("early")).state).toBe("STOPPED");
+    expect(t.flink.calls.filter((c) => c === "stopWithSavepoint")).toHaveLength(2);
+    expect(t.store.listSavepoints("early")).toHaveLength(1);
+  });
+
   it("a failed stop-with-savepoint leaves the job running and says why", async () => {
     t = await testApp();
     await createRunning("stubborn");

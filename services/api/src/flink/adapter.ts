@@ -176,8 +176,12 @@ export class FlinkClientAdapter implements FlinkPort {
     );
     if (status.state === "IN_PROGRESS") return { status: "IN_PROGRESS" };
     if (status.state === "COMPLETED") return { status: "COMPLETED", path: status.location };
-    if (status.failure.retryable) throw this.map("Savepoint", status.failure);
-    return { status: "FAILED", reason: status.failure.flinkMessage ?? status.failure.message };
+    // A failed trigger stays failed when polled again: say whether triggering anew may help.
+    return {
+      status: "FAILED",
+      reason: status.failure.flinkMessage ?? status.failure.message,
+      retryable: status.failure.retryable,
+    };
   }
 
   cancel(jobId: string): Promise<void> {

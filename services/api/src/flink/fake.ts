@@ -20,6 +20,7 @@ interface FakeTrigger {
   stop: boolean;
   pollsLeft: number;
   fail?: string;
+  transient?: boolean;
   path: string;
 }
 
@@ -50,6 +51,8 @@ export class FakeFlink implements FlinkPort {
   readonly incompatibleSavepoints = new Set<string>();
   failNextSubmit: FlinkError | undefined;
   failNextSavepoint: string | undefined;
+  /** The next trigger fails with a reason that a new trigger may not have (tasks still deploying). */
+  failNextSavepointTransiently: string | undefined;
   /** When set, submit() never returns (simulates a crash while the gateway works). */
   hangSubmit = false;
 
@@ -153,7 +156,12 @@ export class FakeFlink implements FlinkPort {
       path: `file:/tmp/fake-savepoints/savepoint-${jobId.slice(-6)}-${this.counter}`,
     };
     if (this.failNextSavepoint) trigger.fail = this.failNextSavepoint;
+    if (this.failNextSavepointTransiently) {
+      trigger.fail = this.failNextSavepointTransiently;
+      trigger.transient = true;
+    }
     this.failNextSavepoint = undefined;
+    this.failNextSavepointTransiently = undefined;
     this.triggers.set(triggerId, trigger);
     return { triggerId };
   }
@@ -167,7 +175,8 @@ export class FakeFlink implements FlinkPort {
       trigger.pollsLeft--;
       return { status: "IN_PROGRESS" };
     }
-    if (trigger.fail) return { status: "FAILED", reason: trigger.fail };
+    if (trigger.fail)
+      return { status: "FAILED", reason: trigger.fail, retryable: trigger.transient ?? false };
     const job = this.job(jobId);
     if (!job.checkpoints.some((c) => c.path === trigger.path)) {
       job.checkpoints.push({ path: trigger.path, isSavepoint: true, completedAt: this.now() });

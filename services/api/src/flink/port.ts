@@ -69,7 +69,8 @@ export interface FlinkException {
 export type SavepointStatus =
   | { status: "IN_PROGRESS" }
   | { status: "COMPLETED"; path: string }
-  | { status: "FAILED"; reason: string };
+  /** `retryable`: the same request may succeed if triggered again (e.g. tasks were still deploying). */
+  | { status: "FAILED"; reason: string; retryable?: boolean };
 
 export interface CheckpointInfo {
   path: string;

@@ -55,6 +55,8 @@ interface StopProgress {
   triggerId?: string;
   cancelRequested?: boolean;
   savepointPath?: string;
+  /** Savepoint triggers re-issued after a transient failure. */
+  retriggers?: number;
 }
 interface UpgradeProgress {
   phase?: "stop" | "submit" | "rollback";
@@ -68,6 +70,9 @@ type Step = { kind: "wait" } | { kind: "done" } | { kind: "failed"; message: str
 const WAIT: Step = { kind: "wait" };
 const DONE: Step = { kind: "done" };
 const failed = (message: string): Step => ({ kind: "failed", message });
+
+/** Savepoint triggers re-issued after transient failures before the operation fails. */
+const MAX_RETRIGGERS = 20;
 
 /** Clock skew tolerated between this host and the JobManager when matching jobs by start time. */
 const SKEW_MS = 60_000;
@@ -225,7 +230,13 @@ export class OperationRunner {
     }
     const status = await flink.pollSavepoint(id, p.triggerId);
     if (status.status === "IN_PROGRESS") return WAIT;
-    if (status.status === "FAILED") return failed(`savepoint failed: ${status.reason}`);
+    if (status.status === "FAILED") {
+      if (this.retrigger(p, status)) {
+        save();
+        return WAIT;
+      }
+      return failed(`savepoint failed: ${status.reason}`);
+    }
     this.recordSavepoint(op.jobName, id, status.path, "savepoint", "manual");
     p.savepointPath = status.path;
     save();
@@ -336,6 +347,22 @@ export class OperationRunner {
       if (isFlinkError(error) && error.retryable) throw error;
       return failed(this.message(jobName, error));
     }
+  }
+
+  /**
+   * A savepoint trigger that failed for a transient reason (tasks still deploying) stays failed
+   * when polled again: forget it so the next pass triggers a new one, a bounded number of times.
+   */
+  private retrigger(p: StopProgress, status: { retryable?: boolean | undefined; reason: string }): boolean {
+    const attempts = p.retriggers ?? 0;
+    if (!status.retryable || attempts >= MAX_RETRIGGERS) return false;
+    this.ctx.log.info(
+      { attempts: attempts + 1, reason: status.reason },
+      "savepoint trigger failed transiently; triggering again",
+    );
+    delete p.triggerId;
+    p.retriggers = attempts + 1;
+    return true;
   }
 
   // ---- steps shared by operations ---------------------------------------------------------
@@ -559,8 +586,13 @@ export class OperationRunner {
     }
     const status = await flink.pollSavepoint(id, p.triggerId);
     if (status.status === "IN_PROGRESS") return WAIT;
-    if (status.status === "FAILED")
+    if (status.status === "FAILED") {
+      if (this.retrigger(p, status)) {
+        save();
+        return WAIT;
+      }
       return failed(`stop-with-savepoint of Flink job ${id} failed: ${status.reason}`);
+    }
     this.recordSavepoint(jobName, id, status.path, "savepoint", reason);
     p.savepointPath = status.path;
     save();
