@@ -14,6 +14,7 @@ import type { ApiConfig } from "./config.ts";
 import { errorHandler } from "./error-handler.ts";
 import { ApiError, problemDocument } from "./errors.ts";
 import type { FlinkPort } from "./flink/port.ts";
+import type { TaskPublisher, ThemeCountsSource } from "./kafka.ts";
 import type { LifecycleContext } from "./lifecycle/context.ts";
 import { type ObservationResult, Reconciler } from "./lifecycle/reconciler.ts";
 import { ApiMetrics } from "./metrics.ts";
@@ -31,6 +32,7 @@ declare module "fastify" {
     reconciler: Reconciler;
     metrics: ApiMetrics;
     lifecycle: LifecycleContext;
+    themes: ThemeCountsSource | undefined;
     /** The last observation of Flink if fresh enough, else a new one. */
     observation(): Promise<ObservationResult>;
   }
@@ -42,6 +44,10 @@ export interface AppOptions {
   compiler: JobCompiler;
   /** Defaults to a store opened at `config.dbPath`. */
   store?: JobStore;
+  /** Publishes enrichment tasks to the enricher's task topic (the Kafka gateway in production). */
+  tasks?: TaskPublisher;
+  /** Source of GET /v1/themes/trending (the Kafka gateway in production). */
+  themes?: ThemeCountsSource;
   /** Where job secrets are read from; defaults to `process.env`. */
   env?: Record<string, string | undefined>;
   now?: () => number;
@@ -86,6 +92,7 @@ export const sluiceApp: FastifyPluginAsync<AppOptions> = async (app, options) =>
     store,
     flink,
     compiler,
+    tasks: options.tasks,
     config,
     env: options.env ?? process.env,
     log: app.log,
@@ -99,6 +106,7 @@ export const sluiceApp: FastifyPluginAsync<AppOptions> = async (app, options) =>
   app.decorate("flink", flink);
   app.decorate("compiler", compiler);
   app.decorate("lifecycle", lifecycle);
+  app.decorate("themes", options.themes);
   app.decorate("reconciler", reconciler);
   app.decorate("metrics", metrics);
   app.decorate("observation", async (): Promise<ObservationResult> => {

@@ -40,6 +40,11 @@ export interface ApiConfig {
   /** Prefix of the environment variables that hold job secrets: `${secret:KAFKA_PASSWORD}` reads `SLUICE_SECRET_KAFKA_PASSWORD`. */
   secretEnvPrefix: string;
   logLevel: string;
+  /** Compacted topic the enricher reads its tasks from. */
+  enrichmentTaskTopic: string;
+  /** Upsert topics of the review-themes job, read for GET /v1/themes/trending. */
+  themesTotalTopic: string;
+  themesWindowedTopic: string;
 }
 
 const url = (name: string, fallback: string) =>
@@ -54,6 +59,12 @@ const integer = (name: string, fallback: number, min: number, max: number) =>
     .int({ error: `${name} must be an integer` })
     .min(min, { error: `${name} must be >= ${min}` })
     .max(max, { error: `${name} must be <= ${max}` })
+    .default(fallback);
+
+const topic = (name: string, fallback: string) =>
+  z
+    .string()
+    .regex(/^[a-zA-Z0-9._-]{1,249}$/, { error: `${name} must be a Kafka topic name` })
     .default(fallback);
 
 const bool = (name: string) =>
@@ -101,6 +112,9 @@ const envSchema = z
     SLUICE_RESTART_BACKOFF_MS: integer("SLUICE_RESTART_BACKOFF_MS", 5_000, 0, 3_600_000),
     SLUICE_RESTART_BACKOFF_MAX_MS: integer("SLUICE_RESTART_BACKOFF_MAX_MS", 300_000, 0, 86_400_000),
     SLUICE_SECRET_ENV_PREFIX: z.string().default("SLUICE_SECRET_"),
+    SLUICE_ENRICHMENT_TASK_TOPIC: topic("SLUICE_ENRICHMENT_TASK_TOPIC", "sluice.enrichment-tasks"),
+    SLUICE_THEMES_TOTAL_TOPIC: topic("SLUICE_THEMES_TOTAL_TOPIC", "theme_counts_total"),
+    SLUICE_THEMES_WINDOWED_TOPIC: topic("SLUICE_THEMES_WINDOWED_TOPIC", "theme_counts_windowed"),
     SLUICE_LOG_LEVEL: z
       .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
         error: "SLUICE_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent",
@@ -185,5 +199,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     restartBackoffMaxMs: e.SLUICE_RESTART_BACKOFF_MAX_MS,
     secretEnvPrefix: e.SLUICE_SECRET_ENV_PREFIX,
     logLevel: e.SLUICE_LOG_LEVEL,
+    enrichmentTaskTopic: e.SLUICE_ENRICHMENT_TASK_TOPIC,
+    themesTotalTopic: e.SLUICE_THEMES_TOTAL_TOPIC,
+    themesWindowedTopic: e.SLUICE_THEMES_WINDOWED_TOPIC,
   };
 }

@@ -2,6 +2,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import { ApiError, type Problem, problemDocument } from "./errors.ts";
 import { isFlinkError } from "./flink/port.ts";
+import { KafkaUnavailableError } from "./kafka.ts";
 
 /** Turns any error into an ApiError: known families by code, Fastify's own 4xx by code, the rest 500. */
 export function toApiError(error: unknown): ApiError {
@@ -16,6 +17,12 @@ export function toApiError(error: unknown): ApiError {
     if (error.code === "SQL_ERROR") return new ApiError("SQL_REJECTED", error.message, { cause: error });
     if (error.code === "JOB_NOT_FOUND") return new ApiError("FLINK_ERROR", error.message, { cause: error });
     return new ApiError("FLINK_ERROR", error.message, { cause: error });
+  }
+  if (error instanceof KafkaUnavailableError) {
+    return new ApiError("KAFKA_UNREACHABLE", error.message, {
+      extra: { tried: error.brokers },
+      cause: error,
+    });
   }
   if (hasZodFastifySchemaValidationErrors(error)) {
     const where = (error as { validationContext?: string }).validationContext ?? "request";
@@ -46,8 +53,6 @@ export function toApiError(error: unknown): ApiError {
   const status = fastifyError.statusCode;
   if (typeof status === "number" && status >= 400 && status < 500) {
     if (status === 404) return new ApiError("NOT_FOUND", fastifyError.message ?? "Not found");
-    if (status === 405)
-      return new ApiError("METHOD_NOT_ALLOWED", fastifyError.message ?? "Method not allowed");
     if (status === 413) return new ApiError("PAYLOAD_TOO_LARGE", fastifyError.message ?? "Too large");
     if (status === 415)
       return new ApiError("UNSUPPORTED_MEDIA_TYPE", fastifyError.message ?? "Unsupported type");

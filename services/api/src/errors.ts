@@ -18,7 +18,6 @@ export const API_ERRORS = {
   UNAUTHORIZED: { status: 401, title: "Missing or invalid bearer token" },
   NOT_FOUND: { status: 404, title: "Route not found" },
   JOB_NOT_FOUND: { status: 404, title: "Job not found" },
-  METHOD_NOT_ALLOWED: { status: 405, title: "Method not allowed" },
   JOB_EXISTS: { status: 409, title: "A job with this name already exists with another spec" },
   NAME_MISMATCH: { status: 409, title: "The spec's name differs from the URL's" },
   OPERATION_IN_PROGRESS: { status: 409, title: "Another operation is in progress for this job" },
@@ -29,7 +28,7 @@ export const API_ERRORS = {
   SQL_REJECTED: { status: 422, title: "Flink rejected the compiled SQL" },
   FLINK_ERROR: { status: 502, title: "Flink answered with an error" },
   FLINK_UNREACHABLE: { status: 503, title: "Flink is unreachable" },
-  NOT_READY: { status: 503, title: "Not ready" },
+  KAFKA_UNREACHABLE: { status: 503, title: "Kafka is unreachable" },
   NOT_IMPLEMENTED: { status: 501, title: "Not implemented" },
   INTERNAL: { status: 500, title: "Internal error" },
 } as const satisfies Record<string, { status: number; title: string }>;

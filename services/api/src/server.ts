@@ -3,6 +3,7 @@ import { fastifyOptions, sluiceApp } from "./app.ts";
 import { sluiceCompiler } from "./compiler/sluice-compiler.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 import { FlinkClientAdapter } from "./flink/adapter.ts";
+import { KafkaGateway } from "./kafka.ts";
 import { scrub } from "./lifecycle/secrets.ts";
 
 /**
@@ -33,8 +34,14 @@ const flink = new FlinkClientAdapter({
   // Flink messages may quote the submitted SQL, which holds resolved secrets.
   redact: (message) => scrub(message, secretValues),
 });
+const kafka = new KafkaGateway({
+  brokers: config.kafkaBrokers,
+  taskTopic: config.enrichmentTaskTopic,
+  themesTotalTopic: config.themesTotalTopic,
+  themesWindowedTopic: config.themesWindowedTopic,
+});
 const app = Fastify(fastifyOptions(config));
-await app.register(sluiceApp, { config, flink, compiler: sluiceCompiler });
+await app.register(sluiceApp, { config, flink, compiler: sluiceCompiler, tasks: kafka, themes: kafka });
 
 let closing = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
@@ -46,7 +53,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     force.unref();
     app
       .close()
-      .then(() => flink.close())
+      .then(() => Promise.all([flink.close(), kafka.close()]))
       .then(() => process.exit(0))
       .catch((error) => {
         app.log.error({ err: error }, "shutdown failed");

@@ -3,6 +3,7 @@ import { buildApp } from "../src/app.ts";
 import { sluiceCompiler } from "../src/compiler/sluice-compiler.ts";
 import { type ApiConfig, loadConfig } from "../src/config.ts";
 import { FakeFlink } from "../src/flink/fake.ts";
+import type { TaskPublisher, ThemeCountsSource } from "../src/kafka.ts";
 import { JobStore } from "../src/store/store.ts";
 
 export const TOKEN = "test-token-0123456789";
@@ -36,7 +37,14 @@ export interface TestApp {
  * (or the given one), with the reconcile loop off: tests drive it with `tick()`.
  */
 export async function testApp(
-  options: { env?: Record<string, string>; store?: JobStore; flink?: FakeFlink; clock?: Clock } = {},
+  options: {
+    env?: Record<string, string>;
+    store?: JobStore;
+    flink?: FakeFlink;
+    clock?: Clock;
+    tasks?: TaskPublisher;
+    themes?: ThemeCountsSource;
+  } = {},
 ): Promise<TestApp> {
   const clock = options.clock ?? new Clock();
   const env = {
@@ -48,7 +56,16 @@ export async function testApp(
   const config = loadConfig(env);
   const flink = options.flink ?? new FakeFlink(clock.now);
   const store = options.store ?? JobStore.open(":memory:");
-  const app = await buildApp({ config, flink, compiler: sluiceCompiler, store, env, now: clock.now });
+  const app = await buildApp({
+    config,
+    flink,
+    compiler: sluiceCompiler,
+    store,
+    env,
+    now: clock.now,
+    tasks: options.tasks,
+    themes: options.themes,
+  });
   const tick = async () => {
     await app.reconciler.tick();
   };

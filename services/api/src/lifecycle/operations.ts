@@ -43,6 +43,8 @@ export type DeleteParams = StopParams;
 
 interface SubmitProgress {
   restorePath?: string | null;
+  /** The version's enrichment tasks were published (idempotent: compacted topic, same key). */
+  tasksPublished?: boolean;
   /** Set before calling the SQL Gateway: after a crash, the job may exist without a record. */
   startedAt?: number;
   flinkJobId?: string;
@@ -70,6 +72,12 @@ type Step = { kind: "wait" } | { kind: "done" } | { kind: "failed"; message: str
 const WAIT: Step = { kind: "wait" };
 const DONE: Step = { kind: "done" };
 const failed = (message: string): Step => ({ kind: "failed", message });
+
+/** Transient failures (Flink or Kafka unavailable): the step is retried on the next pass. */
+function isRetryable(error: unknown): boolean {
+  if (isFlinkError(error)) return error.retryable;
+  return (error as { retryable?: unknown } | null)?.retryable === true;
+}
 
 /** Savepoint triggers re-issued after transient failures before the operation fails. */
 const MAX_RETRIGGERS = 20;
@@ -125,12 +133,8 @@ export class OperationRunner {
         }
       }
     } catch (error) {
-      if (isFlinkError(error) && error.retryable) {
-        this.ctx.log.warn(
-          { operation: op.id, code: error.code },
-          "operation step deferred: %s",
-          error.message,
-        );
+      if (isRetryable(error)) {
+        this.ctx.log.warn({ operation: op.id }, "operation step deferred: %s", (error as Error).message);
         return;
       }
       step = failed(this.message(op.jobName, error));
@@ -201,6 +205,10 @@ export class OperationRunner {
   ): Promise<Step> {
     const step = await this.stepStop(op.jobName, op.params, op.progress, save, obs, "delete");
     if (step.kind !== "done") return step;
+    const taskIds = new Set(
+      this.ctx.store.listVersions(op.jobName).flatMap((v) => v.compiled.enrichmentTasks.map((t) => t.id)),
+    );
+    if (this.ctx.tasks && taskIds.size > 0) await this.ctx.tasks.remove([...taskIds]);
     this.ctx.store.deleteJob(op.jobName);
     this.ctx.log.info({ job: op.jobName }, "job deleted");
     return DONE;
@@ -283,7 +291,18 @@ export class OperationRunner {
       const step = await this.attempt(op.jobName, () =>
         this.stepSubmit(op.jobName, op.id, toVersion, restore, submitProgress, save, obs, true),
       );
-      if (step.kind !== "failed") return step;
+      if (step.kind === "wait") return step;
+      if (step.kind === "done") {
+        // Enrichments the new version dropped: tell the enricher to stop them.
+        const kept = new Set(
+          store.getVersion(op.jobName, toVersion)?.compiled.enrichmentTasks.map((t) => t.id),
+        );
+        const dropped = (store.getVersion(op.jobName, fromVersion)?.compiled.enrichmentTasks ?? [])
+          .map((t) => t.id)
+          .filter((id) => !kept.has(id));
+        if (this.ctx.tasks && dropped.length > 0) await this.ctx.tasks.remove(dropped);
+        return step;
+      }
       // The new version cannot run (typically: Flink cannot map the old state). Put the old one back.
       const newJob = p.submit.flinkJobId;
       if (newJob) {
@@ -344,7 +363,7 @@ export class OperationRunner {
     try {
       return await step();
     } catch (error) {
-      if (isFlinkError(error) && error.retryable) throw error;
+      if (isRetryable(error)) throw error;
       return failed(this.message(jobName, error));
     }
   }
@@ -431,6 +450,12 @@ export class OperationRunner {
         return failed(
           `secrets not configured: ${missing.map((n) => secretVariable(config.secretEnvPrefix, n)).join(", ")}`,
         );
+      }
+      if (!p.tasksPublished && this.ctx.tasks && versionRecord.compiled.enrichmentTasks.length > 0) {
+        // Before Flink starts writing requests, so the enricher is ready for them.
+        await this.ctx.tasks.publish(versionRecord.compiled.enrichmentTasks);
+        p.tasksPublished = true;
+        save();
       }
       const lookup = (secret: string) => this.ctx.env[secretVariable(config.secretEnvPrefix, secret)];
       const statements = versionRecord.compiled.statements.map((s) => ({
