@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startModelServer, themesFor } from "@sluice/model-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { consumeAll, deleteTopics, groupLag, produceRaw, waitFor } from "./kafka-helpers.ts";
+import { committedUpTo, consumeAll, deleteTopics, endOffsets, produceRaw, waitFor } from "./kafka-helpers.ts";
 import { makeReviews, prng } from "./reviews.ts";
 import { enricherEnv, freshTask, type TestTopics } from "./setup.ts";
 
@@ -42,6 +42,7 @@ describe("enricher killed with SIGKILL while working", () => {
     const model = await startModelServer({ latencyMs: 20, log: () => {} });
     const reviews = makeReviews(COUNT, 11);
     await produceRaw(run.task.inputTopic, reviews.records);
+    const ends = await endOffsets(run.task.inputTopic);
     const port = await freePort();
     const env = {
       ...process.env,
@@ -87,7 +88,7 @@ describe("enricher killed with SIGKILL while working", () => {
       }
       await waitFor(
         "all input committed",
-        async () => (await groupLag(`${run.groupId}.${run.task.id}`, run.task.inputTopic)) <= 3,
+        async () => await committedUpTo(`${run.groupId}.${run.task.id}`, run.task.inputTopic, ends),
         300_000,
       );
       const elapsedMs = Date.now() - started;

@@ -1,7 +1,15 @@
 import { startModelServer, themesFor } from "@sluice/model-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { configFromEnv, startEnricher } from "../src/index.ts";
-import { consumeAll, deleteTopics, groupLag, produceRaw, uniqueName, waitFor } from "./kafka-helpers.ts";
+import {
+  committedUpTo,
+  consumeAll,
+  deleteTopics,
+  endOffsets,
+  produceRaw,
+  uniqueName,
+  waitFor,
+} from "./kafka-helpers.ts";
 import { makeReviews } from "./reviews.ts";
 import { enricherEnv, freshTask, type TestTopics } from "./setup.ts";
 
@@ -23,13 +31,14 @@ describe("enricher on real Kafka with the model server", () => {
     const model = await startModelServer({ latencyMs: 10, log: () => {} });
     const reviews = makeReviews(COUNT);
     await produceRaw(run.task.inputTopic, reviews.records);
+    const ends = await endOffsets(run.task.inputTopic);
     const started = Date.now();
     const enricher = await startEnricher(configFromEnv(enricherEnv(run, model.url)), {
       logger: { log: () => {} },
     });
     try {
       await waitFor("input consumed", async () =>
-        (await groupLag(`${run.groupId}.${run.task.id}`, run.task.inputTopic)) <= 3 ? true : undefined,
+        (await committedUpTo(`${run.groupId}.${run.task.id}`, run.task.inputTopic, ends)) ? true : undefined,
       );
       const elapsedMs = Date.now() - started;
       const output = await consumeAll(run.task.outputTopic);
@@ -81,6 +90,7 @@ describe("enricher on real Kafka with the model server", () => {
     const taskTopic = uniqueName("enricher_it_tasks");
     const reviews = makeReviews(300, 5);
     await produceRaw(dynamic.task.inputTopic, reviews.records);
+    const ends = await endOffsets(dynamic.task.inputTopic);
     await produceRaw(taskTopic, [
       { key: "broken", value: "{not a task" },
       { key: dynamic.task.id, value: JSON.stringify(dynamic.task) },
@@ -92,7 +102,7 @@ describe("enricher on real Kafka with the model server", () => {
     try {
       expect(enricher.tasks()).toEqual([dynamic.task.id]);
       await waitFor("input consumed", async () =>
-        (await groupLag(`${dynamic.groupId}.${dynamic.task.id}`, dynamic.task.inputTopic)) <= 2
+        (await committedUpTo(`${dynamic.groupId}.${dynamic.task.id}`, dynamic.task.inputTopic, ends))
           ? true
           : undefined,
       );

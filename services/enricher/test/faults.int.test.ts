@@ -1,7 +1,7 @@
 import { startModelServer, themesFor } from "@sluice/model-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { configFromEnv, startEnricher } from "../src/index.ts";
-import { consumeAll, deleteTopics, groupLag, produceRaw, waitFor } from "./kafka-helpers.ts";
+import { committedUpTo, consumeAll, deleteTopics, endOffsets, produceRaw, waitFor } from "./kafka-helpers.ts";
 import { makeReviews } from "./reviews.ts";
 import { enricherEnv, freshTask, type TestTopics } from "./setup.ts";
 
@@ -33,6 +33,7 @@ describe("enricher under faulty replies and a tight rate limit", () => {
     });
     const reviews = makeReviews(COUNT, 23);
     await produceRaw(run.task.inputTopic, reviews.records);
+    const ends = await endOffsets(run.task.inputTopic);
     const started = Date.now();
     const enricher = await startEnricher(
       configFromEnv(
@@ -48,7 +49,7 @@ describe("enricher under faulty replies and a tight rate limit", () => {
     try {
       await waitFor(
         "input consumed",
-        async () => (await groupLag(`${run.groupId}.${run.task.id}`, run.task.inputTopic)) <= 2,
+        async () => await committedUpTo(`${run.groupId}.${run.task.id}`, run.task.inputTopic, ends),
         400_000,
       );
       const elapsedMs = Date.now() - started;

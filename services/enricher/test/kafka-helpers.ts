@@ -108,21 +108,32 @@ export async function consumeAll(
   return out;
 }
 
-/** Sum over partitions of (high watermark - committed offset) of a group. */
-export async function groupLag(groupId: string, topic: string): Promise<number> {
+/** The end offset of each partition now (call it after producing the input). */
+export async function endOffsets(topic: string): Promise<Map<number, bigint>> {
   const admin = kafka().admin();
   await admin.connect();
   try {
-    const [ends, committed] = await Promise.all([
-      admin.fetchTopicOffsets(topic),
-      admin.fetchOffsets({ groupId, topics: [topic] }),
-    ]);
-    let lag = 0;
-    for (const end of ends) {
-      const c = committed[0]?.partitions.find((p) => p.partition === end.partition)?.offset ?? "-1";
-      lag += Number(end.high) - (c === "-1" ? Number(end.low) : Number(c));
-    }
-    return lag;
+    const ends = await admin.fetchTopicOffsets(topic);
+    return new Map(ends.map((e) => [e.partition, BigInt(e.high)]));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Whether the group has committed every partition of `topic` up to `ends`. */
+export async function committedUpTo(
+  groupId: string,
+  topic: string,
+  ends: Map<number, bigint>,
+): Promise<boolean> {
+  const admin = kafka().admin();
+  await admin.connect();
+  try {
+    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return [...ends].every(([partition, end]) => {
+      const offset = committed?.partitions.find((p) => p.partition === partition)?.offset ?? "-1";
+      return BigInt(offset) >= end;
+    });
   } finally {
     await admin.disconnect();
   }

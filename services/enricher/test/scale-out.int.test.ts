@@ -1,7 +1,7 @@
 import { startModelServer, themesFor } from "@sluice/model-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { configFromEnv, type Enricher, startEnricher } from "../src/index.ts";
-import { consumeAll, deleteTopics, groupLag, produceRaw, waitFor } from "./kafka-helpers.ts";
+import { committedUpTo, consumeAll, deleteTopics, endOffsets, produceRaw, waitFor } from "./kafka-helpers.ts";
 import { makeReviews } from "./reviews.ts";
 import { enricherEnv, freshTask, type TestTopics } from "./setup.ts";
 
@@ -21,6 +21,7 @@ describe("enrichers as a consumer group", () => {
     const model = await startModelServer({ latencyMs: 20, log: () => {} });
     const reviews = makeReviews(3000, 31);
     await produceRaw(run.task.inputTopic, reviews.records);
+    const ends = await endOffsets(run.task.inputTopic);
     const env = enricherEnv(run, model.url, {
       ENRICHER_BATCH_SIZE: "5",
       ENRICHER_MAX_CONCURRENCY: "2",
@@ -43,7 +44,7 @@ describe("enrichers as a consumer group", () => {
       running.shift();
       await waitFor(
         "input consumed",
-        async () => (await groupLag(`${run.groupId}.${run.task.id}`, run.task.inputTopic)) <= 4,
+        async () => await committedUpTo(`${run.groupId}.${run.task.id}`, run.task.inputTopic, ends),
       );
       const output = await consumeAll(run.task.outputTopic);
       const ids = output.map((r) => (JSON.parse(r.value ?? "null") as { id: string }).id);
