@@ -10,7 +10,7 @@ import {
   table,
   upsertKafka,
 } from "@sluice/flink-jobs";
-import { DEFAULT_BOOTSTRAP_SERVERS, type KafkaJobOptions, LENIENT_JSON } from "./common.ts";
+import { DECIMAL_JSON, DEFAULT_BOOTSTRAP_SERVERS, type KafkaJobOptions, LENIENT_JSON } from "./common.ts";
 
 export interface ClicksWithProductsOptions extends KafkaJobOptions {
   clicksTopic?: string;
@@ -21,7 +21,8 @@ export interface ClicksWithProductsOptions extends KafkaJobOptions {
 /**
  * Stream/table join: each click is joined with the product as it was at the
  * click's time (an event-time temporal join against an upsert-kafka versioned
- * table), so a later price change does not rewrite past clicks.
+ * table), so a later price change does not rewrite past clicks. Prices are
+ * `DECIMAL(12, 2)`, exact to the cent.
  */
 export function clicksWithProducts(options: ClicksWithProductsOptions = {}): JobSpec {
   const clicks = table(
@@ -42,7 +43,7 @@ export function clicksWithProducts(options: ClicksWithProductsOptions = {}): Job
       product_id: t.string(),
       name: t.string(),
       category: t.string(),
-      price: t.double(),
+      price: t.decimal(12, 2),
       updated_at: t.timestamp(3),
     },
     {
@@ -60,9 +61,9 @@ export function clicksWithProducts(options: ClicksWithProductsOptions = {}): Job
       click_time: t.timestamp(3),
       product_name: t.string(),
       category: t.string(),
-      price: t.double(),
+      price: t.decimal(12, 2),
     },
-    { connector: kafka({ topic: options.outputTopic ?? "enriched_clicks", format: "json" }) },
+    { connector: kafka({ topic: options.outputTopic ?? "enriched_clicks", format: DECIMAL_JSON }) },
   );
 
   const joined = from(clicks)

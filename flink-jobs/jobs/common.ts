@@ -11,3 +11,9 @@ export const DEFAULT_BOOTSTRAP_SERVERS = "127.0.0.1:9092";
  * job (Flink's JSON format throws on it, the job restarts and finally fails).
  */
 export const LENIENT_JSON = { kind: "json", ignoreParseErrors: true } as const;
+
+/**
+ * JSON for sink topics holding money (DECIMAL): plain notation with the scale,
+ * `"total_amount":60.30`, never `60.3` or `1E+2`.
+ */
+export const DECIMAL_JSON = { kind: "json", decimalAsPlainNumber: true } as const;

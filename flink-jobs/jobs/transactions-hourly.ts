@@ -14,7 +14,7 @@ import {
   table,
   tumble,
 } from "@sluice/flink-jobs";
-import { DEFAULT_BOOTSTRAP_SERVERS, type KafkaJobOptions, LENIENT_JSON } from "./common.ts";
+import { DECIMAL_JSON, DEFAULT_BOOTSTRAP_SERVERS, type KafkaJobOptions, LENIENT_JSON } from "./common.ts";
 
 export interface TransactionsHourlyOptions extends KafkaJobOptions {
   /** Transactions with a smaller amount are dropped (default 10). */
@@ -28,11 +28,18 @@ export interface TransactionsHourlyOptions extends KafkaJobOptions {
 /**
  * Windowed business metrics: transactions at or above a minimum amount,
  * summed and counted per tumbling (hourly) window of their `date`.
+ *
+ * Amounts are `DECIMAL(12, 2)` (money is never a binary floating-point number:
+ * 10.10 + 20.20 + 19.99 + 10.01 is 60.30, not 60.29999999999999); the sum is
+ * `DECIMAL(38, 2)`. Flink's JSON format reads an amount written as a JSON number (exactly,
+ * as a decimal), and writes the sum as a JSON number in plain notation
+ * with two decimals (`"total_amount":60.30`): parse it as a decimal, not with
+ * `JSON.parse`, where exactness matters.
  */
 export function transactionsHourly(options: TransactionsHourlyOptions = {}): JobSpec {
   const transactions = table(
     "transactions",
-    { date: t.timestamp(3), amount: t.double(), user_id: t.string() },
+    { date: t.timestamp(3), amount: t.decimal(12, 2), user_id: t.string() },
     {
       connector: kafka({
         topic: options.inputTopic ?? "transactions",
@@ -47,10 +54,11 @@ export function transactionsHourly(options: TransactionsHourlyOptions = {}): Job
     {
       window_start: t.timestamp(3),
       window_end: t.timestamp(3),
-      total_amount: t.double(),
+      // SUM of DECIMAL(12, 2) is DECIMAL(38, 2) in Flink: exact cents, never 60.29999999999999.
+      total_amount: t.decimal(38, 2),
       transaction_count: t.bigint(),
     },
-    { connector: kafka({ topic: options.outputTopic ?? "transactions_hourly", format: "json" }) },
+    { connector: kafka({ topic: options.outputTopic ?? "transactions_hourly", format: DECIMAL_JSON }) },
   );
 
   const perWindow = from(tumble(transactions, "date", options.window ?? hours(1)))

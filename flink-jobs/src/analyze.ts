@@ -1066,6 +1066,8 @@ class Analyzer {
     if (fn === "COUNT") return { type: BIGINT };
     if (fn === "MIN" || fn === "MAX") return { type: info.type };
     this.expectFamily(info, ["number"], [...path, "arg"], `the argument of ${fn}`);
+    // Flink widens a DECIMAL sum to the maximum precision, keeping the scale: SUM(DECIMAL(12, 2)) is DECIMAL(38, 2).
+    if (fn === "SUM" && info.type?.kind === "DECIMAL") return { type: { ...info.type, precision: 38 } };
     return { type: info.type };
   }
 

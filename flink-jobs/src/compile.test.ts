@@ -251,7 +251,7 @@ describe("compileJob: one golden per connector", () => {
           topic: "u",
           bootstrapServers: "b1:9092,b2:9092",
           keyFormat: { kind: "raw" },
-          valueFormat: { kind: "json", timestampFormat: "ISO-8601" },
+          valueFormat: { kind: "json", timestampFormat: "ISO-8601", decimalAsPlainNumber: true },
         },
         { primaryKey: ["k"] },
       ),
@@ -262,6 +262,7 @@ describe("compileJob: one golden per connector", () => {
       "'key.format' = 'raw'",
       "'value.format' = 'json'",
       "'value.json.timestamp-format.standard' = 'ISO-8601'",
+      "'value.json.encode.decimal-as-plain-number' = 'true'",
       "'properties.security.protocol' = 'SASL_SSL'",
     ]);
   });

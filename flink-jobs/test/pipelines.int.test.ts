@@ -441,36 +441,39 @@ describe("sensor-zscore on the NAB series", () => {
 // ---------------------------------------------------------------------------
 
 describe("transactions-hourly", () => {
-  it("sums and counts the transactions at or above the minimum per hour", async () => {
+  it("sums (exact DECIMAL cents) and counts the transactions at or above the minimum per hour", async () => {
     const topics = await topicsFor("transactions", "transactions_hourly");
     const minAmount = 10;
     const start = Date.UTC(2024, 2, 1, 8, 0, 0);
-    // Amounts are multiples of 1/4: exact in binary floating point, so a DOUBLE sum is exact
-    // whatever order Flink adds in and can be compared with ===.
-    const quarters = [3, 39, 40, 41, 400, 1_999, 37, 120_001, 251, 4_000, 10, 39];
+    // Amounts in cents that a DOUBLE sum gets wrong (10.10 + 20.20 + 19.99 + 10.01 is
+    // 60.29999999999999 in binary floating point); the job's DECIMAL(12, 2) must give 60.30.
+    const cents = [1_010, 2_020, 1_999, 1_001, 999, 1_000, 33_333, 7, 12_345_678, 1_003, 10_010, 4_567];
     const transactions = Array.from({ length: 240 }, (_, i) => ({
       date: sqlTimestamp(start + i * 61_000 + (i % 4) * 125), // 4 hours and a bit, in order
-      amount: (quarters[i % quarters.length] ?? 0) / 4,
+      cents: cents[i % cents.length] ?? 0,
       user_id: `user-${i % 7}`,
     }));
     // An hour in which every transaction is small: it must produce no row at all.
     const smallHour = [0, 10, 20, 30, 59].map((minute, i) => ({
       date: sqlTimestamp(start + 5 * HOUR + minute * MINUTE),
-      amount: 9.75 - i,
+      cents: 999 - i * 100,
       user_id: "user-small",
     }));
     // Far in the future: closes every window above; its own window never closes.
-    const flush = { date: sqlTimestamp(start + 48 * HOUR), amount: 1_000, user_id: "flush" };
-    const input = [...transactions, ...smallHour, flush];
-    await produceLines(topics.transactions, json(input));
+    const flush = { date: sqlTimestamp(start + 48 * HOUR), cents: 100_000, user_id: "flush" };
+    // Amounts go out as JSON numbers with two decimals ("amount":10.10), as a payment system writes them.
+    const lines = [...transactions, ...smallHour, flush].map((tx) => ({
+      value: `{"date":${JSON.stringify(tx.date)},"amount":${centsText(tx.cents)},"user_id":${JSON.stringify(tx.user_id)}}`,
+    }));
+    await produceLines(topics.transactions, lines);
 
-    const windows = new Map<number, { total_amount: number; transaction_count: number }>();
+    const windows = new Map<number, { cents: number; count: number }>();
     for (const tx of [...transactions, ...smallHour]) {
-      if (tx.amount < minAmount) continue;
+      if (tx.cents < minAmount * 100) continue;
       const windowStart = Math.floor(Date.parse(`${tx.date.replace(" ", "T")}Z`) / HOUR) * HOUR;
-      const w = windows.get(windowStart) ?? { total_amount: 0, transaction_count: 0 };
-      w.total_amount += tx.amount;
-      w.transaction_count += 1;
+      const w = windows.get(windowStart) ?? { cents: 0, count: 0 };
+      w.cents += tx.cents; // integer cents: exact
+      w.count += 1;
       windows.set(windowStart, w);
     }
     const expected = [...windows.entries()]
@@ -478,7 +481,8 @@ describe("transactions-hourly", () => {
       .map(([windowStart, w]) => ({
         window_start: sqlTimestamp(windowStart),
         window_end: sqlTimestamp(windowStart + HOUR),
-        ...w,
+        total_amount: centsText(w.cents),
+        transaction_count: w.count,
       }));
     expect(expected.map((w) => w.window_start)).toEqual([
       "2024-03-01 08:00:00",
@@ -500,12 +504,30 @@ describe("transactions-hourly", () => {
       jobId,
       done: (records) => records.length >= expected.length,
     });
+    // The sum is compared as Flink wrote it (the JSON number's text, "total_amount":60.30),
+    // not as a parsed double.
     const rows = out
-      .map((r) => r.value as { window_start: string })
+      .map((r) => ({ ...(r.value as { window_start: string }), total_amount: rawNumber(r, "total_amount") }))
       .sort((a, b) => a.window_start.localeCompare(b.window_start));
     expect(rows).toEqual(expected);
   });
 });
+
+/** Cents as Flink writes a DECIMAL(p, 2) in plain notation: 6030 -> "60.30", 7 -> "0.07". */
+function centsText(cents: number): string {
+  const text = String(Math.abs(cents)).padStart(3, "0");
+  return `${cents < 0 ? "-" : ""}${text.slice(0, -2)}.${text.slice(-2)}`;
+}
+
+/**
+ * The text of a numeric field exactly as it stands in the record's JSON
+ * (`"total_amount":60.30` -> "60.30"): `JSON.parse` would turn a DECIMAL into a
+ * double and drop its trailing zeros.
+ */
+function rawNumber(record: ConsumedRecord, field: string): string | undefined {
+  const match = new RegExp(`"${field}":(-?[0-9][0-9.eE+-]*)`).exec(record.raw ?? "");
+  return match?.[1];
+}
 
 // ---------------------------------------------------------------------------
 // 4. review-themes: theme counts per window and running totals
@@ -749,9 +771,10 @@ describe("clicks-with-products", () => {
       jobId,
       done: (records) => records.length >= expected.length,
     });
+    // Prices are DECIMAL(12, 2): compared as the text Flink wrote ("price":99.50, "price":30.00).
     const rows = out
-      .map((r) => r.value as { click_id: string })
+      .map((r) => ({ ...(r.value as { click_id: string }), price: rawNumber(r, "price") }))
       .sort((a, b) => a.click_id.localeCompare(b.click_id));
-    expect(rows).toEqual(expected);
+    expect(rows).toEqual(expected.map((c) => ({ ...c, price: centsText(Math.round(c.price * 100)) })));
   });
 });

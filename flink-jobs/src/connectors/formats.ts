@@ -15,6 +15,12 @@ export const formatSchema = z.discriminatedUnion("kind", [
     failOnMissingField: z.boolean().optional(),
     /** How TIMESTAMP values are written: `SQL` = "2024-01-01 12:00:00", `ISO-8601` = "2024-01-01T12:00:00". */
     timestampFormat: z.enum(["SQL", "ISO-8601"]).optional(),
+    /**
+     * Write DECIMAL values in plain notation with their scale: a DECIMAL(12, 2)
+     * 60.30 as `60.30` and 100.00 as `100.00`. Without it Flink drops trailing
+     * zeros (`60.3`) and may use an exponent (`1E+2`).
+     */
+    decimalAsPlainNumber: z.boolean().optional(),
   }),
   z.strictObject({
     kind: z.literal("csv"),
@@ -39,6 +45,8 @@ export function formatOptions(format: Format, prefix: string): [string, OptionVa
       out.push([`${prefix}json.fail-on-missing-field`, String(format.failOnMissingField)]);
     if (format.timestampFormat !== undefined)
       out.push([`${prefix}json.timestamp-format.standard`, format.timestampFormat]);
+    if (format.decimalAsPlainNumber !== undefined)
+      out.push([`${prefix}json.encode.decimal-as-plain-number`, String(format.decimalAsPlainNumber)]);
   } else if (format.kind === "csv") {
     if (format.fieldDelimiter !== undefined)
       out.push([`${prefix}csv.field-delimiter`, format.fieldDelimiter]);
