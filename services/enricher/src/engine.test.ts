@@ -289,4 +289,19 @@ describe("EnrichmentEngine", () => {
       message: expect.stringMatching(/outputSchema/u),
     });
   });
+
+  it("a call waiting for another call's duplicate fails with it, and succeeds when asked again", async () => {
+    const model = new FakeModel();
+    model.misbehave = () => new ModelCallError("rate_limited", "429", { rateLimit: { retryAfterMs: 1000 } });
+    const { e } = engine(model, 60_000);
+    const abort = new AbortController();
+    const first = e.enrich(reviews(["shared"]), { ...ctx, signal: abort.signal });
+    await new Promise((r) => setTimeout(r, 5));
+    const second = e.enrich(reviews(["shared"]), ctx);
+    abort.abort(new Error("revoked"));
+    await expect(first).rejects.toThrow("revoked");
+    await expect(second).rejects.toThrow("revoked");
+    model.misbehave = () => undefined;
+    expect(await e.enrich(reviews(["shared"]), ctx)).toEqual([{ kind: "enriched", value: ["shared"] }]);
+  });
 });

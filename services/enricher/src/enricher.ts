@@ -207,15 +207,23 @@ export async function startEnricher(
               : deadLetterRecord(task, record, outcome.code, outcome.message);
           });
         } catch (error) {
-          if (!(error instanceof ModelUnavailableError) || chunk.signal.aborted) throw error;
+          if (chunk.signal.aborted) throw error;
+          // Not this chunk's abort: the provider stayed unavailable, or a duplicate text
+          // this chunk waited for belonged to another partition's chunk that was given up.
+          // Either way nothing is committed; wait and enrich the same chunk again (what
+          // was answered meanwhile is in the cache).
           attempt += 1;
           const wait = Math.min(config.retry.maxDelayMs, config.retry.baseMs * 2 ** attempt);
-          logger.log("warn", "model unavailable; retrying the chunk", {
-            task: task.id,
-            partition: chunk.partition,
-            waitMs: wait,
-            error: error.message,
-          });
+          logger.log(
+            error instanceof ModelUnavailableError ? "warn" : "error",
+            "chunk not enriched; retrying",
+            {
+              task: task.id,
+              partition: chunk.partition,
+              waitMs: wait,
+              error: String(error),
+            },
+          );
           await delay(wait, chunk.signal);
         }
       }
