@@ -535,3 +535,19 @@ describe("events, delete, outside changes", () => {
     expectProblem(await t.app.inject("/v1/themes/trending"), 501, "NOT_IMPLEMENTED");
   });
 });
+
+describe("reads right after a submission", () => {
+  it("shows a just-submitted run as SUBMITTING, not missing, while the last observation predates it", async () => {
+    t = await testApp();
+    await post("/v1/jobs", datagenSpec("fresh-run"));
+    await t.app.reconciler.observe(); // observation taken before the submission
+    const before = t.app.reconciler.last;
+    t.clock.advance(10);
+    await t.tick(); // submits
+    t.app.reconciler.last = before; // as if a read used the cached, older observation
+    const { jobSummary } = await import("./routes/views.ts");
+    const job = t.store.getJob("fresh-run");
+    if (!job) throw new Error("job missing");
+    expect(jobSummary(t.store, job, before, 5)).toMatchObject({ state: "SUBMITTING", flinkState: null });
+  });
+});

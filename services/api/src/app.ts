@@ -111,7 +111,7 @@ export const sluiceApp: FastifyPluginAsync<AppOptions> = async (app, options) =>
   app.decorate("metrics", metrics);
   app.decorate("observation", async (): Promise<ObservationResult> => {
     const last = reconciler.last;
-    const maxAge = Math.max(1000, 2 * config.reconcileIntervalMs);
+    const maxAge = config.reconcileIntervalMs;
     if (last && config.reconcileIntervalMs > 0 && now() - last.at < maxAge) return last;
     return reconciler.observe();
   });

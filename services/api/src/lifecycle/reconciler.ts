@@ -10,6 +10,9 @@ import type { LifecycleContext, Observation } from "./context.ts";
 import { OperationRunner, type SubmitParams } from "./operations.ts";
 import { scrub, secretValues } from "./secrets.ts";
 
+/** Delay of the next pass while an operation is in flight. */
+const FAST_PASS_MS = 100;
+
 export type ObservationResult =
   | ({ reachable: true } & Observation)
   | { reachable: false; at: number; error: string; urls: string[] };
@@ -81,8 +84,11 @@ export class Reconciler {
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      void this.tick().finally(() => {
-        if (!this.stopped) this.schedule(this.intervalMs);
+      void this.tick().then((report) => {
+        // While an operation is in flight, look again soon: its next step (or the job showing
+        // RUNNING) should not wait a whole interval.
+        const busy = report.actions.some((a) => a.kind === "advance-operation" || a.kind === "restart");
+        if (!this.stopped) this.schedule(busy ? Math.min(this.intervalMs, FAST_PASS_MS) : this.intervalMs);
       });
     }, delay);
     this.timer.unref?.();

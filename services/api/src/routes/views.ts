@@ -43,9 +43,12 @@ export function jobState(
   restartLimit: number,
 ): { derived: DerivedState; flinkJobId: string | null; flinkState: string | null } {
   const run = store.latestRun(job.name);
+  const seen =
+    run && observation?.reachable ? observation.jobs.find((j) => j.id === run.flinkJobId) : undefined;
+  // A run submitted after the observation was taken is not "missing": it is not seen yet.
   const observed =
     run && observation?.reachable
-      ? (observation.jobs.find((j) => j.id === run.flinkJobId)?.state ?? "MISSING")
+      ? (seen?.state ?? (observation.at < run.submittedAt ? null : "MISSING"))
       : null;
   const last = store.lastOperation(job.name);
   const derived = deriveState({
