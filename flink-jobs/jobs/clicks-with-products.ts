@@ -10,9 +10,15 @@ import {
   table,
   upsertKafka,
 } from "@sluice/flink-jobs";
-import { DECIMAL_JSON, DEFAULT_BOOTSTRAP_SERVERS, type KafkaJobOptions, LENIENT_JSON } from "./common.ts";
+import {
+  DECIMAL_JSON,
+  DEFAULT_BOOTSTRAP_SERVERS,
+  type EventTimeJobOptions,
+  eventTimeConfig,
+  LENIENT_JSON,
+} from "./common.ts";
 
-export interface ClicksWithProductsOptions extends KafkaJobOptions {
+export interface ClicksWithProductsOptions extends EventTimeJobOptions {
   clicksTopic?: string;
   productsTopic?: string;
   outputTopic?: string;
@@ -85,6 +91,7 @@ export function clicksWithProducts(options: ClicksWithProductsOptions = {}): Job
     name: "clicks-with-products",
     description: "Clicks joined with the product version valid at click time",
     kafka: { bootstrapServers: options.bootstrapServers ?? DEFAULT_BOOTSTRAP_SERVERS },
+    config: eventTimeConfig(options),
     tables: [clicks, products, enrichedClicks],
     inserts: [insertInto(enrichedClicks, joined)],
   });

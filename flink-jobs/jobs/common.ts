@@ -6,6 +6,26 @@ export interface KafkaJobOptions {
 
 export const DEFAULT_BOOTSTRAP_SERVERS = "127.0.0.1:9092";
 
+/** Options of the jobs whose results wait for the watermark (windows, event-time OVER, temporal joins). */
+export interface EventTimeJobOptions extends KafkaJobOptions {
+  /**
+   * How long a source partition may stay empty before it stops holding back the
+   * watermark (`table.exec.source.idle-timeout`, default `5 s`; `0 ms` turns it off).
+   * The watermark is the minimum over partitions, so without it one empty
+   * partition of a multi-partition topic keeps every window open forever. The
+   * price: a record that reaches a partition after it went idle, older than the
+   * watermark the other partitions moved on, is late and windows drop it.
+   */
+  sourceIdleTimeout?: string;
+}
+
+export const DEFAULT_SOURCE_IDLE_TIMEOUT = "5 s";
+
+/** The `config` of an event-time flagship job. */
+export function eventTimeConfig(options: EventTimeJobOptions): Record<string, string> {
+  return { "table.exec.source.idle-timeout": options.sourceIdleTimeout ?? DEFAULT_SOURCE_IDLE_TIMEOUT };
+}
+
 /**
  * JSON for source topics: a malformed line is skipped instead of failing the
  * job (Flink's JSON format throws on it, the job restarts and finally fails).

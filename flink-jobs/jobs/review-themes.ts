@@ -16,9 +16,14 @@ import {
   upsertKafka,
   view,
 } from "@sluice/flink-jobs";
-import { DEFAULT_BOOTSTRAP_SERVERS, type KafkaJobOptions, LENIENT_JSON } from "./common.ts";
+import {
+  DEFAULT_BOOTSTRAP_SERVERS,
+  type EventTimeJobOptions,
+  eventTimeConfig,
+  LENIENT_JSON,
+} from "./common.ts";
 
-export interface ReviewThemesOptions extends KafkaJobOptions {
+export interface ReviewThemesOptions extends EventTimeJobOptions {
   /** Model the enricher asks for themes (default `gpt-4o-mini`). */
   model?: string;
   /** Length of the tumbling windows of theme counts (default 1 hour). */
@@ -110,6 +115,7 @@ export function reviewThemes(options: ReviewThemesOptions = {}): JobSpec {
     name: "review-themes",
     description: "Themes of product reviews (LLM enrichment), counted per window and as running totals",
     kafka: { bootstrapServers: options.bootstrapServers ?? DEFAULT_BOOTSTRAP_SERVERS },
+    config: eventTimeConfig(options),
     tables: [productReviews, windowedCounts, totalCounts],
     enrichments: [withThemes],
     views: [reviewTheme],

@@ -16,9 +16,14 @@ import {
   table,
   view,
 } from "@sluice/flink-jobs";
-import { DEFAULT_BOOTSTRAP_SERVERS, type KafkaJobOptions, LENIENT_JSON } from "./common.ts";
+import {
+  DEFAULT_BOOTSTRAP_SERVERS,
+  type EventTimeJobOptions,
+  eventTimeConfig,
+  LENIENT_JSON,
+} from "./common.ts";
 
-export interface SensorZscoreOptions extends KafkaJobOptions {
+export interface SensorZscoreOptions extends EventTimeJobOptions {
   /** How many readings (the current one included) the rolling mean and deviation cover (default 20). */
   windowRows?: number;
   /** Readings whose |z| exceeds this are flagged (default 3). */
@@ -95,6 +100,7 @@ export function sensorZscore(options: SensorZscoreOptions = {}): JobSpec {
     name: "sensor-zscore",
     description: "Readings far from their device's rolling mean (|z-score| above a bound)",
     kafka: { bootstrapServers: options.bootstrapServers ?? DEFAULT_BOOTSTRAP_SERVERS },
+    config: eventTimeConfig(options),
     tables: [sensorData, zscores],
     views: [stats],
     inserts: [insertInto(zscores, flagged)],

@@ -14,9 +14,15 @@ import {
   table,
   tumble,
 } from "@sluice/flink-jobs";
-import { DECIMAL_JSON, DEFAULT_BOOTSTRAP_SERVERS, type KafkaJobOptions, LENIENT_JSON } from "./common.ts";
+import {
+  DECIMAL_JSON,
+  DEFAULT_BOOTSTRAP_SERVERS,
+  type EventTimeJobOptions,
+  eventTimeConfig,
+  LENIENT_JSON,
+} from "./common.ts";
 
-export interface TransactionsHourlyOptions extends KafkaJobOptions {
+export interface TransactionsHourlyOptions extends EventTimeJobOptions {
   /** Transactions with a smaller amount are dropped (default 10). */
   minAmount?: number;
   /** Window length (default 1 hour). */
@@ -75,6 +81,7 @@ export function transactionsHourly(options: TransactionsHourlyOptions = {}): Job
     name: "transactions-hourly",
     description: "Sum and count of transactions above a minimum amount per hour",
     kafka: { bootstrapServers: options.bootstrapServers ?? DEFAULT_BOOTSTRAP_SERVERS },
+    config: eventTimeConfig(options),
     tables: [transactions, hourly],
     inserts: [insertInto(hourly, perWindow)],
   });

@@ -112,7 +112,7 @@ async function jobTrouble(jobId: string): Promise<string | undefined> {
 /** Produces raw values (JSON text, or deliberately malformed lines) in order. */
 async function produceLines(
   topic: string,
-  messages: { key?: string | null; value: string | null }[],
+  messages: { key?: string | null; value: string | null; partition?: number }[],
 ): Promise<void> {
   const producer = kafkaClient().producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
@@ -120,7 +120,10 @@ async function produceLines(
     // In order, in batches that stay under the broker's 1 MB request limit.
     for (let i = 0; i < messages.length; i += 2_000) {
       const batch = messages.slice(i, i + 2_000);
-      await producer.send({ topic, messages: batch.map((m) => ({ key: m.key ?? null, value: m.value })) });
+      await producer.send({
+        topic,
+        messages: batch.map((m) => ({ key: m.key ?? null, value: m.value, partition: m.partition })),
+      });
     }
   } finally {
     await producer.disconnect();
@@ -506,6 +509,62 @@ describe("transactions-hourly", () => {
     });
     // The sum is compared as Flink wrote it (the JSON number's text, "total_amount":60.30),
     // not as a parsed double.
+    const rows = out
+      .map((r) => ({ ...(r.value as { window_start: string }), total_amount: rawNumber(r, "total_amount") }))
+      .sort((a, b) => a.window_start.localeCompare(b.window_start));
+    expect(rows).toEqual(expected);
+  });
+});
+
+describe("transactions-hourly on a 3-partition topic with one partition left empty", () => {
+  it("still closes its windows: the empty partition goes idle instead of holding back the watermark", async () => {
+    const topics = await topicsFor("transactions_hourly");
+    const transactionsTopic = uniqueName("transactions_3p");
+    started.topics.push(transactionsTopic);
+    await createTopics([{ topic: transactionsTopic, partitions: 3 }]);
+
+    const start = Date.UTC(2024, 2, 1, 8, 0, 0);
+    // Two hours of transactions over partitions 0 and 1; partition 2 never gets a record.
+    const transactions = Array.from({ length: 60 }, (_, i) => ({
+      date: sqlTimestamp(start + i * 2 * MINUTE),
+      cents: 1_000 + i * 37,
+      partition: i % 2,
+    }));
+    // The watermark is the minimum over the partitions that are not idle: both written
+    // partitions need a far-future record to move it past the two hours.
+    const flush = [0, 1].map((partition) => ({
+      date: sqlTimestamp(start + 48 * HOUR),
+      cents: 1_000,
+      partition,
+    }));
+    await produceLines(
+      transactionsTopic,
+      [...transactions, ...flush].map((tx) => ({
+        partition: tx.partition,
+        value: `{"date":"${tx.date}","amount":${centsText(tx.cents)},"user_id":"u-${tx.partition}"}`,
+      })),
+    );
+    const expected = [0, 1].map((hour) => {
+      const inHour = transactions.filter((_, i) => Math.floor(i / 30) === hour);
+      return {
+        window_start: sqlTimestamp(start + hour * HOUR),
+        window_end: sqlTimestamp(start + (hour + 1) * HOUR),
+        total_amount: centsText(inHour.reduce((sum, tx) => sum + tx.cents, 0)),
+        transaction_count: inHour.length,
+      };
+    });
+
+    const spec = transactionsHourly({
+      inputTopic: transactionsTopic,
+      outputTopic: topics.transactions_hourly,
+      bootstrapServers,
+    });
+    expect(spec.config).toEqual({ "table.exec.source.idle-timeout": "5 s" });
+    const { jobId } = await submit(spec);
+    const out = await readSink(topics.transactions_hourly, {
+      jobId,
+      done: (records) => records.length >= expected.length,
+    });
     const rows = out
       .map((r) => ({ ...(r.value as { window_start: string }), total_amount: rawNumber(r, "total_amount") }))
       .sort((a, b) => a.window_start.localeCompare(b.window_start));
