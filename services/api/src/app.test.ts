@@ -157,6 +157,16 @@ describe("bad input never answers 500", () => {
     expectProblem(await t.app.inject("/v1/jobs/missing"), 404, "JOB_NOT_FOUND");
     expectProblem(await t.app.inject("/v2/nothing"), 404, "NOT_FOUND");
     expectProblem(await post("/v1/jobs/missing/stop", { mode: "explode" }), 400, "VALIDATION_FAILED");
+    expectProblem(await t.app.inject(`/v1/jobs/${"a".repeat(500)}`), 400, "VALIDATION_FAILED");
+    const wrongMethod = expectProblem(
+      await t.app.inject({ method: "PATCH", url: "/v1/jobs/x" }),
+      405,
+      "METHOD_NOT_ALLOWED",
+    );
+    expect(wrongMethod.detail).toContain("GET");
+    expect((await t.app.inject({ method: "PATCH", url: "/v1/jobs/x" })).headers.allow).toBe(
+      "GET, HEAD, PUT, DELETE",
+    );
   });
 });
 
@@ -331,7 +341,10 @@ describe("stop, start, savepoints", () => {
     await createRunning("early");
     t.flink.failNextSavepointTransiently = "Not all required tasks are currently running.";
     await post("/v1/jobs/early/stop", {});
-    await t.tickUntil(() => t.store.activeOperation("early") === undefined);
+    await t.tickUntil(() => {
+      t.clock.advance(500); // triggers again after a pause
+      return t.store.activeOperation("early") === undefined;
+    });
     await t.tick();
     expect((await getJob("early")).state).toBe("STOPPED");
     expect(t.flink.calls.filter((c) => c === "stopWithSavepoint")).toHaveLength(2);

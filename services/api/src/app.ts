@@ -119,8 +119,27 @@ export const sluiceApp: FastifyPluginAsync<AppOptions> = async (app, options) =>
   // JSON only: a text/plain body is a 415, not a string that fails validation.
   app.removeContentTypeParser(["text/plain"]);
   app.setErrorHandler(errorHandler);
+  // Remember every route's path pattern, to answer 405 (with Allow) for a known path and another method.
+  const routePatterns: Array<{ pattern: RegExp; method: string }> = [];
+  app.addHook("onRoute", (route) => {
+    const pattern = new RegExp(`^${route.url.replace(/:[^/]+/g, "[^/]+").replace(/\*/g, ".*")}/?$`);
+    for (const method of [route.method].flat()) routePatterns.push({ pattern, method });
+  });
   app.setNotFoundHandler((request, reply) => {
-    const error = new ApiError("NOT_FOUND", `No route ${request.method} ${request.url.split("?")[0]}`);
+    const path = request.url.split("?")[0] ?? "/";
+    const allowed = [...new Set(routePatterns.filter((r) => r.pattern.test(path)).map((r) => r.method))];
+    if (allowed.length > 0) {
+      const error = new ApiError(
+        "METHOD_NOT_ALLOWED",
+        `${request.method} is not allowed on ${path}; use ${allowed.join(", ")}`,
+      );
+      return reply
+        .code(405)
+        .header("allow", allowed.join(", "))
+        .type("application/problem+json")
+        .send(problemDocument(error));
+    }
+    const error = new ApiError("NOT_FOUND", `No route ${request.method} ${path}`);
     return reply.code(404).type("application/problem+json").send(problemDocument(error));
   });
   app.addHook(
@@ -157,6 +176,8 @@ export function fastifyOptions(
 ): FastifyServerOptions {
   return {
     bodyLimit: config.bodyLimitBytes,
+    // Long path parameters reach the schema (a 400 problem) instead of the router's bare 414.
+    maxParamLength: 2048,
     logger:
       logger === false
         ? false

@@ -18,6 +18,7 @@ export const API_ERRORS = {
   UNAUTHORIZED: { status: 401, title: "Missing or invalid bearer token" },
   NOT_FOUND: { status: 404, title: "Route not found" },
   JOB_NOT_FOUND: { status: 404, title: "Job not found" },
+  METHOD_NOT_ALLOWED: { status: 405, title: "Method not allowed on this path" },
   JOB_EXISTS: { status: 409, title: "A job with this name already exists with another spec" },
   NAME_MISMATCH: { status: 409, title: "The spec's name differs from the URL's" },
   OPERATION_IN_PROGRESS: { status: 409, title: "Another operation is in progress for this job" },

@@ -11,7 +11,7 @@ export const jobNameParam = z.object({
   name: z
     .string()
     .min(1)
-    .max(100)
+    .max(63)
     .regex(/^[a-z0-9][a-z0-9_-]*$/, { error: "job names are lower-case slugs: a-z, 0-9, '-', '_'" })
     .describe("The job's name (its identity)"),
 });

@@ -137,13 +137,18 @@ describe("the API killed with SIGKILL and restarted", () => {
     await waitOperationRunning("stop");
     await kill();
     await up();
+    let last: Record<string, unknown> = {};
     const job = await waitFor(
       async () => {
         const j = (await api("GET", `/v1/jobs/${name}`)).body;
+        last = j;
         return j.state === "STOPPED" && j.operation === null ? j : undefined;
       },
       { timeout: 60_000, interval: 300, description: "the job STOPPED after the restart" },
-    );
+    ).catch(async (error) => {
+      const events = (await api("GET", `/v1/jobs/${name}/events`)).body.events;
+      throw new Error(`${error.message}\nlast: ${JSON.stringify(last)}\nevents: ${JSON.stringify(events)}`);
+    });
     expect(job.lastOperation).toMatchObject({ kind: "stop", status: "succeeded" });
     expect(job.savepoints).toEqual([
       expect.objectContaining({ reason: "stop", flinkJobId: running.flinkJobId }),

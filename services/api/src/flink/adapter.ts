@@ -15,6 +15,13 @@ import {
   type SubmitRequest,
 } from "./port.ts";
 
+/**
+ * Savepoint failures that a new trigger a moment later does not have: the job's tasks were
+ * still being deployed or initialised (typical right after a submission or a restart).
+ */
+const TRANSIENT_SAVEPOINT_FAILURE =
+  /Not all required tasks are currently running|tasks not ready|Checkpoint was declined \(task is closing\)|CHECKPOINT_DECLINED_TASK_NOT_READY/i;
+
 const checkpointSummary = z
   .object({
     external_path: z.string().nullish(),
@@ -177,10 +184,11 @@ export class FlinkClientAdapter implements FlinkPort {
     if (status.state === "IN_PROGRESS") return { status: "IN_PROGRESS" };
     if (status.state === "COMPLETED") return { status: "COMPLETED", path: status.location };
     // A failed trigger stays failed when polled again: say whether triggering anew may help.
+    const reason = status.failure.flinkMessage ?? status.failure.message;
     return {
       status: "FAILED",
-      reason: status.failure.flinkMessage ?? status.failure.message,
-      retryable: status.failure.retryable,
+      reason,
+      retryable: status.failure.retryable || TRANSIENT_SAVEPOINT_FAILURE.test(reason),
     };
   }
 

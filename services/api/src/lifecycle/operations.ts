@@ -80,7 +80,9 @@ function isRetryable(error: unknown): boolean {
 }
 
 /** Savepoint triggers re-issued after transient failures before the operation fails. */
-const MAX_RETRIGGERS = 20;
+const MAX_RETRIGGERS = 30;
+/** Pause before triggering again: tasks typically need a second or two to be ready. */
+const RETRIGGER_DELAY_MS = 1_000;
 
 /** Clock skew tolerated between this host and the JobManager when matching jobs by start time. */
 const SKEW_MS = 60_000;
@@ -230,6 +232,9 @@ export class OperationRunner {
     }
     const id = p.targetJobId as string;
     if (p.triggerId === undefined) {
+      if (p.retriggers && p.requestedAt !== undefined && now() - p.requestedAt < RETRIGGER_DELAY_MS)
+        return WAIT;
+      p.requestedAt = now();
       p.triggerId = (
         await flink.triggerSavepoint(id, { targetDirectory: this.ctx.config.savepointDir })
       ).triggerId;
@@ -248,7 +253,6 @@ export class OperationRunner {
     this.recordSavepoint(op.jobName, id, status.path, "savepoint", "manual");
     p.savepointPath = status.path;
     save();
-    void now;
     return DONE;
   }
 
@@ -601,6 +605,8 @@ export class OperationRunner {
         if (state === "FINISHED") await this.recoverStopSavepoint(jobName, id, reason);
         return DONE;
       }
+      if (p.retriggers && p.requestedAt !== undefined && now() - p.requestedAt < RETRIGGER_DELAY_MS)
+        return WAIT;
       p.requestedAt = now();
       save();
       p.triggerId = (

@@ -57,7 +57,12 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ["operations"],
         summary: "Prometheus metrics",
-        response: { 200: z.string().describe("Prometheus text exposition format") },
+        response: {
+          200: {
+            description: "Prometheus text exposition format",
+            content: { "text/plain": { schema: z.string() } },
+          },
+        },
       },
     },
     async (_request, reply) => {

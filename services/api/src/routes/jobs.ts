@@ -465,6 +465,7 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
         params: jobNameParam,
         response: {
           202: jobDetailSchema.describe("Accepted: the savepoint is being taken; it appears in savepoints"),
+          400: problem("Bad job name"),
           401: e401,
           404: e404,
           409: problem("The job is not running, or another operation is in progress"),
@@ -508,7 +509,12 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
         tags,
         summary: "Savepoints (and retained checkpoints used for restarts) Sluice recorded, newest first",
         params: jobNameParam,
-        response: { 200: z.object({ savepoints: savepointSchema.array() }), 401: e401, 404: e404 },
+        response: {
+          200: z.object({ savepoints: savepointSchema.array() }),
+          400: problem("Bad job name"),
+          401: e401,
+          404: e404,
+        },
       },
     },
     async (request) => {
