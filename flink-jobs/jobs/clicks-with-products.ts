@@ -14,11 +14,12 @@ import {
   DECIMAL_JSON,
   DEFAULT_BOOTSTRAP_SERVERS,
   type EventTimeJobOptions,
+  type ExactlyOnceJobOptions,
   eventTimeConfig,
   LENIENT_JSON,
 } from "./common.ts";
 
-export interface ClicksWithProductsOptions extends EventTimeJobOptions {
+export interface ClicksWithProductsOptions extends EventTimeJobOptions, ExactlyOnceJobOptions {
   clicksTopic?: string;
   productsTopic?: string;
   outputTopic?: string;
@@ -69,7 +70,14 @@ export function clicksWithProducts(options: ClicksWithProductsOptions = {}): Job
       category: t.string(),
       price: t.decimal(12, 2),
     },
-    { connector: kafka({ topic: options.outputTopic ?? "enriched_clicks", format: DECIMAL_JSON }) },
+    {
+      connector: kafka({
+        topic: options.outputTopic ?? "enriched_clicks",
+        format: DECIMAL_JSON,
+        // Append-only clicks that readers count and sum: a click replayed after a failover would count twice.
+        deliveryGuarantee: "exactly-once",
+      }),
+    },
   );
 
   const joined = from(clicks)
@@ -91,7 +99,7 @@ export function clicksWithProducts(options: ClicksWithProductsOptions = {}): Job
     name: "clicks-with-products",
     description: "Clicks joined with the product version valid at click time",
     kafka: { bootstrapServers: options.bootstrapServers ?? DEFAULT_BOOTSTRAP_SERVERS },
-    config: eventTimeConfig(options),
+    config: eventTimeConfig(options, { exactlyOnce: true }),
     tables: [clicks, products, enrichedClicks],
     inserts: [insertInto(enrichedClicks, joined)],
   });

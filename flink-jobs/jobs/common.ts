@@ -21,9 +21,29 @@ export interface EventTimeJobOptions extends KafkaJobOptions {
 
 export const DEFAULT_SOURCE_IDLE_TIMEOUT = "5 s";
 
-/** The `config` of an event-time flagship job. */
-export function eventTimeConfig(options: EventTimeJobOptions): Record<string, string> {
-  return { "table.exec.source.idle-timeout": options.sourceIdleTimeout ?? DEFAULT_SOURCE_IDLE_TIMEOUT };
+/** Options of the jobs with an exactly-once Kafka sink. */
+export interface ExactlyOnceJobOptions {
+  /**
+   * `execution.checkpointing.interval` (default `5 s`, the local stack's). An
+   * exactly-once sink commits its output on each checkpoint, so this is also
+   * how late readers see it; without checkpointing they would never see it.
+   */
+  checkpointInterval?: string;
+}
+
+export const DEFAULT_CHECKPOINT_INTERVAL = "5 s";
+
+/** The `config` of an event-time flagship job (and, with `exactlyOnce`, of one with an exactly-once sink). */
+export function eventTimeConfig(
+  options: EventTimeJobOptions & ExactlyOnceJobOptions,
+  { exactlyOnce = false } = {},
+): Record<string, string> {
+  return {
+    "table.exec.source.idle-timeout": options.sourceIdleTimeout ?? DEFAULT_SOURCE_IDLE_TIMEOUT,
+    ...(exactlyOnce
+      ? { "execution.checkpointing.interval": options.checkpointInterval ?? DEFAULT_CHECKPOINT_INTERVAL }
+      : {}),
+  };
 }
 
 /**

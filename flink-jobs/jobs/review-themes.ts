@@ -19,11 +19,12 @@ import {
 import {
   DEFAULT_BOOTSTRAP_SERVERS,
   type EventTimeJobOptions,
+  type ExactlyOnceJobOptions,
   eventTimeConfig,
   LENIENT_JSON,
 } from "./common.ts";
 
-export interface ReviewThemesOptions extends EventTimeJobOptions {
+export interface ReviewThemesOptions extends EventTimeJobOptions, ExactlyOnceJobOptions {
   /** Model the enricher asks for themes (default `gpt-4o-mini`). */
   model?: string;
   /** Length of the tumbling windows of theme counts (default 1 hour). */
@@ -82,6 +83,9 @@ export function reviewThemes(options: ReviewThemesOptions = {}): JobSpec {
       })),
   );
 
+  // Both count sinks are upsert-kafka: a result re-sent after a failover overwrites its key with the
+  // same value, so at-least-once is exact for readers of the latest value per key. The enrichment's
+  // request sink is exactly-once (the compiler's default), hence the job's checkpoint interval.
   const windowedCounts = table(
     "theme_counts_windowed",
     { window_start: t.timestamp(3), window_end: t.timestamp(3), theme: t.string(), theme_count: t.bigint() },
@@ -115,7 +119,7 @@ export function reviewThemes(options: ReviewThemesOptions = {}): JobSpec {
     name: "review-themes",
     description: "Themes of product reviews (LLM enrichment), counted per window and as running totals",
     kafka: { bootstrapServers: options.bootstrapServers ?? DEFAULT_BOOTSTRAP_SERVERS },
-    config: eventTimeConfig(options),
+    config: eventTimeConfig(options, { exactlyOnce: true }),
     tables: [productReviews, windowedCounts, totalCounts],
     enrichments: [withThemes],
     views: [reviewTheme],

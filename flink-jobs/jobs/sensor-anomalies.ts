@@ -41,6 +41,8 @@ export function sensorAnomalies(options: SensorAnomaliesOptions = {}): JobSpec {
   const sensorAnomaliesTable = table(
     "sensor_anomalies",
     { ...readingColumns, anomaly: t.boolean() },
+    // At-least-once on purpose: alerts should arrive without waiting for a checkpoint, and a
+    // repeated alert (same device and timestamp) after a failover is harmless to act on.
     { connector: kafka({ topic: options.outputTopic ?? "sensor_anomalies", format: "json" }) },
   );
 

@@ -62,6 +62,8 @@ export function sensorZscore(options: SensorZscoreOptions = {}): JobSpec {
       rolling_stddev: t.double(),
       zscore: t.double(),
     },
+    // At-least-once on purpose: alerts should arrive without waiting for a checkpoint, and a
+    // repeated alert (same device and timestamp) after a failover is harmless to act on.
     { connector: kafka({ topic: options.outputTopic ?? "sensor_zscores", format: "json" }) },
   );
 

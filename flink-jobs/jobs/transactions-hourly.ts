@@ -18,11 +18,12 @@ import {
   DECIMAL_JSON,
   DEFAULT_BOOTSTRAP_SERVERS,
   type EventTimeJobOptions,
+  type ExactlyOnceJobOptions,
   eventTimeConfig,
   LENIENT_JSON,
 } from "./common.ts";
 
-export interface TransactionsHourlyOptions extends EventTimeJobOptions {
+export interface TransactionsHourlyOptions extends EventTimeJobOptions, ExactlyOnceJobOptions {
   /** Transactions with a smaller amount are dropped (default 10). */
   minAmount?: number;
   /** Window length (default 1 hour). */
@@ -64,7 +65,15 @@ export function transactionsHourly(options: TransactionsHourlyOptions = {}): Job
       total_amount: t.decimal(38, 2),
       transaction_count: t.bigint(),
     },
-    { connector: kafka({ topic: options.outputTopic ?? "transactions_hourly", format: DECIMAL_JSON }) },
+    {
+      connector: kafka({
+        topic: options.outputTopic ?? "transactions_hourly",
+        format: DECIMAL_JSON,
+        // The system of record for hourly totals: an append-only topic where a window re-emitted
+        // after a failover would be a second row that a reader adds up twice.
+        deliveryGuarantee: "exactly-once",
+      }),
+    },
   );
 
   const perWindow = from(tumble(transactions, "date", options.window ?? hours(1)))
@@ -81,7 +90,7 @@ export function transactionsHourly(options: TransactionsHourlyOptions = {}): Job
     name: "transactions-hourly",
     description: "Sum and count of transactions above a minimum amount per hour",
     kafka: { bootstrapServers: options.bootstrapServers ?? DEFAULT_BOOTSTRAP_SERVERS },
-    config: eventTimeConfig(options),
+    config: eventTimeConfig(options, { exactlyOnce: true }),
     tables: [transactions, hourly],
     inserts: [insertInto(hourly, perWindow)],
   });

@@ -243,6 +243,36 @@ describe("compileJob: one golden per connector", () => {
       "'scan.topic-partition-discovery.interval' = '10 s'",
     ]);
   });
+  it("kafka sink, exactly-once (transactional ids unique per job, table and topic)", () => {
+    const options = withSource({
+      kind: "kafka",
+      topic: "out",
+      format: { kind: "json" },
+      deliveryGuarantee: "exactly-once",
+    });
+    expect(options.slice(4)).toEqual([
+      "'format' = 'json'",
+      "'sink.delivery-guarantee' = 'exactly-once'",
+      "'sink.transactional-id-prefix' = 'sluice.connectors.t.out'",
+      "'properties.transaction.timeout.ms' = '900000'",
+      "'properties.security.protocol' = 'SASL_SSL'",
+    ]);
+    expect(
+      withSource({
+        kind: "kafka",
+        topic: "out",
+        format: { kind: "json" },
+        deliveryGuarantee: "exactly-once",
+        transactionalIdPrefix: "billing-tx",
+        properties: { "properties.transaction.timeout.ms": 3_600_000 },
+      }).slice(5),
+    ).toEqual([
+      "'sink.delivery-guarantee' = 'exactly-once'",
+      "'sink.transactional-id-prefix' = 'billing-tx'",
+      "'properties.transaction.timeout.ms' = '3600000'",
+      "'properties.security.protocol' = 'SASL_SSL'",
+    ]);
+  });
   it("upsert-kafka", () => {
     expect(
       withSource(
@@ -694,7 +724,10 @@ describe("compileJob: enrichments", () => {
         "  'key.format' = 'json',",
         "  'key.fields' = 'device_id',",
         "  'value.format' = 'json',",
-        "  'value.fields-include' = 'ALL'",
+        "  'value.fields-include' = 'ALL',",
+        "  'sink.delivery-guarantee' = 'exactly-once',",
+        "  'sink.transactional-id-prefix' = 'sluice.golden.tagged_requests.sluice.golden.tagged.requests',",
+        "  'properties.transaction.timeout.ms' = '900000'",
         ")",
       ].join("\n"),
     );

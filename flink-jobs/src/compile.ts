@@ -141,12 +141,17 @@ function compileEnrichment(spec: JobSpec, enrichment: EnrichmentSpec, analysis: 
   const bootstrapServers = bootstrapFor(spec, enrichment);
 
   // The request topic is keyed by the record id so the enricher can key its output the same way.
+  // Exactly-once: after a failover an at-least-once sink re-sends the requests written since
+  // the last checkpoint, the enricher enriches them again and the counts downstream see them
+  // twice. In transactions committed on checkpoints (the enricher reads committed, and writes
+  // its output transactionally too), every request reaches the enriched topic once.
   const requestConfig: KafkaConnectorConfig = {
     kind: "kafka",
     topic: names.requestTopic,
     bootstrapServers,
     format: { kind: "json" },
     key: { format: { kind: "json" }, fields: [enrichment.idField] },
+    deliveryGuarantee: "exactly-once",
   };
   const requestTable = renderCreateTable({
     name: names.requestTable,

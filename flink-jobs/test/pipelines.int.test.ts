@@ -188,6 +188,22 @@ async function readSink(topic: string, options: ReadOptions): Promise<ConsumedRe
   return records;
 }
 
+/**
+ * The sum over partitions of a topic's end offset. Above the number of records
+ * read (read_committed) when the topic was written in transactions: each commit
+ * marker takes an offset.
+ */
+async function endOffset(topic: string): Promise<number> {
+  const admin = kafkaClient().admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return offsets.reduce((sum, p) => sum + Number(p.high), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 /** The latest value of each key of an upsert (changelog) topic, as Flink's upsert-kafka would read it. */
 function latestByKey(records: ConsumedRecord[]): Map<string, unknown> {
   const latest = new Map<string, unknown>();
@@ -507,6 +523,8 @@ describe("transactions-hourly", () => {
       jobId,
       done: (records) => records.length >= expected.length,
     });
+    // Exactly-once: written in transactions, whose commit markers take offsets.
+    expect(await endOffset(topics.transactions_hourly)).toBeGreaterThan(out.length);
     // The sum is compared as Flink wrote it (the JSON number's text, "total_amount":60.30),
     // not as a parsed double.
     const rows = out
@@ -559,7 +577,7 @@ describe("transactions-hourly on a 3-partition topic with one partition left emp
       outputTopic: topics.transactions_hourly,
       bootstrapServers,
     });
-    expect(spec.config).toEqual({ "table.exec.source.idle-timeout": "5 s" });
+    expect(spec.config["table.exec.source.idle-timeout"]).toBe("5 s");
     const { jobId } = await submit(spec);
     const out = await readSink(topics.transactions_hourly, {
       jobId,
@@ -732,6 +750,9 @@ describe("review-themes (the enriched topic fed directly, as the enricher would)
     expect(requests.map((r) => JSON.parse(r.key ?? "null"))).toEqual(
       reviews.map((r) => ({ review_id: r.review_id })),
     );
+    // Written in Kafka transactions (exactly-once, so a failover never re-sends a request to the
+    // enricher): each commit marker takes an offset, so the topic ends beyond its records.
+    expect(await endOffset(topics.review_requests)).toBeGreaterThan(requests.length);
   });
 });
 

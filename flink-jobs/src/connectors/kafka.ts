@@ -32,12 +32,39 @@ export const kafkaSchema = z.strictObject({
   format: formatSchema,
   /** Message key: its format and the columns it holds (the value then holds all columns). */
   key: z.strictObject({ format: formatSchema, fields: z.array(identifierSchema).min(1) }).optional(),
+  /**
+   * What a sink promises after a failover (`sink.delivery-guarantee`; Flink's default is
+   * `at-least-once`: records written since the last checkpoint are written again).
+   * `exactly-once` writes in Kafka transactions committed on each checkpoint: readers
+   * with `isolation.level=read_committed` see each record once, one checkpoint
+   * interval late, and the job needs checkpointing enabled.
+   */
+  deliveryGuarantee: z.enum(["at-least-once", "exactly-once", "none"]).optional(),
+  /**
+   * Prefix of the sink's Kafka transactional ids (exactly-once only). Defaults to
+   * `sluice.<job>.<table>.<topic>`: unique per job, table and topic, so concurrent
+   * jobs never fence each other, and stable across versions of a job, so a new
+   * version (restored from a savepoint or not) finds and aborts the transactions
+   * the previous one left open.
+   */
+  transactionalIdPrefix: literalTextSchema.min(1).max(200).optional(),
   properties: propertiesSchema.optional(),
 });
 export type KafkaConnectorConfig = z.infer<typeof kafkaSchema>;
 
 /** Keys produced from structured fields; setting them as properties would be ambiguous. */
 const KAFKA_STRUCTURED = new Set(["properties.bootstrap.servers", "properties.group.id"]);
+/** The `kafka` connector's sink keys that `deliveryGuarantee` and `transactionalIdPrefix` set. */
+const KAFKA_SINK_STRUCTURED = new Set(["sink.delivery-guarantee", "sink.transactional-id-prefix"]);
+
+/**
+ * Kafka transaction timeout of exactly-once sinks: a broker's default
+ * `transaction.max.timeout.ms` (15 min). Flink's own default (1 h) is refused by
+ * brokers left at their defaults. A job down longer than this between a
+ * checkpoint and its commit loses that checkpoint's records; raise it (with the
+ * broker's maximum) through `properties.transaction.timeout.ms` if that matters.
+ */
+export const KAFKA_TRANSACTION_TIMEOUT_MS = "900000";
 
 /** Extra Kafka options users may set: client `properties.*` and the documented sink/scan tuning keys. */
 export function allowsKafkaProperty(key: string): boolean {
@@ -107,6 +134,17 @@ export const kafkaConnector: Connector<KafkaConnectorConfig> = {
       out.push(...formatOptions(config.key.format, "key."), ["key.fields", config.key.fields.join(";")]);
       out.push(...formatOptions(config.format, "value."), ["value.fields-include", "ALL"]);
     }
+    if (config.deliveryGuarantee !== undefined)
+      out.push(["sink.delivery-guarantee", config.deliveryGuarantee]);
+    if (config.deliveryGuarantee === "exactly-once") {
+      out.push(
+        [
+          "sink.transactional-id-prefix",
+          config.transactionalIdPrefix ?? `sluice.${table.jobName}.${table.tableName}.${config.topic}`,
+        ],
+        ["properties.transaction.timeout.ms", KAFKA_TRANSACTION_TIMEOUT_MS],
+      );
+    }
     return [...out, ...kafkaDefaultProperties(table)];
   },
   validate(config, table, path) {
@@ -134,5 +172,5 @@ export const kafkaConnector: Connector<KafkaConnectorConfig> = {
     }
     return problems;
   },
-  allowsProperty: allowsKafkaProperty,
+  allowsProperty: (key) => allowsKafkaProperty(key) && !KAFKA_SINK_STRUCTURED.has(key),
 };

@@ -8,6 +8,11 @@
  * The counts Flink writes are compared EXACTLY with counts computed here from
  * `themesFor` (the model server's deterministic themes), lower-cased as the job does.
  *
+ * Both hops are exactly-once: Flink writes the requests in Kafka transactions committed
+ * on each checkpoint (so the enricher, reading committed, sees them one checkpoint
+ * interval late), and the enricher writes its output transactionally. Every review is
+ * enriched once (checked below) and counted once.
+ *
  * Event time: the enricher passes each review's own `created_at` through, and the
  * enriched source's watermark is `created_at - 5 s`. The last window only closes when a
  * later review arrives, so the input ends with a "flush" review a day later. It has
@@ -279,7 +284,8 @@ describe("review-themes full loop: Flink -> enricher -> Flink", () => {
     ]);
     const cacheTopic = uniqueName("loop_enricher_cache");
     started.topics.push(...Object.values(topics), task.deadLetterTopic, cacheTopic);
-    // One partition each: one reader, so one watermark (the job sets no idle timeout).
+    // One partition each: one reader, so one watermark and a stable order. (The job's source
+    // idle timeout would let an empty partition of a multi-partition topic go idle.)
     await createTopics([...Object.values(topics), task.deadLetterTopic]);
 
     // --- input -------------------------------------------------------------
