@@ -772,6 +772,44 @@ describe("compileJob: enrichments", () => {
   });
 });
 
+describe("compileJob: default consumer group ids", () => {
+  const groupIds = (spec: JobSpecInput) =>
+    compile(spec)
+      .statements.filter((s) => s.kind === "create-table")
+      .flatMap((s) => /'properties\.group\.id' = '([^']*)'/.exec(s.sql)?.[1] ?? []);
+  const enriched = baseSpec({
+    enrichments: [
+      {
+        name: "tagged",
+        input: "readings",
+        idField: "device_id",
+        textField: "device_id",
+        task: { kind: "themes" },
+        model: "m",
+        outputTopic: "tagged_out",
+      },
+    ],
+    inserts: [],
+  });
+
+  it("carry the spec's version, so versions running side by side never share a group", () => {
+    expect(groupIds(enriched)).toEqual(["sluice.golden.readings", "sluice.golden.tagged"]);
+    expect(groupIds({ ...enriched, version: 7 })).toEqual([
+      "sluice.golden.v7.readings",
+      "sluice.golden.v7.tagged",
+    ]);
+  });
+
+  it("leave the version out for group-offsets, where the group's offsets are where a new version starts", () => {
+    const spec = structuredClone({ ...enriched, version: 7 }) as JobSpec;
+    const readings = spec.tables.find((t) => t.name === "readings");
+    if (readings?.connector.kind !== "kafka") throw new Error("readings is a kafka table");
+    readings.connector.startupMode = "group-offsets";
+    (spec.enrichments[0] as { startupMode?: string }).startupMode = "group-offsets";
+    expect(groupIds(spec)).toEqual(["sluice.golden.readings", "sluice.golden.tagged"]);
+  });
+});
+
 describe("compileJob is deterministic and pure", () => {
   it("gives the same statements for the same spec", () => {
     const spec = withInsert(selectFrom({ kind: "table", name: "readings" }, deviceValue));

@@ -1,7 +1,7 @@
 import type { Analysis, ColumnInfo } from "./analyze.ts";
 import { renderConfig } from "./config.ts";
 import { type Connector, connectorFor, type OptionValue, type TableContext } from "./connectors/index.ts";
-import { type KafkaConnectorConfig, kafkaConnector } from "./connectors/kafka.ts";
+import { defaultGroupId, type KafkaConnectorConfig, kafkaConnector } from "./connectors/kafka.ts";
 import { type EnrichmentTask, enrichmentTaskSchema } from "./enrichment-task.ts";
 import { renderExpr, renderInterval } from "./expressions.ts";
 import { SpecValidationError } from "./problems.ts";
@@ -75,7 +75,14 @@ function tableContext(
   columns: ColumnInfo[],
   primaryKey?: string[],
 ): TableContext {
-  return { jobName: spec.name, tableName: name, columns, primaryKey, kafka: spec.kafka };
+  return {
+    jobName: spec.name,
+    jobVersion: spec.version,
+    tableName: name,
+    columns,
+    primaryKey,
+    kafka: spec.kafka,
+  };
 }
 
 type ColumnRenderers = { [K in ColumnKind]: (column: Extract<ColumnSpec, { kind: K }>) => string };
@@ -170,7 +177,7 @@ function compileEnrichment(spec: JobSpec, enrichment: EnrichmentSpec, analysis: 
     kind: "kafka",
     topic: names.outputTopic,
     bootstrapServers,
-    groupId: `sluice.${spec.name}.${enrichment.name}`,
+    groupId: defaultGroupId(spec.name, spec.version, enrichment.name, enrichment.startupMode),
     startupMode: enrichment.startupMode ?? "earliest-offset",
     format: { kind: "json" },
     properties: { "properties.isolation.level": "read_committed" },

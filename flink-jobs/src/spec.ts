@@ -126,7 +126,10 @@ export type EnrichmentSpec = z.infer<typeof enrichmentSchema>;
 export const jobSpecSchema = z.strictObject({
   name: jobNameSchema,
   description: z.string().max(2000).optional(),
-  /** Assigned by the API on each accepted change; ignored by the compiler. */
+  /**
+   * Assigned by the API on each accepted change. The compiler uses it only in
+   * default Kafka consumer group ids (`sluice.<job>.v<version>.<table>`).
+   */
   version: z.int().min(1).optional(),
   /** Defaults for every Kafka and upsert-kafka table (and the enrichment tables). */
   kafka: z

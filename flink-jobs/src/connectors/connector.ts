@@ -20,6 +20,8 @@ export type ConnectorProperties = z.infer<typeof propertiesSchema>;
 /** What a connector sees of the table it renders. */
 export interface TableContext {
   jobName: string;
+  /** The spec's `version` (the API assigns it), when it carries one. */
+  jobVersion?: number | undefined;
   tableName: string;
   columns: { name: string; type: SqlType | null }[];
   primaryKey: string[] | undefined;

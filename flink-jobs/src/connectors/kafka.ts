@@ -26,7 +26,7 @@ export const kafkaSchema = z.strictObject({
   topic: topicSchema,
   /** Defaults to `spec.kafka.bootstrapServers`. */
   bootstrapServers: bootstrapServersSchema.optional(),
-  /** Consumer group of a source; defaults to `sluice.<job>.<table>`. */
+  /** Consumer group of a source; defaults to `sluice.<job>.v<version>.<table>` (see `defaultGroupId`). */
   groupId: literalTextSchema.min(1).max(255).optional(),
   startupMode: startupModeSchema.optional(),
   format: formatSchema,
@@ -91,6 +91,28 @@ export function kafkaDefaultProperties(table: TableContext): [string, OptionValu
   ]);
 }
 
+/**
+ * The consumer group of a Kafka source: `sluice.<job>.v<version>.<table>`, or
+ * `sluice.<job>.<table>` for a spec without a version. Flink assigns partitions
+ * itself and keeps its offsets in checkpoints; the group only carries the
+ * offsets it commits for monitoring (lag), so each version gets its own and two
+ * versions running side by side (an upgrade, a stray) never mix their lag.
+ * Except with `group-offsets`: there the committed offsets are where a job
+ * without a savepoint starts, and a new version must continue from them, so the
+ * group leaves the version out.
+ *
+ * @example defaultGroupId("review-themes", 3, "review_themes") // "sluice.review-themes.v3.review_themes"
+ */
+export function defaultGroupId(
+  jobName: string,
+  jobVersion: number | undefined,
+  tableName: string,
+  startupMode: z.infer<typeof startupModeSchema> | undefined,
+): string {
+  const version = jobVersion === undefined || startupMode === "group-offsets" ? "" : `.v${jobVersion}`;
+  return `sluice.${jobName}${version}.${tableName}`;
+}
+
 /** `bootstrapServers` of a table, else of `spec.kafka`. */
 export function kafkaBootstrap(explicit: string | undefined, table: TableContext): string | undefined {
   return explicit ?? table.kafka?.bootstrapServers;
@@ -119,7 +141,11 @@ export const kafkaConnector: Connector<KafkaConnectorConfig> = {
       ["connector", "kafka"],
       ["topic", config.topic],
       ["properties.bootstrap.servers", kafkaBootstrap(config.bootstrapServers, table) ?? ""],
-      ["properties.group.id", config.groupId ?? `sluice.${table.jobName}.${table.tableName}`],
+      [
+        "properties.group.id",
+        config.groupId ??
+          defaultGroupId(table.jobName, table.jobVersion, table.tableName, config.startupMode),
+      ],
     ];
     const mode = config.startupMode;
     if (typeof mode === "string") out.push(["scan.startup.mode", mode]);
