@@ -354,9 +354,14 @@ describe("stop, start, savepoints", () => {
   it("a failed stop-with-savepoint leaves the job running and says why", async () => {
     t = await testApp();
     await createRunning("stubborn");
-    t.flink.failNextSavepoint = "Checkpoint Coordinator is suspending.";
     await post("/v1/jobs/stubborn/stop", {});
-    await t.tickUntil(() => t.store.activeOperation("stubborn") === undefined);
+    await t.tickUntil(() => {
+      // Every trigger fails: after a few tries the stop gives up.
+      t.flink.failNextSavepoint = "Checkpoint Coordinator is suspending.";
+      t.clock.advance(1000);
+      return t.store.activeOperation("stubborn") === undefined;
+    });
+    expect(t.flink.calls.filter((c) => c === "stopWithSavepoint")).toHaveLength(3);
     const job = await getJob("stubborn");
     expect(job).toMatchObject({ state: "RUNNING", desiredState: "RUNNING" });
     expect((job.lastOperation as { error: string }).error).toContain("Checkpoint Coordinator is suspending");

@@ -81,6 +81,8 @@ function isRetryable(error: unknown): boolean {
 
 /** Savepoint triggers re-issued after transient failures before the operation fails. */
 const MAX_RETRIGGERS = 30;
+/** Retries of a savepoint that failed for a reason not known to be transient. */
+const MAX_FAILED_SAVEPOINT_RETRIES = 2;
 /** Pause before triggering again: tasks typically need a second or two to be ready. */
 const RETRIGGER_DELAY_MS = 1_000;
 
@@ -378,10 +380,12 @@ export class OperationRunner {
    */
   private retrigger(p: StopProgress, status: { retryable?: boolean | undefined; reason: string }): boolean {
     const attempts = p.retriggers ?? 0;
-    if (!status.retryable || attempts >= MAX_RETRIGGERS) return false;
+    // Tasks not ready yet: worth many tries. Any other failure (e.g. a task failed during the
+    // savepoint and the job restarted): a couple more, then report it.
+    if (attempts >= (status.retryable ? MAX_RETRIGGERS : MAX_FAILED_SAVEPOINT_RETRIES)) return false;
     this.ctx.log.info(
       { attempts: attempts + 1, reason: status.reason },
-      "savepoint trigger failed transiently; triggering again",
+      "savepoint failed; triggering again",
     );
     delete p.triggerId;
     p.retriggers = attempts + 1;
