@@ -9,10 +9,11 @@
  * cannot be fenced by generation. We use the pre-KIP-447 scheme Kafka Streams used:
  * one transactional producer per INPUT PARTITION, with a transactional id derived from
  * (task, topic, partition). Whoever processes a partition next initialises a producer
- * with the same id, which bumps the epoch (fencing the zombie) and completes or aborts
- * its open transaction. Only THEN we read the partition's committed offset and skip
- * what the zombie committed meanwhile; kafkajs may have fetched the offset earlier,
- * before the zombie's transaction finished.
+ * with the same id (InitProducerId, forced at creation: kafkajs would otherwise defer
+ * it to the first transaction), which bumps the epoch (fencing the zombie) and
+ * completes or aborts its open transaction. Only THEN we read the partition's
+ * committed offset and skip what the zombie committed meanwhile; kafkajs may have
+ * fetched the offset earlier, before the zombie's transaction finished.
  */
 import { randomUUID } from "node:crypto";
 import { type Admin, type EachBatchPayload, Kafka, logLevel, Partitioners, type Producer } from "kafkajs";
@@ -113,6 +114,21 @@ function isRebalance(error: unknown): boolean {
     type === "UNKNOWN_MEMBER_ID" ||
     type === "ILLEGAL_GENERATION"
   );
+}
+
+/**
+ * A chunk failed before its transaction committed. Marked retriable for kafkajs, and
+ * without `cause` on purpose: kafkajs judges an error by its innermost cause.
+ */
+export class ChunkNotCommittedError extends Error {
+  readonly retriable = true;
+  constructor(error: unknown) {
+    const type = (error as { type?: string } | undefined)?.type;
+    super(
+      `chunk not committed: ${type ? `${type}: ` : ""}${error instanceof Error ? error.message : String(error)}`,
+    );
+    this.name = "ChunkNotCommittedError";
+  }
 }
 
 /** The enricher's Kafka connection. */
@@ -339,9 +355,13 @@ export class KafkaGateway {
         transactionTimeout: this.#settings.transactionTimeoutMs,
         createPartitioner: Partitioners.DefaultPartitioner,
       });
-      // connect() runs InitProducerId: fences older producers with this id and
-      // completes or aborts their open transaction.
       await producer.connect();
+      // kafkajs runs the transactional InitProducerId lazily, at the first
+      // `transaction()` (connect() only gets a non-transactional id). Force it now,
+      // BEFORE reading the committed offset: it fences older producers with this id and
+      // completes or aborts their open transaction. An empty transaction sends nothing
+      // to the broker when aborted.
+      await (await producer.transaction()).abort();
       const committed = await this.#committedOffset(options.groupId, options.topic, partition);
       const created = { producer, generation, skipBelow: committed };
       producers.set(partition, created);
@@ -420,7 +440,17 @@ export class KafkaGateway {
         }
       } catch (error) {
         if (isFenced(error)) await dropProducer(batch.partition);
-        throw error;
+        this.#logger.log("warn", "chunk not committed; the batch is consumed again", {
+          group: options.groupId,
+          partition: batch.partition,
+          error: String(error),
+          fenced: isFenced(error),
+        });
+        // kafkajs stops a consumer for good on an error marked non-retriable (such as
+        // INVALID_PRODUCER_EPOCH). Nothing was committed, so retrying is always safe:
+        // the batch is fetched again, and a fenced producer is replaced (re-fencing,
+        // then re-reading the committed offset) or the group rebalance is noticed.
+        throw new ChunkNotCommittedError(error);
       } finally {
         clearInterval(beat);
         active.delete(abort);

@@ -1,29 +1,15 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { createWriteStream } from "node:fs";
-import { createServer } from "node:net";
+import type { ChildProcess } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { startModelServer, themesFor } from "@sluice/model-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createWriteStream, exited, freePort, spawnEnricher as spawnChild } from "./child.ts";
 import { committedUpTo, consumeAll, deleteTopics, endOffsets, produceRaw, waitFor } from "./kafka-helpers.ts";
 import { makeReviews, prng } from "./reviews.ts";
 import { enricherEnv, freshTask, type TestTopics } from "./setup.ts";
 
-const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
 const COUNT = Number(process.env.ENRICHER_IT_COUNT ?? 5000);
 const KILLS = 5;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe("enricher killed with SIGKILL while working", () => {
   let run: TestTopics;
@@ -57,18 +43,7 @@ describe("enricher killed with SIGKILL while working", () => {
     };
     const logPath = join(tmpdir(), `${run.groupId}.log`);
     const log = createWriteStream(logPath);
-    const spawnEnricher = (): ChildProcess => {
-      const child = spawn(process.execPath, [MAIN], { env, stdio: ["ignore", "pipe", "pipe"] });
-      child.stdout?.pipe(log, { end: false });
-      child.stderr?.pipe(log, { end: false });
-      return child;
-    };
-    const exited = (child: ChildProcess) =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) resolve();
-        else child.once("exit", () => resolve());
-      });
-
+    const spawnEnricher = (): ChildProcess => spawnChild(env, log);
     const random = prng(2024);
     const started = Date.now();
     let kills = 0;
