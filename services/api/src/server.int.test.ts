@@ -68,6 +68,16 @@ async function kill(): Promise<void> {
   server = undefined;
 }
 
+/** The parts of API answers these tests read. */
+interface ApiBody {
+  state?: string;
+  flinkJobId?: string;
+  operation?: { kind: string; status: string } | null;
+  lastOperation?: { kind: string; status: string } | null;
+  savepoints?: Array<{ reason: string; flinkJobId: string }>;
+  events?: unknown[];
+}
+
 async function api(method: string, path: string, body?: unknown) {
   const res = await fetch(`${base}${path}`, {
     method,
@@ -77,7 +87,7 @@ async function api(method: string, path: string, body?: unknown) {
     },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  return { status: res.status, body: (await res.json()) as Record<string, any> };
+  return { status: res.status, body: (await res.json()) as ApiBody };
 }
 
 /** Polls until the job's operation has started acting (status running), then returns. */
@@ -137,7 +147,7 @@ describe("the API killed with SIGKILL and restarted", () => {
     await waitOperationRunning("stop");
     await kill();
     await up();
-    let last: Record<string, unknown> = {};
+    let last: ApiBody = {};
     const job = await waitFor(
       async () => {
         const j = (await api("GET", `/v1/jobs/${name}`)).body;
