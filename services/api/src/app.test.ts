@@ -151,7 +151,7 @@ describe("bad input never answers 500", () => {
       413,
       "PAYLOAD_TOO_LARGE",
     );
-    expectProblem(await post("/v1/jobs", [1, 2, 3]), 400, "VALIDATION_FAILED");
+    expectProblem(await post("/v1/jobs", [1, 2, 3]), 400, "INVALID_SPEC");
     expectProblem(await post("/v1/jobs?dryRun=maybe", datagenSpec("q")), 400, "VALIDATION_FAILED");
     expectProblem(await t.app.inject("/v1/jobs/NOT_A_SLUG!"), 400, "VALIDATION_FAILED");
     expectProblem(await t.app.inject("/v1/jobs/missing"), 404, "JOB_NOT_FOUND");

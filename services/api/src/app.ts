@@ -1,6 +1,12 @@
 import fastifySwagger from "@fastify/swagger";
 import fastifySwaggerUi from "@fastify/swagger-ui";
-import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from "fastify";
+import Fastify, {
+  type FastifyInstance,
+  type FastifyPluginAsync,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from "fastify";
 import {
   jsonSchemaTransform,
   jsonSchemaTransformObject,
@@ -125,7 +131,8 @@ export const sluiceApp: FastifyPluginAsync<AppOptions> = async (app, options) =>
     const pattern = new RegExp(`^${route.url.replace(/:[^/]+/g, "[^/]+").replace(/\*/g, ".*")}/?$`);
     for (const method of [route.method].flat()) routePatterns.push({ pattern, method });
   });
-  app.setNotFoundHandler((request, reply) => {
+  /** 405 (with Allow) for a known path and another method, else 404; both problem+json. */
+  const unmatched = (request: FastifyRequest, reply: FastifyReply) => {
     const path = request.url.split("?")[0] ?? "/";
     const allowed = [...new Set(routePatterns.filter((r) => r.pattern.test(path)).map((r) => r.method))];
     if (allowed.length > 0) {
@@ -141,6 +148,12 @@ export const sluiceApp: FastifyPluginAsync<AppOptions> = async (app, options) =>
     }
     const error = new ApiError("NOT_FOUND", `No route ${request.method} ${path}`);
     return reply.code(404).type("application/problem+json").send(problemDocument(error));
+  };
+  app.setNotFoundHandler(unmatched);
+  // Answer unmatched requests before their body is parsed (a QUERY without a content type would
+  // otherwise be a 400) and before authentication.
+  app.addHook("onRequest", async (request, reply) => {
+    if (request.routeOptions.url === undefined) return unmatched(request, reply);
   });
   app.addHook(
     "onRequest",

@@ -1,3 +1,4 @@
+import { jobSpecSchema } from "@sluice/flink-jobs";
 import { z } from "zod";
 import { API_ERROR_CODES } from "./errors.ts";
 import { LIFECYCLE_STATES } from "./lifecycle/state.ts";
@@ -42,10 +43,16 @@ export const eventsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 
-export const jobSpecBody = z
-  .record(z.string(), z.unknown())
-  .describe("A job specification (the JobSpec of @sluice/flink-jobs); validated by the compiler")
-  .meta({ id: "JobSpecInput" });
+/**
+ * The job spec body, documented with the spec schema of `@sluice/flink-jobs`. The routes do not
+ * let Fastify validate it (see `specBodyValidator`): the compiler does, so that every problem,
+ * schema or semantic, comes back as one INVALID_SPEC with its JSON path.
+ */
+export const jobSpecBody = jobSpecSchema.meta({
+  id: "JobSpec",
+  description:
+    "A job specification (see @sluice/flink-jobs); validated by the compiler, problems as INVALID_SPEC",
+});
 
 export const stopBody = z
   .object({

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import type { FastifyInstance } from "fastify";
-import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import type { FastifyInstance, FastifySchemaCompiler } from "fastify";
+import { type FastifyPluginAsyncZod, validatorCompiler } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { CompiledJobLike, JobSpecLike } from "../compiler/port.ts";
 import { ApiError, jsonPath } from "../errors.ts";
@@ -28,6 +28,15 @@ import type { JobRecord } from "../store/store.ts";
 import { jobDetail, jobSummary, savepointView } from "./views.ts";
 
 const tags = ["jobs"];
+
+/**
+ * Validates params and query with their zod schemas but lets the spec body through untouched:
+ * the compiler validates it and reports every problem (schema and semantics) with its path.
+ */
+const specBodyValidator: FastifySchemaCompiler<unknown> = (route) =>
+  route.httpPart === "body"
+    ? (data: unknown) => ({ value: data })
+    : validatorCompiler(route as Parameters<typeof validatorCompiler>[0]);
 const security = [{ bearer: [] }];
 
 const e401 = problem("Missing or invalid bearer token");
@@ -138,6 +147,7 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
     "/jobs",
     {
       config: { auth: "write" },
+      validatorCompiler: specBodyValidator,
       schema: {
         tags,
         security,
@@ -260,6 +270,7 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
     "/jobs/:name",
     {
       config: { auth: "write" },
+      validatorCompiler: specBodyValidator,
       schema: {
         tags,
         security,
