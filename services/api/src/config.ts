@@ -33,6 +33,8 @@ export interface ApiConfig {
   upgradeVerifyMs: number;
   /** After a crash mid-submission, how long to wait for the job to show up before resubmitting. */
   submitGraceMs: number;
+  /** An operation still unfinished after this long is marked failed (it never blocks a job for good). */
+  operationTimeoutMs: number;
   /** Automatic restarts of a FAILED job before Sluice gives up (0 = never restart). */
   restartLimit: number;
   restartBackoffMs: number;
@@ -108,6 +110,7 @@ const envSchema = z
     SLUICE_API_BODY_LIMIT: integer("SLUICE_API_BODY_LIMIT", 1_048_576, 1024, 64 * 1_048_576),
     SLUICE_UPGRADE_VERIFY_MS: integer("SLUICE_UPGRADE_VERIFY_MS", 10_000, 0, 600_000),
     SLUICE_SUBMIT_GRACE_MS: integer("SLUICE_SUBMIT_GRACE_MS", 30_000, 0, 600_000),
+    SLUICE_OPERATION_TIMEOUT_MS: integer("SLUICE_OPERATION_TIMEOUT_MS", 600_000, 10_000, 86_400_000),
     SLUICE_RESTART_LIMIT: integer("SLUICE_RESTART_LIMIT", 5, 0, 1000),
     SLUICE_RESTART_BACKOFF_MS: integer("SLUICE_RESTART_BACKOFF_MS", 5_000, 0, 3_600_000),
     SLUICE_RESTART_BACKOFF_MAX_MS: integer("SLUICE_RESTART_BACKOFF_MAX_MS", 300_000, 0, 86_400_000),
@@ -194,6 +197,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     bodyLimitBytes: e.SLUICE_API_BODY_LIMIT,
     upgradeVerifyMs: e.SLUICE_UPGRADE_VERIFY_MS,
     submitGraceMs: e.SLUICE_SUBMIT_GRACE_MS,
+    operationTimeoutMs: e.SLUICE_OPERATION_TIMEOUT_MS,
     restartLimit: e.SLUICE_RESTART_LIMIT,
     restartBackoffMs: e.SLUICE_RESTART_BACKOFF_MS,
     restartBackoffMaxMs: e.SLUICE_RESTART_BACKOFF_MAX_MS,

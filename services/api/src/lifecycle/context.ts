@@ -17,6 +17,7 @@ export interface LifecycleContext {
     | "savepointDir"
     | "upgradeVerifyMs"
     | "submitGraceMs"
+    | "operationTimeoutMs"
     | "restartLimit"
     | "restartBackoffMs"
     | "restartBackoffMaxMs"

@@ -102,6 +102,11 @@ export class OperationRunner {
     if (op.status === "pending") store.updateOperation(op.id, { status: "running" }, now());
     const save = () => store.updateOperation(op.id, { progress: op.progress }, now());
     let step: Step;
+    const age = now() - op.createdAt;
+    if (age > this.ctx.config.operationTimeoutMs) {
+      await this.expire(op, obs, age);
+      return;
+    }
     try {
       switch (op.kind) {
         case "submit":
@@ -158,6 +163,40 @@ export class OperationRunner {
         step.kind === "done" ? "operation-succeeded" : "operation-failed",
         step.kind === "done" ? `${op.kind} succeeded` : `${op.kind} failed: ${step.message}`,
         { operation: op.id, kind: op.kind },
+        now(),
+      );
+    });
+  }
+
+  /**
+   * Gives up on an operation that has run too long (Flink unreachable for minutes, a job that
+   * never reaches the awaited state), so the job is not blocked for good. The desired state
+   * follows what Flink shows: a stop whose job still runs leaves the job RUNNING.
+   */
+  private async expire(op: OperationRecord, obs: Observation, age: number): Promise<void> {
+    const { store, now } = this.ctx;
+    const run = store.latestRun(op.jobName);
+    const state = run ? obs.jobs.find((j) => j.id === run.flinkJobId)?.state : undefined;
+    const running = state !== undefined && ACTIVE_FLINK_STATES.has(state);
+    const message = `${op.kind} did not finish within ${Math.round(age / 1000)} s; given up (the job is ${state ?? "not running"})`;
+    store.transaction(() => {
+      if ((op.kind === "stop" || op.kind === "delete") && running) {
+        store.updateJob(op.jobName, { desiredState: "RUNNING" }, now());
+      }
+      if (op.kind === "upgrade") {
+        // Unless the new version is the one running, the old version stays the current one.
+        const { fromVersion, toVersion } = op.params as unknown as UpgradeParams;
+        if (!(running && run?.version === toVersion)) {
+          store.markVersionRejected(op.jobName, toVersion);
+          store.updateJob(op.jobName, { currentVersion: fromVersion }, now());
+        }
+      }
+      store.updateOperation(op.id, { status: "failed", error: message }, now());
+      store.addEvent(
+        op.jobName,
+        "operation-failed",
+        `${op.kind} failed: ${message}`,
+        { operation: op.id },
         now(),
       );
     });

@@ -195,3 +195,31 @@ describe("automatic restarts", () => {
     expect(t.flink.calls).not.toContain("cancel");
   });
 });
+
+describe("operation timeout", () => {
+  it("gives up on an operation that cannot finish, and the job can be acted on again", async () => {
+    const clock = new Clock();
+    const t = await testApp({ clock, env: { SLUICE_OPERATION_TIMEOUT_MS: "60000" } });
+    apps.push(t);
+    await t.app.inject({ method: "POST", url: "/v1/jobs", headers: auth, payload: datagenSpec("stuck") });
+    await t.tick();
+    await t.tick();
+    t.flink.savepointPolls = 1_000_000; // the savepoint never completes
+    await t.app.inject({ method: "POST", url: "/v1/jobs/stuck/stop", headers: auth, payload: {} });
+    await t.tick();
+    await t.tick();
+    expect((await t.app.inject("/v1/jobs/stuck")).json().state).toBe("STOPPING");
+    clock.advance(60_001);
+    await t.tick();
+    const job = (await t.app.inject("/v1/jobs/stuck")).json();
+    expect(job).toMatchObject({ state: "RUNNING", desiredState: "RUNNING", operation: null });
+    expect(job.lastOperation.error).toContain("did not finish within 60 s");
+    const again = await t.app.inject({
+      method: "POST",
+      url: "/v1/jobs/stuck/stop",
+      headers: auth,
+      payload: { mode: "cancel" },
+    });
+    expect(again.statusCode).toBe(202);
+  });
+});
