@@ -33,6 +33,7 @@ async function processesOf(stateDir: string): Promise<Record<string, number>> {
   return counts;
 }
 
+// Counting processes reads /proc, which only Linux has; on other systems this file is skipped.
 describe.skipIf(process.platform !== "linux")("native stack launcher (separate stack)", () => {
   let env: NodeJS.ProcessEnv;
   let stateDir: string;
