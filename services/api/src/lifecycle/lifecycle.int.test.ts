@@ -196,6 +196,7 @@ describe("job lifecycle on the real Flink", () => {
     expect(job.lastOperation).toMatchObject({ kind: "upgrade", status: "failed" });
     expect(job.lastOperation?.error).toMatch(/v3 .*went FAILED|v3 failed|upgrade to v3 failed/);
     expect(job.lastOperation?.error).toContain("v2 restored from savepoint");
+    console.info(`incompatible upgrade reported: ${job.lastOperation?.error}`);
     expect(job.versions.find((v) => v.version === 3)?.status).toBe("rejected");
     const overview = (await flink.listJobs()).find((j) => j.id === job.flinkJobId);
     expect(overview).toMatchObject({ name: `sluice/${name}/v2`, state: "RUNNING" });
