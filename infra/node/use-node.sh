@@ -1,10 +1,11 @@
 # Source this file (". infra/node/use-node.sh") to get a Node.js that meets the
-# project's floor (package.json "engines": >=22.12). When the Node on PATH is older,
+# project's floor (package.json "engines": >=22.18, the first Node 22 that runs
+# TypeScript files without flags). When the Node on PATH is older,
 # Node 24 is installed from the npm registry (the `node` package carries the
 # binaries) into a per-user cache and put first on PATH. Nothing is downloaded
 # from anywhere but the npm registry.
 SLUICE_NODE_VERSION="${SLUICE_NODE_VERSION:-24.21.0}"
-SLUICE_NODE_FLOOR="22.12.0"
+SLUICE_NODE_FLOOR="22.18.0"
 
 _sluice_node_ok() {
   command -v node >/dev/null 2>&1 || return 1
