@@ -230,6 +230,14 @@ describe("builders produce specs the compiler turns into the expected SQL", () =
       tables: [sensorData, anomalies],
       inserts: [{ into: "sensor_anomalies", query: q.toQuery() }],
     });
+    // The builder form takes the raw query too (its shape is checked by Flink, not TypeScript).
+    const viaBuilder = defineJob({
+      name: "b3",
+      kafka: { bootstrapServers: "kafka:9092" },
+      tables: [sensorData, anomalies],
+      inserts: [insertInto(anomalies, q)],
+    });
+    expect(statementSet(viaBuilder)).toEqual(statementSet(job));
     expect(statementSet(job)).toContain(
       "INSERT INTO `sensor_anomalies` SELECT `device_id`, MAX(temperature) AS temperature, TRUE AS anomaly FROM `sensor_data` GROUP BY device_id;",
     );

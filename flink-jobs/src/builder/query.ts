@@ -284,8 +284,14 @@ export function sql(strings: TemplateStringsArray, ...values: (Relation | Ex)[])
   return queryBuilder(() => ({ kind: "raw", parts }), null);
 }
 
-/** The expected output row of a query inserted into a table with columns `C`. */
-type SinkCompatible<O, C> = { [K in keyof O]: K extends keyof C ? Ex<FamilyOf<C[K]>, unknown> : never };
+/**
+ * The expected output row of a query inserted into a table with columns `C`.
+ * A raw `sql` query has no declared shape (its row is `AnyRow`, keyed by any
+ * string): it is accepted here and checked by Flink's EXPLAIN instead.
+ */
+type SinkCompatible<O, C> = string extends keyof O
+  ? unknown
+  : { [K in keyof O]: K extends keyof C ? Ex<FamilyOf<C[K]>, unknown> : never };
 
 /**
  * `INSERT INTO sink (<query's columns>) <query>`. The query's output columns
