@@ -12,18 +12,20 @@
  * Run: npx vitest run --project integration flink-jobs/test/pipelines.int.test.ts
  */
 
-import { FlinkClient } from "@sluice/flink-client";
 import { type CompiledJob, compileJob, type JobSpec } from "@sluice/flink-jobs";
 import { themesFor } from "@sluice/model-server";
 import {
   type ConsumedRecord,
-  createTopics,
-  deleteTopics,
-  kafkaClient,
+  endOffsets,
+  latestByKey,
+  produceRaw,
+  readSink,
+  StackResources,
+  sqlTimestamp,
   stackEndpoints,
+  stackFlinkClient,
   uniqueName,
 } from "@sluice/testkit";
-import { Partitioners } from "kafkajs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   loadNabLabels,
@@ -38,31 +40,17 @@ import { sensorAnomalies } from "../jobs/sensor-anomalies.ts";
 import { sensorZscore } from "../jobs/sensor-zscore.ts";
 import { transactionsHourly } from "../jobs/transactions-hourly.ts";
 
-const endpoints = stackEndpoints();
-const bootstrapServers = endpoints.kafkaBrokers.join(",");
-const flink = new FlinkClient({ restUrl: endpoints.flinkRestUrl, sqlGatewayUrl: endpoints.sqlGatewayUrl });
+const bootstrapServers = stackEndpoints().kafkaBrokers.join(",");
+const flink = stackFlinkClient();
 
-/** What the current test started; `afterEach` cancels and deletes it, pass or fail. */
-const started = { jobs: [] as string[], topics: [] as string[] };
+/** What the current test started; `afterEach` stops the jobs, then deletes the topics, pass or fail. */
+const stack = new StackResources(flink);
 
 beforeAll(async () => {
   expect((await flink.gateway.info()).version).toMatch(/^2\./);
 });
 
-afterEach(async () => {
-  for (const jobId of started.jobs.splice(0)) {
-    const job = await flink.rest.getJob(jobId).catch(() => undefined);
-    if (job !== undefined && !["FINISHED", "CANCELED", "FAILED"].includes(job.state)) {
-      await flink.rest.cancel(jobId).catch(() => undefined);
-      // Cancelling is asynchronous: a source still running would ask for the deleted topics'
-      // metadata, and a broker that auto-creates topics would bring them back.
-      await flink.rest
-        .waitForJobState(jobId, ["CANCELED", "FAILED", "FINISHED"], { timeoutMs: 60_000 })
-        .catch(() => undefined);
-    }
-  }
-  await deleteTopics(started.topics.splice(0));
-});
+afterEach(() => stack.cleanUp());
 
 afterAll(async () => {
   await flink.close();
@@ -72,121 +60,19 @@ afterAll(async () => {
 // Harness
 // ---------------------------------------------------------------------------
 
-/** Creates the test's topics (one partition each: one reader, so one watermark and a stable order). */
-async function topicsFor<const K extends string>(...prefixes: K[]): Promise<Record<K, string>> {
-  const names = Object.fromEntries(prefixes.map((p) => [p, uniqueName(p)])) as Record<K, string>;
-  started.topics.push(...Object.values<string>(names));
-  await createTopics(Object.values<string>(names));
-  return names;
-}
-
 /**
  * Compiles the spec and submits it as one Flink job (one statement set), then
  * waits until all its tasks run. `pipeline.name` says which test started it.
  */
 async function submit(spec: JobSpec): Promise<{ jobId: string; compiled: CompiledJob }> {
   const compiled = compileJob(spec);
-  const { jobId } = await flink.gateway.executeStatementSet(
-    compiled.statements.map((s) => s.sql),
-    { sets: { "pipeline.name": `it-pipelines-${spec.name}-${uniqueName("run")}` } },
-  );
-  started.jobs.push(jobId);
-  await flink.rest.waitForJobRunning(jobId, { timeoutMs: 120_000 });
+  const jobId = await stack.runJob(compiled, `it-pipelines-${spec.name}-${uniqueName("run")}`);
   return { jobId, compiled };
 }
 
-/** A problem the job reports (failed, restarting, or an exception in its history), else undefined. */
-async function jobTrouble(jobId: string): Promise<string | undefined> {
-  const job = await flink.rest.getJob(jobId);
-  const { entries } = await flink.rest.getExceptions(jobId, 1);
-  const newest = entries[0];
-  if (newest === undefined && !["FAILED", "RESTARTING", "FAILING"].includes(job.state)) return undefined;
-  const cause = newest?.stacktrace
-    .split("\n")
-    .filter((line) => /Exception|Error/.test(line) && !line.trimStart().startsWith("at "))
-    .slice(-2)
-    .join(" <- ");
-  return `job ${jobId} is ${job.state}${cause ? `: ${cause}` : ""}`;
-}
-
-/** Produces raw values (JSON text, or deliberately malformed lines) in order. */
-async function produceLines(
-  topic: string,
-  messages: { key?: string | null; value: string | null; partition?: number }[],
-): Promise<void> {
-  const producer = kafkaClient().producer({ createPartitioner: Partitioners.DefaultPartitioner });
-  await producer.connect();
-  try {
-    // In order, in batches that stay under the broker's 1 MB request limit.
-    for (let i = 0; i < messages.length; i += 2_000) {
-      const batch = messages.slice(i, i + 2_000);
-      await producer.send({
-        topic,
-        messages: batch.map((m) => ({ key: m.key ?? null, value: m.value, partition: m.partition })),
-      });
-    }
-  } finally {
-    await producer.disconnect();
-  }
-}
-
+/** Records as JSON lines for `produceRaw`, which also takes deliberately malformed lines. */
 const json = (records: object[], key?: (r: never) => string) =>
   records.map((r) => ({ key: key ? key(r as never) : null, value: JSON.stringify(r) }));
-
-interface ReadOptions {
-  /** When the records read so far are the whole answer (checked every second). */
-  done: (records: ConsumedRecord[]) => boolean;
-  /** The job that writes the topic: its failure ends the wait with its cause. */
-  jobId: string;
-  /** Default 150 s. */
-  timeoutMs?: number;
-  /** After `done`, keep reading this long so that a surplus record shows up (default 4 s). */
-  settleMs?: number;
-}
-
-/**
- * Reads a sink topic from the beginning (read_committed) until `done` says the
- * output is complete, then a little longer so extra records would be caught.
- * Fails early with the job's own exception when the job fails or restarts.
- * Returns what it read; the caller compares it with the expected output.
- */
-async function readSink(topic: string, options: ReadOptions): Promise<ConsumedRecord[]> {
-  const { done, jobId, timeoutMs = 150_000, settleMs = 4_000 } = options;
-  const consumer = kafkaClient().consumer({ groupId: uniqueName("pipelines_it"), readUncommitted: false });
-  const records: ConsumedRecord[] = [];
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
-    await consumer.run({
-      eachMessage: async ({ message, partition }) => {
-        const raw = message.value === null ? null : message.value.toString("utf8");
-        records.push({
-          key: message.key?.toString("utf8") ?? null,
-          value: raw === null ? null : JSON.parse(raw),
-          raw,
-          partition,
-          offset: message.offset,
-          headers: {},
-        });
-      },
-    });
-    const deadline = Date.now() + timeoutMs;
-    let nextHealthCheck = Date.now() + 5_000;
-    while (!done(records) && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 1_000));
-      if (Date.now() >= nextHealthCheck) {
-        nextHealthCheck = Date.now() + 5_000;
-        const trouble = await jobTrouble(jobId);
-        if (trouble !== undefined)
-          throw new Error(`${topic}: ${records.length} records read, then ${trouble}`);
-      }
-    }
-    if (done(records)) await new Promise((r) => setTimeout(r, settleMs));
-  } finally {
-    await consumer.disconnect();
-  }
-  return records;
-}
 
 /**
  * The sum over partitions of a topic's end offset. Above the number of records
@@ -194,36 +80,7 @@ async function readSink(topic: string, options: ReadOptions): Promise<ConsumedRe
  * marker takes an offset.
  */
 async function endOffset(topic: string): Promise<number> {
-  const admin = kafkaClient().admin();
-  await admin.connect();
-  try {
-    const offsets = await admin.fetchTopicOffsets(topic);
-    return offsets.reduce((sum, p) => sum + Number(p.high), 0);
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-/** The latest value of each key of an upsert (changelog) topic, as Flink's upsert-kafka would read it. */
-function latestByKey(records: ConsumedRecord[]): Map<string, unknown> {
-  const latest = new Map<string, unknown>();
-  for (const r of records) {
-    if (r.key === null) throw new Error(`an upsert topic record without a key at offset ${r.offset}`);
-    if (r.value === null) latest.delete(r.key);
-    else latest.set(r.key, r.value);
-  }
-  return latest;
-}
-
-/**
- * An epoch-millisecond time (UTC) exactly as Flink's JSON format writes a
- * TIMESTAMP(3) (SQL standard, trailing zeros of the fraction dropped), which it
- * also reads: `2024-03-01 09:00:00`, `2024-03-01 09:00:00.25`.
- */
-function sqlTimestamp(ms: number): string {
-  const iso = new Date(ms).toISOString(); // 2024-03-01T09:00:00.250Z
-  const fraction = iso.slice(20, 23).replace(/0+$/, "");
-  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}${fraction === "" ? "" : `.${fraction}`}`;
+  return [...(await endOffsets(topic)).values()].reduce((sum, high) => sum + Number(high), 0);
 }
 
 const HOUR = 3_600_000;
@@ -235,7 +92,7 @@ const MINUTE = 60_000;
 
 describe("sensor-anomalies on the NAB series", () => {
   it("emits exactly the readings above 100, with anomaly=true, skipping malformed lines", async () => {
-    const topics = await topicsFor("sensor_data", "sensor_anomalies");
+    const topics = await stack.uniqueTopics("sensor_data", "sensor_anomalies");
     const nab = nabSensorReadings();
     expect(nab).toHaveLength(7_267);
     expect(nab.every((r) => r.temperature <= 100)).toBe(true); // NAB alone never crosses the threshold
@@ -266,7 +123,7 @@ describe("sensor-anomalies on the NAB series", () => {
       { value: malformed[3] ?? "" },
       ...json(hot.slice(4)),
     ];
-    await produceLines(topics.sensor_data, messages);
+    await produceRaw(topics.sensor_data, messages);
 
     const expected = hot.filter((r) => r.temperature > 100).map((r) => ({ ...r, anomaly: true }));
     expect(expected).toHaveLength(5);
@@ -281,7 +138,10 @@ describe("sensor-anomalies on the NAB series", () => {
         "sensor_data",
       ),
     );
-    const out = await readSink(topics.sensor_anomalies, { jobId, done: (r) => r.length >= expected.length });
+    const out = await readSink(flink, topics.sensor_anomalies, {
+      jobId,
+      done: (r) => r.length >= expected.length,
+    });
     expect(out.map((r) => r.value)).toEqual(expected);
   });
 });
@@ -351,7 +211,7 @@ describe("sensor-zscore on the NAB series", () => {
   const maxAbsZ = 3;
 
   it("flags exactly the readings whose rolling |z| exceeds the bound, per device (and reports NAB's windows)", async () => {
-    const topics = await topicsFor("sensor_data", "sensor_zscores");
+    const topics = await stack.uniqueTopics("sensor_data", "sensor_zscores");
     const nab = nabSensorReadings();
     // A second sensor, in °C and half an hour out of step, interleaved with the first: the
     // statistics must stay per device (PARTITION BY device_id), never mixing the two.
@@ -365,7 +225,7 @@ describe("sensor-zscore on the NAB series", () => {
     // (OVER windows on event time emit a row once the watermark passes it); alone in its
     // window, its deviation is 0 and it is never flagged.
     const flush: SensorReading = { device_id: "flush", timestamp: "2014-07-01 00:00:00", temperature: 70 };
-    await produceLines(topics.sensor_data, json([...interleaved, flush]));
+    await produceRaw(topics.sensor_data, json([...interleaved, flush]));
 
     const idOf = (r: { device_id: string; timestamp: string }) => `${r.device_id} ${r.timestamp}`;
     const reference = [nab, celsius].flatMap((device) =>
@@ -390,7 +250,7 @@ describe("sensor-zscore on the NAB series", () => {
         maxAbsZ,
       }),
     );
-    const out = await readSink(topics.sensor_zscores, {
+    const out = await readSink(flink, topics.sensor_zscores, {
       jobId,
       done: (records) => records.length >= expected.length,
     });
@@ -461,7 +321,7 @@ describe("sensor-zscore on the NAB series", () => {
 
 describe("transactions-hourly", () => {
   it("sums (exact DECIMAL cents) and counts the transactions at or above the minimum per hour", async () => {
-    const topics = await topicsFor("transactions", "transactions_hourly");
+    const topics = await stack.uniqueTopics("transactions", "transactions_hourly");
     const minAmount = 10;
     const start = Date.UTC(2024, 2, 1, 8, 0, 0);
     // Amounts in cents that a DOUBLE sum gets wrong (10.10 + 20.20 + 19.99 + 10.01 is
@@ -484,7 +344,7 @@ describe("transactions-hourly", () => {
     const lines = [...transactions, ...smallHour, flush].map((tx) => ({
       value: `{"date":${JSON.stringify(tx.date)},"amount":${centsText(tx.cents)},"user_id":${JSON.stringify(tx.user_id)}}`,
     }));
-    await produceLines(topics.transactions, lines);
+    await produceRaw(topics.transactions, lines);
 
     const windows = new Map<number, { cents: number; count: number }>();
     for (const tx of [...transactions, ...smallHour]) {
@@ -519,7 +379,7 @@ describe("transactions-hourly", () => {
         minAmount,
       }),
     );
-    const out = await readSink(topics.transactions_hourly, {
+    const out = await readSink(flink, topics.transactions_hourly, {
       jobId,
       done: (records) => records.length >= expected.length,
     });
@@ -536,10 +396,9 @@ describe("transactions-hourly", () => {
 
 describe("transactions-hourly on a 3-partition topic with one partition left empty", () => {
   it("still closes its windows: the empty partition goes idle instead of holding back the watermark", async () => {
-    const topics = await topicsFor("transactions_hourly");
+    const topics = await stack.uniqueTopics("transactions_hourly");
     const transactionsTopic = uniqueName("transactions_3p");
-    started.topics.push(transactionsTopic);
-    await createTopics([{ topic: transactionsTopic, partitions: 3 }]);
+    await stack.createTopics([{ topic: transactionsTopic, partitions: 3 }]);
 
     const start = Date.UTC(2024, 2, 1, 8, 0, 0);
     // Two hours of transactions over partitions 0 and 1; partition 2 never gets a record.
@@ -555,7 +414,7 @@ describe("transactions-hourly on a 3-partition topic with one partition left emp
       cents: 1_000,
       partition,
     }));
-    await produceLines(
+    await produceRaw(
       transactionsTopic,
       [...transactions, ...flush].map((tx) => ({
         partition: tx.partition,
@@ -579,7 +438,7 @@ describe("transactions-hourly on a 3-partition topic with one partition left emp
     });
     expect(spec.config["table.exec.source.idle-timeout"]).toBe("5 s");
     const { jobId } = await submit(spec);
-    const out = await readSink(topics.transactions_hourly, {
+    const out = await readSink(flink, topics.transactions_hourly, {
       jobId,
       done: (records) => records.length >= expected.length,
     });
@@ -612,7 +471,7 @@ function rawNumber(record: ConsumedRecord, field: string): string | undefined {
 
 describe("review-themes (the enriched topic fed directly, as the enricher would)", () => {
   it("counts lower-cased themes per tumbling hour and as running totals", async () => {
-    const topics = await topicsFor(
+    const topics = await stack.uniqueTopics(
       "product_reviews",
       "review_requests",
       "product_reviews_with_themes",
@@ -658,8 +517,8 @@ describe("review-themes (the enriched topic fed directly, as the enricher would)
       created_at: sqlTimestamp(start + 24 * HOUR),
       themes: [] as string[],
     };
-    await produceLines(topics.product_reviews, json(reviews));
-    await produceLines(
+    await produceRaw(topics.product_reviews, json(reviews));
+    await produceRaw(
       topics.product_reviews_with_themes,
       json([...enriched, flush], (r: { review_id: string }) => JSON.stringify({ review_id: r.review_id })),
     );
@@ -711,7 +570,7 @@ describe("review-themes (the enriched topic fed directly, as the enricher would)
     ]);
 
     // Windowed counts: insert-only, one record per (window, theme), keyed by the primary key.
-    const windowed = await readSink(topics.theme_counts_windowed, {
+    const windowed = await readSink(flink, topics.theme_counts_windowed, {
       jobId,
       done: (records) => records.length >= expectedWindowed.length,
     });
@@ -735,14 +594,14 @@ describe("review-themes (the enriched topic fed directly, as the enricher would)
           .sort((a, b) => a.theme.localeCompare(b.theme))
           .map((v) => [v.theme, v.theme_count]),
       );
-    const totalRecords = await readSink(topics.theme_counts_total, {
+    const totalRecords = await readSink(flink, topics.theme_counts_total, {
       jobId,
       done: (records) => JSON.stringify(totalsOf(records)) === JSON.stringify(expectedTotals),
     });
     expect(totalsOf(totalRecords)).toEqual(expectedTotals);
 
     // The enrichment's feed: every review goes to the request topic, keyed by its id, for the enricher.
-    const requests = await readSink(topics.review_requests, {
+    const requests = await readSink(flink, topics.review_requests, {
       jobId,
       done: (records) => records.length >= reviews.length,
     });
@@ -762,7 +621,7 @@ describe("review-themes (the enriched topic fed directly, as the enricher would)
 
 describe("clicks-with-products", () => {
   it("joins each click with the product version valid at the click's time", async () => {
-    const topics = await topicsFor("clicks", "products", "enriched_clicks");
+    const topics = await stack.uniqueTopics("clicks", "products", "enriched_clicks");
     const at = (hour: number, minute = 0) => sqlTimestamp(Date.UTC(2024, 2, 1, hour, minute, 0));
     interface Product {
       product_id: string;
@@ -815,8 +674,8 @@ describe("clicks-with-products", () => {
       click_time: at(23, 59),
     };
     const productKey = (p: Product) => JSON.stringify({ product_id: p.product_id });
-    await produceLines(topics.products, json([...products, flushProduct], productKey));
-    await produceLines(topics.clicks, json([...clicks, flushClick]));
+    await produceRaw(topics.products, json([...products, flushProduct], productKey));
+    await produceRaw(topics.clicks, json([...clicks, flushClick]));
 
     // The version of a product at time t: the latest one updated at or before t.
     const expected = clicks.flatMap((click) => {
@@ -847,7 +706,7 @@ describe("clicks-with-products", () => {
         bootstrapServers,
       }),
     );
-    const out = await readSink(topics.enriched_clicks, {
+    const out = await readSink(flink, topics.enriched_clicks, {
       jobId,
       done: (records) => records.length >= expected.length,
     });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { stackEndpoints } from "./endpoints.ts";
+import { sqlTimestamp } from "./flink.ts";
+import { type ConsumedRecord, consumedRecord, latestByKey } from "./kafka.ts";
 import { uniqueName } from "./names.ts";
 import { waitFor } from "./wait.ts";
 
@@ -55,5 +57,61 @@ describe("waitFor", () => {
         { timeout: 20, interval: 5, description: "the broker" },
       ),
     ).rejects.toThrow(/waiting for the broker; last error: connection refused/);
+  });
+});
+
+describe("sqlTimestamp", () => {
+  it("writes a TIMESTAMP(3) as Flink's JSON format does, trailing zeros of the fraction dropped", () => {
+    expect(sqlTimestamp(Date.UTC(2024, 2, 1, 9))).toBe("2024-03-01 09:00:00");
+    expect(sqlTimestamp(Date.UTC(2024, 2, 1, 9, 0, 0, 250))).toBe("2024-03-01 09:00:00.25");
+    expect(sqlTimestamp(Date.UTC(2013, 6, 4, 1, 2, 3, 4))).toBe("2013-07-04 01:02:03.004");
+  });
+});
+
+describe("consumedRecord", () => {
+  it("parses JSON values, keeps other text raw, and turns headers into strings", () => {
+    const message = (value: string | null) => ({
+      key: Buffer.from("k1"),
+      value: value === null ? null : Buffer.from(value),
+      headers: { "sluice-error-code": Buffer.from("malformed_json") },
+      offset: "7",
+      timestamp: "0",
+      attributes: 0,
+    });
+    expect(consumedRecord(message('{"a":1}'), 2)).toEqual({
+      key: "k1",
+      value: { a: 1 },
+      raw: '{"a":1}',
+      partition: 2,
+      offset: "7",
+      headers: { "sluice-error-code": "malformed_json" },
+    });
+    expect(consumedRecord(message("{broken"), 0).value).toBe("{broken");
+    expect(consumedRecord(message(null), 0).value).toBeNull();
+  });
+});
+
+describe("latestByKey", () => {
+  const record = (key: string | null, value: unknown, offset: string): ConsumedRecord => ({
+    key,
+    value,
+    raw: null,
+    partition: 0,
+    offset,
+    headers: {},
+  });
+
+  it("keeps the latest value per key; a tombstone deletes the key", () => {
+    const latest = latestByKey([
+      record("a", { n: 1 }, "0"),
+      record("b", { n: 1 }, "1"),
+      record("a", { n: 2 }, "2"),
+      record("b", null, "3"),
+    ]);
+    expect([...latest]).toEqual([["a", { n: 2 }]]);
+  });
+
+  it("refuses a record without a key", () => {
+    expect(() => latestByKey([record(null, {}, "5")])).toThrow(/without a key at offset 5/);
   });
 });

@@ -10,15 +10,30 @@
  */
 export { endpointsAreExplicit, type StackEndpoints, stackEndpoints } from "./endpoints.ts";
 export {
+  jobTrouble,
+  type ReadSinkOptions,
+  readSink,
+  StackResources,
+  sqlTimestamp,
+  stackFlinkClient,
+  stopJob,
+} from "./flink.ts";
+export {
   type ConsumedRecord,
   type ConsumeOptions,
+  committedUpTo,
   consumeAll,
+  consumedRecord,
   createTopic,
   createTopics,
   deleteTopics,
+  endOffsets,
   kafkaClient,
+  latestByKey,
   type ProduceOptions,
   produceJson,
+  produceRaw,
+  type RawRecord,
   type TopicSpec,
 } from "./kafka.ts";
 export { uniqueName } from "./names.ts";

@@ -1,4 +1,4 @@
-import { type IHeaders, Kafka, logLevel, Partitioners } from "kafkajs";
+import { type IHeaders, Kafka, type KafkaMessage, logLevel, Partitioners } from "kafkajs";
 import { stackEndpoints } from "./endpoints.ts";
 import { uniqueName } from "./names.ts";
 
@@ -59,6 +59,44 @@ export async function deleteTopics(topics: string[]): Promise<void> {
   }
 }
 
+/** A record given as text: `value` is sent as it is (null: a tombstone). */
+export interface RawRecord {
+  key?: string | null;
+  value: string | null;
+  /** Default: the partitioner's choice (by key). */
+  partition?: number;
+  headers?: IHeaders;
+}
+
+/**
+ * Produces records whose values are given as text, in order, so a test can send
+ * malformed lines and tombstones as well as JSON. Sent in batches of 1 000 to
+ * stay under the broker's 1 MB request limit; acks from all in-sync replicas.
+ *
+ * @example
+ *   await produceRaw(topic, [{ key: "r1", value: '{"id": "r1"' }, { key: "r2", value: null }]);
+ */
+export async function produceRaw(topic: string, records: RawRecord[]): Promise<void> {
+  const producer = kafkaClient().producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  try {
+    for (let i = 0; i < records.length; i += 1_000) {
+      await producer.send({
+        topic,
+        acks: -1,
+        messages: records.slice(i, i + 1_000).map((r) => ({
+          key: r.key ?? null,
+          value: r.value,
+          partition: r.partition,
+          headers: r.headers,
+        })),
+      });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
 export interface ProduceOptions<T> {
   /** Record key: a field name of the record, or a function of it. Default: no key. */
   key?: (keyof T & string) | ((record: T) => string);
@@ -116,6 +154,31 @@ export interface ConsumeOptions {
   isolation?: "read_committed" | "read_uncommitted";
 }
 
+/** A kafkajs message as a {@link ConsumedRecord}: JSON values parsed, headers as strings. */
+export function consumedRecord(message: KafkaMessage, partition: number): ConsumedRecord {
+  const raw = message.value === null ? null : message.value.toString("utf8");
+  let value: unknown = raw;
+  if (raw !== null) {
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      // not JSON: keep the string
+    }
+  }
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(message.headers ?? {})) {
+    if (v !== undefined) headers[k] = Array.isArray(v) ? v.map(String).join(",") : String(v);
+  }
+  return {
+    key: message.key?.toString("utf8") ?? null,
+    value,
+    raw,
+    partition,
+    offset: message.offset,
+    headers,
+  };
+}
+
 /**
  * Reads a topic from the beginning with a fresh consumer group and returns what
  * it finds: with `expected`, as soon as that many records arrived; without it,
@@ -144,27 +207,7 @@ export async function consumeAll(topic: string, options: ConsumeOptions = {}): P
     });
     await consumer.run({
       eachMessage: async ({ message, partition }) => {
-        const raw = message.value === null ? null : message.value.toString("utf8");
-        let value: unknown = raw;
-        if (raw !== null) {
-          try {
-            value = JSON.parse(raw);
-          } catch {
-            // not JSON: keep the string
-          }
-        }
-        const headers: Record<string, string> = {};
-        for (const [k, v] of Object.entries(message.headers ?? {})) {
-          if (v !== undefined) headers[k] = Array.isArray(v) ? v.map(String).join(",") : String(v);
-        }
-        records.push({
-          key: message.key?.toString("utf8") ?? null,
-          value,
-          raw,
-          partition,
-          offset: message.offset,
-          headers,
-        });
+        records.push(consumedRecord(message, partition));
         lastActivity = Date.now();
       },
     });
@@ -179,4 +222,66 @@ export async function consumeAll(topic: string, options: ConsumeOptions = {}): P
     await consumer.disconnect();
   }
   return records;
+}
+
+/**
+ * The end offset of each partition of a topic now (call it after producing a
+ * test's input). On a topic written in transactions each commit marker takes
+ * an offset too, so the sum is above the number of records read_committed.
+ *
+ * @example
+ *   const ends = await endOffsets(inputTopic); // Map { 0 => 1234n, 1 => 1187n }
+ */
+export async function endOffsets(topic: string): Promise<Map<number, bigint>> {
+  const admin = kafkaClient().admin();
+  await admin.connect();
+  try {
+    const ends = await admin.fetchTopicOffsets(topic);
+    return new Map(ends.map((e) => [e.partition, BigInt(e.high)]));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Whether the consumer group has committed every partition of `topic` up to
+ * `ends` (from {@link endOffsets}): it has consumed the input produced before.
+ *
+ * @example
+ *   const ends = await endOffsets(inputTopic);
+ *   await waitFor(() => committedUpTo(groupId, inputTopic, ends), { description: "input consumed" });
+ */
+export async function committedUpTo(
+  groupId: string,
+  topic: string,
+  ends: Map<number, bigint>,
+): Promise<boolean> {
+  const admin = kafkaClient().admin();
+  await admin.connect();
+  try {
+    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return [...ends].every(([partition, end]) => {
+      const offset = committed?.partitions.find((p) => p.partition === partition)?.offset ?? "-1";
+      return BigInt(offset) >= end;
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * The latest value of each key of an upsert (changelog) topic, as Flink's
+ * upsert-kafka reads it: a tombstone (null value) deletes the key.
+ *
+ * @example
+ *   const totals = latestByKey(await consumeAll(countsTopic)); // Map { '{"theme":"price"}' => {...} }
+ */
+export function latestByKey(records: ConsumedRecord[]): Map<string, unknown> {
+  const latest = new Map<string, unknown>();
+  for (const r of records) {
+    if (r.key === null) throw new Error(`an upsert topic record without a key at offset ${r.offset}`);
+    if (r.value === null) latest.delete(r.key);
+    else latest.set(r.key, r.value);
+  }
+  return latest;
 }
