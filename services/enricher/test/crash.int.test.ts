@@ -2,11 +2,18 @@ import type { ChildProcess } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startModelServer, themesFor } from "@sluice/model-server";
+import { consumeAll, endOffsets, produceRaw, waitFor } from "@sluice/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWriteStream, exited, freePort, spawnEnricher as spawnChild } from "./child.ts";
-import { committedUpTo, consumeAll, deleteTopics, endOffsets, produceRaw, waitFor } from "./kafka-helpers.ts";
 import { makeReviews, prng } from "./reviews.ts";
-import { enricherEnv, freshTask, type TestTopics } from "./setup.ts";
+import {
+  type EnrichedReview,
+  enricherEnv,
+  freshTask,
+  removeTask,
+  type TestTopics,
+  waitForInputCommitted,
+} from "./setup.ts";
 
 const COUNT = Number(process.env.ENRICHER_IT_COUNT ?? 5000);
 const KILLS = 5;
@@ -16,12 +23,7 @@ describe("enricher killed with SIGKILL while working", () => {
   beforeAll(async () => {
     run = await freshTask(3);
   });
-  afterAll(async () => {
-    if (run) {
-      const { task } = run;
-      await deleteTopics([task.inputTopic, task.outputTopic, task.deadLetterTopic, run.cacheTopic]);
-    }
-  });
+  afterAll(() => removeTask(run));
 
   it("still writes exactly one output per valid review and barely pays twice", async () => {
     // Slow enough (small batches, low concurrency) that the kills land mid-run.
@@ -53,7 +55,10 @@ describe("enricher killed with SIGKILL while working", () => {
         // Wait until this incarnation has really started working, then kill it at a
         // random moment within the next second.
         const before = model.stats().records;
-        await waitFor("the enricher to call the model", async () => model.stats().records > before, 120_000);
+        await waitFor(() => model.stats().records > before, {
+          timeout: 120_000,
+          description: "the enricher to call the model",
+        });
         await new Promise((r) => setTimeout(r, Math.floor(random() * 1000)));
         expect(model.stats().records).toBeLessThan(reviews.uniqueTexts + 50); // still mid-run
         child.kill("SIGKILL");
@@ -61,22 +66,14 @@ describe("enricher killed with SIGKILL while working", () => {
         kills += 1;
         child = spawnEnricher();
       }
-      await waitFor(
-        "all input committed",
-        async () => await committedUpTo(`${run.groupId}.${run.task.id}`, run.task.inputTopic, ends),
-        300_000,
-      );
+      await waitForInputCommitted(run, ends, { timeoutMs: 300_000, description: "all input committed" });
       const elapsedMs = Date.now() - started;
       const output = await consumeAll(run.task.outputTopic);
       const dlq = await consumeAll(run.task.deadLetterTopic);
 
       const seen = new Map<string, number>();
       for (const record of output) {
-        const value = JSON.parse(record.value ?? "null") as {
-          id: string;
-          review_text: string;
-          themes: string[];
-        };
+        const value = record.value as EnrichedReview;
         seen.set(value.id, (seen.get(value.id) ?? 0) + 1);
         expect(value.themes).toEqual(themesFor(value.review_text, 5));
       }

@@ -1,17 +1,16 @@
 import { startModelServer, themesFor } from "@sluice/model-server";
+import { consumeAll, endOffsets, produceRaw, uniqueName, waitFor } from "@sluice/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { configFromEnv, startEnricher } from "../src/index.ts";
-import {
-  committedUpTo,
-  consumeAll,
-  deleteTopics,
-  endOffsets,
-  produceRaw,
-  uniqueName,
-  waitFor,
-} from "./kafka-helpers.ts";
 import { makeReviews } from "./reviews.ts";
-import { enricherEnv, freshTask, type TestTopics } from "./setup.ts";
+import {
+  type EnrichedReview,
+  enricherEnv,
+  freshTask,
+  removeTask,
+  type TestTopics,
+  waitForInputCommitted,
+} from "./setup.ts";
 
 const COUNT = Number(process.env.ENRICHER_IT_COUNT ?? 5000);
 
@@ -20,12 +19,7 @@ describe("enricher on real Kafka with the model server", () => {
   beforeAll(async () => {
     run = await freshTask(3);
   });
-  afterAll(async () => {
-    if (run) {
-      const { task } = run;
-      await deleteTopics([task.inputTopic, task.outputTopic, task.deadLetterTopic, run.cacheTopic]);
-    }
-  });
+  afterAll(() => removeTask(run));
 
   it("enriches every valid review exactly once and dead-letters the malformed ones", async () => {
     const model = await startModelServer({ latencyMs: 10, log: () => {} });
@@ -37,20 +31,14 @@ describe("enricher on real Kafka with the model server", () => {
       logger: { log: () => {} },
     });
     try {
-      await waitFor("input consumed", async () =>
-        (await committedUpTo(`${run.groupId}.${run.task.id}`, run.task.inputTopic, ends)) ? true : undefined,
-      );
+      await waitForInputCommitted(run, ends);
       const elapsedMs = Date.now() - started;
       const output = await consumeAll(run.task.outputTopic);
       const dlq = await consumeAll(run.task.deadLetterTopic);
 
       const byId = new Map<string, number>();
       for (const record of output) {
-        const value = JSON.parse(record.value ?? "null") as {
-          id: string;
-          review_text: string;
-          themes: string[];
-        };
+        const value = record.value as EnrichedReview;
         byId.set(value.id, (byId.get(value.id) ?? 0) + 1);
         expect(record.key).toBe(value.id);
         expect(value.themes).toEqual(themesFor(value.review_text, 5));
@@ -101,11 +89,7 @@ describe("enricher on real Kafka with the model server", () => {
     );
     try {
       expect(enricher.tasks()).toEqual([dynamic.task.id]);
-      await waitFor("input consumed", async () =>
-        (await committedUpTo(`${dynamic.groupId}.${dynamic.task.id}`, dynamic.task.inputTopic, ends))
-          ? true
-          : undefined,
-      );
+      await waitForInputCommitted(dynamic, ends);
       const output = await consumeAll(dynamic.task.outputTopic);
       expect(output.length).toBe(reviews.valid.size);
 
@@ -113,10 +97,13 @@ describe("enricher on real Kafka with the model server", () => {
       const ready = await fetch(`${enricher.url}/readyz`);
       expect(ready.status).toBe(200);
       expect(await ready.json()).toMatchObject({ status: "ready", tasks: [dynamic.task.id] });
-      const metrics = await waitFor("lag metric", async () => {
-        const text = await (await fetch(`${enricher.url}/metrics`)).text();
-        return text.includes("sluice_enricher_consumer_lag{") ? text : undefined;
-      });
+      const metrics = await waitFor(
+        async () => {
+          const text = await (await fetch(`${enricher.url}/metrics`)).text();
+          return text.includes("sluice_enricher_consumer_lag{") ? text : undefined;
+        },
+        { timeout: 120_000, description: "lag metric" },
+      );
       expect(metrics).toContain(
         `sluice_enricher_records_out_total{task="${dynamic.task.id}"} ${reviews.valid.size}`,
       );
@@ -125,19 +112,12 @@ describe("enricher on real Kafka with the model server", () => {
       expect(metrics).not.toContain("test-key");
 
       await produceRaw(taskTopic, [{ key: dynamic.task.id, value: null }]);
-      await waitFor("task stopped", async () => enricher.tasks().length === 0);
+      await waitFor(() => enricher.tasks().length === 0, { timeout: 120_000, description: "task stopped" });
       expect((await fetch(`${enricher.url}/readyz`)).status).toBe(503);
     } finally {
       await enricher.stop();
       await model.close();
-      const { task } = dynamic;
-      await deleteTopics([
-        task.inputTopic,
-        task.outputTopic,
-        task.deadLetterTopic,
-        dynamic.cacheTopic,
-        taskTopic,
-      ]);
+      await removeTask(dynamic, taskTopic);
     }
   });
 });

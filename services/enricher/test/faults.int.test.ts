@@ -1,9 +1,16 @@
 import { startModelServer, themesFor } from "@sluice/model-server";
+import { consumeAll, endOffsets, produceRaw } from "@sluice/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { configFromEnv, startEnricher } from "../src/index.ts";
-import { committedUpTo, consumeAll, deleteTopics, endOffsets, produceRaw, waitFor } from "./kafka-helpers.ts";
 import { makeReviews } from "./reviews.ts";
-import { enricherEnv, freshTask, type TestTopics } from "./setup.ts";
+import {
+  type EnrichedReview,
+  enricherEnv,
+  freshTask,
+  removeTask,
+  type TestTopics,
+  waitForInputCommitted,
+} from "./setup.ts";
 
 const COUNT = Number(process.env.ENRICHER_FAULTS_COUNT ?? 2000);
 
@@ -12,12 +19,7 @@ describe("enricher under faulty replies and a tight rate limit", () => {
   beforeAll(async () => {
     run = await freshTask(2);
   });
-  afterAll(async () => {
-    if (run) {
-      const { task } = run;
-      await deleteTopics([task.inputTopic, task.outputTopic, task.deadLetterTopic, run.cacheTopic]);
-    }
-  });
+  afterAll(() => removeTask(run));
 
   it("completes, loses nothing and keeps 429s bounded", async () => {
     // 20% of replies faulty, of every kind; 180 requests per minute for ~350 requests
@@ -47,11 +49,7 @@ describe("enricher under faulty replies and a tight rate limit", () => {
       { logger: { log: () => {} } },
     );
     try {
-      await waitFor(
-        "input consumed",
-        async () => await committedUpTo(`${run.groupId}.${run.task.id}`, run.task.inputTopic, ends),
-        400_000,
-      );
+      await waitForInputCommitted(run, ends, { timeoutMs: 400_000 });
       const elapsedMs = Date.now() - started;
       const output = await consumeAll(run.task.outputTopic);
       const dlq = await consumeAll(run.task.deadLetterTopic);
@@ -61,11 +59,7 @@ describe("enricher under faulty replies and a tight rate limit", () => {
       const outcome = new Map<string, string[]>();
       const note = (id: string, what: string) => outcome.set(id, [...(outcome.get(id) ?? []), what]);
       for (const record of output) {
-        const value = JSON.parse(record.value ?? "null") as {
-          id: string;
-          review_text: string;
-          themes: string[];
-        };
+        const value = record.value as EnrichedReview;
         expect(value.themes).toEqual(themesFor(value.review_text, 5));
         note(value.id, "out");
       }

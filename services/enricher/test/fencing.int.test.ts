@@ -4,18 +4,18 @@
  * owner does). A's commit must then fail without making anything visible, and A must
  * recover by itself (new producer, same chunk again): the output holds each record once.
  */
-import { Kafka, logLevel } from "kafkajs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Chunk, KafkaGateway, type OutputRecord } from "../src/kafka.ts";
 import {
-  brokers,
   consumeAll,
   createTopics,
   deleteTopics,
+  kafkaClient,
   produceRaw,
+  stackEndpoints,
   uniqueName,
   waitFor,
-} from "./kafka-helpers.ts";
+} from "@sluice/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Chunk, KafkaGateway, type OutputRecord } from "../src/kafka.ts";
 
 describe("transactional id per input partition", () => {
   const input = uniqueName("fencing_in");
@@ -40,7 +40,7 @@ describe("transactional id per input partition", () => {
     const transactionalId = `${groupId}-tx-0`;
     const gateway = new KafkaGateway(
       {
-        brokers,
+        brokers: stackEndpoints().kafkaBrokers,
         clientId: "fencing-test",
         sessionTimeoutMs: 6000,
         heartbeatIntervalMs: 1000,
@@ -75,21 +75,24 @@ describe("transactional id per input partition", () => {
         committed += chunk.records.length;
       },
     });
-    const fencer = new Kafka({ clientId: "fencer", brokers, logLevel: logLevel.NOTHING }).producer({
+    const fencer = kafkaClient("fencer").producer({
       transactionalId,
       idempotent: true,
       maxInFlightRequests: 1,
     });
     try {
-      await waitFor("the first attempt holding the chunk", async () => attempts === 1);
+      await waitFor(() => attempts === 1, {
+        timeout: 120_000,
+        description: "the first attempt holding the chunk",
+      });
       // The transactional InitProducerId (kafkajs runs it at the first transaction):
       // bumps the epoch, fencing the member's producer.
       await fencer.connect();
       await (await fencer.transaction()).abort();
       release();
-      await waitFor("the chunk committed", async () => committed >= count, 90_000);
+      await waitFor(() => committed >= count, { timeout: 90_000, description: "the chunk committed" });
       const records = await consumeAll(output);
-      const values = records.map((r) => JSON.parse(r.value ?? "null") as { id: string; attempt: number });
+      const values = records.map((r) => r.value as { id: string; attempt: number });
       expect(values.filter((v) => v.attempt === 1)).toEqual([]);
       expect(values.map((v) => v.id).sort()).toEqual(Array.from({ length: count }, (_, i) => `k${i}`).sort());
       expect(attempts).toBeGreaterThanOrEqual(2);

@@ -22,36 +22,36 @@
  * Run: npx vitest run --project integration services/enricher/test/full-loop.int.test.ts
  */
 
-import { FlinkClient } from "@sluice/flink-client";
 import { type CompiledJob, compileJob, type EnrichmentTask } from "@sluice/flink-jobs";
 import { reviewThemes } from "@sluice/flink-jobs/jobs";
 import { type ModelServer, seededRandom, startModelServer, themesFor } from "@sluice/model-server";
 import {
   type ConsumedRecord,
   consumeAll,
-  createTopics,
-  deleteTopics,
-  kafkaClient,
+  latestByKey,
   produceJson,
+  readSink,
+  StackResources,
+  sqlTimestamp,
   stackEndpoints,
+  stackFlinkClient,
   uniqueName,
 } from "@sluice/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { configFromEnv, type Enricher, startEnricher } from "../src/index.ts";
 
 const endpoints = stackEndpoints();
-const flink = new FlinkClient({ restUrl: endpoints.flinkRestUrl, sqlGatewayUrl: endpoints.sqlGatewayUrl });
+const flink = stackFlinkClient();
 
 const HOUR = 3_600_000;
 const REVIEW_COUNT = 300;
 const MAX_THEMES = 5;
 
 /** What this file started; `afterAll` stops and deletes it, pass or fail. */
+const stack = new StackResources(flink);
 const started = {
-  jobId: undefined as string | undefined,
   enricher: undefined as Enricher | undefined,
   model: undefined as ModelServer | undefined,
-  topics: [] as string[],
 };
 
 beforeAll(async () => {
@@ -59,20 +59,11 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  // Flink first: its running sources would ask for (and auto-create) deleted topics.
-  const jobId = started.jobId;
-  if (jobId !== undefined) {
-    const job = await flink.rest.getJob(jobId).catch(() => undefined);
-    if (job !== undefined && !["FINISHED", "CANCELED", "FAILED"].includes(job.state)) {
-      await flink.rest.cancel(jobId).catch(() => undefined);
-      await flink.rest
-        .waitForJobState(jobId, ["CANCELED", "FAILED", "FINISHED"], { timeoutMs: 60_000 })
-        .catch(() => undefined);
-    }
-  }
+  // The enricher before the topics go: its consumer would ask for (and auto-create) them.
   await started.enricher?.stop();
   await started.model?.close();
-  await deleteTopics(started.topics);
+  // The Flink job, stopped, then the topics.
+  await stack.cleanUp();
   await flink.close();
 });
 
@@ -145,90 +136,11 @@ function makeReviews(count: number, start: number, seed: number): Review[] {
   return reviews;
 }
 
-/** An epoch-millisecond time (UTC) as Flink's JSON format writes and reads a TIMESTAMP(3). */
-function sqlTimestamp(ms: number): string {
-  const iso = new Date(ms).toISOString();
-  const fraction = iso.slice(20, 23).replace(/0+$/, "");
-  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}${fraction === "" ? "" : `.${fraction}`}`;
-}
-
 const epochMillis = (sql: string) => Date.parse(`${sql.replace(" ", "T")}Z`);
 
 // ---------------------------------------------------------------------------
 // Reading the sinks
 // ---------------------------------------------------------------------------
-
-/** A problem the job reports (failed, restarting, or an exception in its history), else undefined. */
-async function jobTrouble(jobId: string): Promise<string | undefined> {
-  const job = await flink.rest.getJob(jobId);
-  const { entries } = await flink.rest.getExceptions(jobId, 1);
-  const newest = entries[0];
-  if (newest === undefined && !["FAILED", "RESTARTING", "FAILING"].includes(job.state)) return undefined;
-  const cause = newest?.stacktrace
-    .split("\n")
-    .filter((line) => /Exception|Error/.test(line) && !line.trimStart().startsWith("at "))
-    .slice(-2)
-    .join(" <- ");
-  return `job ${jobId} is ${job.state}${cause ? `: ${cause}` : ""}`;
-}
-
-/**
- * Reads a sink topic from the beginning (read_committed) until `done` holds, then 4 s
- * more so a surplus record would show. Bounded by `timeoutMs`; fails early with
- * Flink's own exception when the job fails or restarts.
- */
-async function readSink(
-  topic: string,
-  jobId: string,
-  done: (records: ConsumedRecord[]) => boolean,
-  timeoutMs = 100_000,
-): Promise<ConsumedRecord[]> {
-  const consumer = kafkaClient().consumer({ groupId: uniqueName("full_loop_it"), readUncommitted: false });
-  const records: ConsumedRecord[] = [];
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
-    await consumer.run({
-      eachMessage: async ({ message, partition }) => {
-        const raw = message.value === null ? null : message.value.toString("utf8");
-        records.push({
-          key: message.key?.toString("utf8") ?? null,
-          value: raw === null ? null : JSON.parse(raw),
-          raw,
-          partition,
-          offset: message.offset,
-          headers: {},
-        });
-      },
-    });
-    const deadline = Date.now() + timeoutMs;
-    let nextHealthCheck = Date.now() + 5_000;
-    while (!done(records) && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 1_000));
-      if (Date.now() >= nextHealthCheck) {
-        nextHealthCheck = Date.now() + 5_000;
-        const trouble = await jobTrouble(jobId);
-        if (trouble !== undefined)
-          throw new Error(`${topic}: ${records.length} records read, then ${trouble}`);
-      }
-    }
-    if (done(records)) await new Promise((r) => setTimeout(r, 4_000));
-  } finally {
-    await consumer.disconnect();
-  }
-  return records;
-}
-
-/** The latest value of each key of an upsert (changelog) topic. */
-function latestByKey(records: ConsumedRecord[]): Map<string, unknown> {
-  const latest = new Map<string, unknown>();
-  for (const r of records) {
-    if (r.key === null) throw new Error(`an upsert topic record without a key at offset ${r.offset}`);
-    if (r.value === null) latest.delete(r.key);
-    else latest.set(r.key, r.value);
-  }
-  return latest;
-}
 
 interface WindowedCount {
   window_start: string;
@@ -249,22 +161,15 @@ const sortedObject = (entries: Iterable<[string, number]>) =>
 
 describe("review-themes full loop: Flink -> enricher -> Flink", () => {
   it("counts exactly the model server's themes per tumbling hour and as running totals", async () => {
-    const topics = Object.fromEntries(
-      [
-        "product_reviews",
-        "review_requests",
-        "product_reviews_with_themes",
-        "theme_counts_windowed",
-        "theme_counts_total",
-      ].map((p) => [p, uniqueName(`loop_${p}`)]),
-    ) as Record<
-      | "product_reviews"
-      | "review_requests"
-      | "product_reviews_with_themes"
-      | "theme_counts_windowed"
-      | "theme_counts_total",
-      string
-    >;
+    // One partition each: one reader, so one watermark and a stable order. (The job's source
+    // idle timeout would let an empty partition of a multi-partition topic go idle.)
+    const topics = await stack.uniqueTopics(
+      "product_reviews",
+      "review_requests",
+      "product_reviews_with_themes",
+      "theme_counts_windowed",
+      "theme_counts_total",
+    );
     const spec = reviewThemes({
       reviewsTopic: topics.product_reviews,
       requestTopic: topics.review_requests,
@@ -283,10 +188,8 @@ describe("review-themes full loop: Flink -> enricher -> Flink", () => {
       topics.product_reviews_with_themes,
     ]);
     const cacheTopic = uniqueName("loop_enricher_cache");
-    started.topics.push(...Object.values(topics), task.deadLetterTopic, cacheTopic);
-    // One partition each: one reader, so one watermark and a stable order. (The job's source
-    // idle timeout would let an empty partition of a multi-partition topic go idle.)
-    await createTopics([...Object.values(topics), task.deadLetterTopic]);
+    stack.track(cacheTopic); // the enricher creates it
+    await stack.createTopics([task.deadLetterTopic]);
 
     // --- input -------------------------------------------------------------
     const start = Date.UTC(2024, 4, 6, 8, 0, 0);
@@ -356,12 +259,7 @@ describe("review-themes full loop: Flink -> enricher -> Flink", () => {
     expect(enricher.tasks()).toEqual([task.id]);
 
     // --- the Flink job ------------------------------------------------------
-    const { jobId } = await flink.gateway.executeStatementSet(
-      compiled.statements.map((s) => s.sql),
-      { sets: { "pipeline.name": `it-full-loop-${uniqueName("run")}` } },
-    );
-    started.jobId = jobId;
-    await flink.rest.waitForJobRunning(jobId, { timeoutMs: 60_000 });
+    const jobId = await stack.runJob(compiled, `it-full-loop-${uniqueName("run")}`, { timeoutMs: 60_000 });
 
     // --- the enriched topic: every review once, with the server's themes -----
     const enriched = await consumeAll(topics.product_reviews_with_themes, {
@@ -383,11 +281,11 @@ describe("review-themes full loop: Flink -> enricher -> Flink", () => {
     }
 
     // --- windowed counts: one insert-only record per (window, theme) ---------
-    const windowed = await readSink(
-      topics.theme_counts_windowed,
+    const windowed = await readSink(flink, topics.theme_counts_windowed, {
       jobId,
-      (records) => records.length >= expectedWindowed.length,
-    );
+      done: (records) => records.length >= expectedWindowed.length,
+      timeoutMs: 100_000,
+    });
     const windowedRows = windowed.map((r) => r.value as WindowedCount).sort(byWindowAndTheme);
     expect(windowedRows).toEqual(expectedWindowed);
     expect(windowedRows.some((w) => epochMillis(w.window_start) >= start + 24 * HOUR)).toBe(false);
@@ -400,11 +298,11 @@ describe("review-themes full loop: Flink -> enricher -> Flink", () => {
           return [row.theme, row.theme_count];
         }),
       );
-    const totalRecords = await readSink(
-      topics.theme_counts_total,
+    const totalRecords = await readSink(flink, topics.theme_counts_total, {
       jobId,
-      (records) => JSON.stringify(totalsOf(records)) === JSON.stringify(expectedTotals),
-    );
+      done: (records) => JSON.stringify(totalsOf(records)) === JSON.stringify(expectedTotals),
+      timeoutMs: 100_000,
+    });
     expect(totalsOf(totalRecords)).toEqual(expectedTotals);
 
     // --- batching, caching, no dead letters ------------------------------------

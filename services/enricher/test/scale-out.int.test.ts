@@ -1,21 +1,23 @@
 import { startModelServer, themesFor } from "@sluice/model-server";
+import { consumeAll, endOffsets, produceRaw, waitFor } from "@sluice/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { configFromEnv, type Enricher, startEnricher } from "../src/index.ts";
-import { committedUpTo, consumeAll, deleteTopics, endOffsets, produceRaw, waitFor } from "./kafka-helpers.ts";
 import { makeReviews } from "./reviews.ts";
-import { enricherEnv, freshTask, type TestTopics } from "./setup.ts";
+import {
+  type EnrichedReview,
+  enricherEnv,
+  freshTask,
+  removeTask,
+  type TestTopics,
+  waitForInputCommitted,
+} from "./setup.ts";
 
 describe("enrichers as a consumer group", () => {
   let run: TestTopics;
   beforeAll(async () => {
     run = await freshTask(4);
   });
-  afterAll(async () => {
-    if (run) {
-      const { task } = run;
-      await deleteTopics([task.inputTopic, task.outputTopic, task.deadLetterTopic, run.cacheTopic]);
-    }
-  });
+  afterAll(() => removeTask(run));
 
   it("share the partitions and keep exactly-once output through rebalances", async () => {
     const model = await startModelServer({ latencyMs: 20, log: () => {} });
@@ -32,24 +34,24 @@ describe("enrichers as a consumer group", () => {
     try {
       const first = await start();
       running.push(first);
-      await waitFor("first enricher working", async () => model.stats().records > 200);
+      await waitFor(() => model.stats().records > 200, {
+        timeout: 120_000,
+        description: "first enricher working",
+      });
       // A second member joins mid-run (rebalance), then the first leaves mid-run.
       const second = await start();
       running.push(second);
-      await waitFor(
-        "second enricher working",
-        async () => (await second.metrics.total(second.metrics.recordsOut)) > 0,
-      );
+      await waitFor(async () => (await second.metrics.total(second.metrics.recordsOut)) > 0, {
+        timeout: 120_000,
+        description: "second enricher working",
+      });
       await first.stop();
       running.shift();
-      await waitFor(
-        "input consumed",
-        async () => await committedUpTo(`${run.groupId}.${run.task.id}`, run.task.inputTopic, ends),
-      );
+      await waitForInputCommitted(run, ends);
       const output = await consumeAll(run.task.outputTopic);
-      const ids = output.map((r) => (JSON.parse(r.value ?? "null") as { id: string }).id);
+      const ids = output.map((r) => (r.value as EnrichedReview).id);
       for (const r of output) {
-        const value = JSON.parse(r.value ?? "null") as { review_text: string; themes: string[] };
+        const value = r.value as EnrichedReview;
         expect(value.themes).toEqual(themesFor(value.review_text, 5));
       }
       expect(ids.length).toBe(new Set(ids).size);

@@ -1,5 +1,12 @@
 import type { EnrichmentTask } from "@sluice/flink-jobs";
-import { brokers, createTopics, uniqueName } from "./kafka-helpers.ts";
+import {
+  committedUpTo,
+  createTopics,
+  deleteTopics,
+  stackEndpoints,
+  uniqueName,
+  waitFor,
+} from "@sluice/testkit";
 
 /** Topics and ids of one test run, all unique. */
 export interface TestTopics {
@@ -9,6 +16,14 @@ export interface TestTopics {
   transactionalIdPrefix: string;
 }
 
+/** A record of the task's output topic: the review with the themes the enricher added. */
+export interface EnrichedReview {
+  id: string;
+  review_text: string;
+  themes: string[];
+}
+
+/** A themes task on fresh topics (input and output with `partitions` partitions), created now. */
 export async function freshTask(partitions: number): Promise<TestTopics> {
   const base = uniqueName("enricher_it");
   const task: EnrichmentTask = {
@@ -36,6 +51,33 @@ export async function freshTask(partitions: number): Promise<TestTopics> {
   };
 }
 
+/** Deletes the run's topics (the cache topic too, which the enricher created); nothing when there is no run. */
+export async function removeTask(run: TestTopics | undefined, ...moreTopics: string[]): Promise<void> {
+  if (run === undefined) return;
+  const { task } = run;
+  await deleteTopics([
+    task.inputTopic,
+    task.outputTopic,
+    task.deadLetterTopic,
+    run.cacheTopic,
+    ...moreTopics,
+  ]);
+}
+
+/**
+ * Waits until the enricher's consumer group has committed the task's input up to
+ * `ends` (from `endOffsets` after producing it): every input record is handled.
+ */
+export async function waitForInputCommitted(
+  run: TestTopics,
+  ends: Map<number, bigint>,
+  { timeoutMs = 120_000, description = "input consumed" } = {},
+): Promise<void> {
+  // The enricher's group for a task is `<ENRICHER_GROUP_ID>.<task id>`.
+  const groupId = `${run.groupId}.${run.task.id}`;
+  await waitFor(() => committedUpTo(groupId, run.task.inputTopic, ends), { timeout: timeoutMs, description });
+}
+
 /** The environment of an enricher for a test run. */
 export function enricherEnv(
   run: TestTopics,
@@ -43,7 +85,7 @@ export function enricherEnv(
   extra: Record<string, string> = {},
 ): Record<string, string> {
   return {
-    SLUICE_KAFKA_BROKERS: brokers.join(","),
+    SLUICE_KAFKA_BROKERS: stackEndpoints().kafkaBrokers.join(","),
     OPENAI_BASE_URL: modelUrl,
     OPENAI_API_KEY: "test-key",
     ENRICHER_TASK: JSON.stringify(run.task),

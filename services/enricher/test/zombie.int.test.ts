@@ -8,23 +8,25 @@ import type { ChildProcess } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startModelServer, themesFor } from "@sluice/model-server";
+import { consumeAll, endOffsets, produceRaw, waitFor } from "@sluice/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWriteStream, exited, freePort, spawnEnricher } from "./child.ts";
-import { committedUpTo, consumeAll, deleteTopics, endOffsets, produceRaw, waitFor } from "./kafka-helpers.ts";
 import { makeReviews } from "./reviews.ts";
-import { enricherEnv, freshTask, type TestTopics } from "./setup.ts";
+import {
+  type EnrichedReview,
+  enricherEnv,
+  freshTask,
+  removeTask,
+  type TestTopics,
+  waitForInputCommitted,
+} from "./setup.ts";
 
 describe("a frozen enricher that wakes up after losing its partitions", () => {
   let run: TestTopics;
   beforeAll(async () => {
     run = await freshTask(2);
   });
-  afterAll(async () => {
-    if (run) {
-      const { task } = run;
-      await deleteTopics([task.inputTopic, task.outputTopic, task.deadLetterTopic, run.cacheTopic]);
-    }
-  });
+  afterAll(() => removeTask(run));
 
   it("cannot commit anything once fenced", async () => {
     const model = await startModelServer({ latencyMs: 200, log: () => {} });
@@ -45,27 +47,29 @@ describe("a frozen enricher that wakes up after losing its partitions", () => {
     try {
       const a = spawnEnricher(await envFor(), log);
       children.push(a);
-      await waitFor("A calling the model", async () => model.stats().requests >= 3, 60_000);
+      await waitFor(() => model.stats().requests >= 3, {
+        timeout: 60_000,
+        description: "A calling the model",
+      });
       a.kill("SIGSTOP");
       const requestsBeforeB = model.stats().records;
       const b = spawnEnricher(await envFor(), log);
       children.push(b);
-      await waitFor(
-        "B committed every input record",
-        async () => committedUpTo(`${run.groupId}.${run.task.id}`, run.task.inputTopic, ends),
-        180_000,
-      );
+      await waitForInputCommitted(run, ends, {
+        timeoutMs: 180_000,
+        description: "B committed every input record",
+      });
       a.kill("SIGCONT");
       // Give A time to finish its chunk and try to commit it (fenced) or notice the
       // rebalance; either way nothing of it may become visible.
       await new Promise((r) => setTimeout(r, 8000));
 
       const output = await consumeAll(run.task.outputTopic);
-      const ids = output.map((r) => (JSON.parse(r.value ?? "null") as { id: string }).id);
+      const ids = output.map((r) => (r.value as EnrichedReview).id);
       expect(ids.length).toBe(new Set(ids).size);
       expect(new Set(ids)).toEqual(new Set(reviews.valid.keys()));
       for (const r of output) {
-        const value = JSON.parse(r.value ?? "null") as { review_text: string; themes: string[] };
+        const value = r.value as EnrichedReview;
         expect(value.themes).toEqual(themesFor(value.review_text, 5));
       }
       console.log(
