@@ -6,7 +6,6 @@
  *
  * Run: npx vitest run --project integration flink-jobs/test/sql-acceptance.int.test.ts
  */
-import { FlinkClient } from "@sluice/flink-client";
 import { compileJob, type JobSpec } from "@sluice/flink-jobs";
 import {
   clicksWithProducts,
@@ -15,12 +14,11 @@ import {
   sensorZscore,
   transactionsHourly,
 } from "@sluice/flink-jobs/jobs";
-import { stackEndpoints } from "@sluice/testkit";
+import { stackFlinkClient, stopJob } from "@sluice/testkit";
 import { afterAll, describe, expect, it } from "vitest";
 import { acceptanceQueries, acceptanceSpec } from "./acceptance-specs.ts";
 
-const endpoints = stackEndpoints();
-const flink = new FlinkClient({ restUrl: endpoints.flinkRestUrl, sqlGatewayUrl: endpoints.sqlGatewayUrl });
+const flink = stackFlinkClient();
 
 afterAll(async () => {
   await flink.close();
@@ -92,12 +90,7 @@ describe("the compiled statement set runs", () => {
       const finished = await flink.rest.waitForJobState(jobId, ["FINISHED"], { timeoutMs: 120_000 });
       expect(finished.state).toBe("FINISHED");
     } finally {
-      const state = await flink.rest
-        .getJob(jobId)
-        .then((j) => j.state)
-        .catch(() => "FINISHED");
-      if (!["FINISHED", "CANCELED", "FAILED"].includes(state))
-        await flink.rest.cancel(jobId).catch(() => undefined);
+      await stopJob(flink, jobId);
     }
   });
 });
