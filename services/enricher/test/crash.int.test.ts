@@ -1,11 +1,11 @@
 import type { ChildProcess } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startModelServer, themesFor } from "@sluice/model-server";
+import { seededRandom, startModelServer, themesFor } from "@sluice/model-server";
 import { consumeAll, endOffsets, produceRaw, waitFor } from "@sluice/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWriteStream, exited, freePort, spawnEnricher as spawnChild } from "./child.ts";
-import { makeReviews, prng } from "./reviews.ts";
+import { makeReviews } from "./reviews.ts";
 import {
   type EnrichedReview,
   enricherEnv,
@@ -46,7 +46,7 @@ describe("enricher killed with SIGKILL while working", () => {
     const logPath = join(tmpdir(), `${run.groupId}.log`);
     const log = createWriteStream(logPath);
     const spawnEnricher = (): ChildProcess => spawnChild(env, log);
-    const random = prng(2024);
+    const random = seededRandom(2024);
     const started = Date.now();
     let kills = 0;
     let child = spawnEnricher();

@@ -1,4 +1,5 @@
 /** Synthetic product reviews for the enricher's tests: deterministic, with duplicates and bad records. */
+import { seededRandom } from "@sluice/model-server";
 
 const openings = ["Honestly,", "Well,", "So", "To be fair,", "Overall", "Sadly", "Wow,", "I think"];
 const parts = [
@@ -16,18 +17,6 @@ const parts = [
   "the seller never answered",
 ];
 
-/** A deterministic PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export interface ReviewSet {
   /** Raw records to produce (key = id when there is one). */
   records: { key: string | null; value: string }[];
@@ -43,7 +32,7 @@ export interface ReviewSet {
  * (not JSON, no id, empty text). Each text carries a serial so unique texts stay unique.
  */
 export function makeReviews(count: number, seed = 7): ReviewSet {
-  const random = prng(seed);
+  const random = seededRandom(seed);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)] as T;
   const records: ReviewSet["records"] = [];
   const valid = new Map<string, string>();
