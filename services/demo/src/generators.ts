@@ -8,17 +8,10 @@
  *   // { review_id: "r-42.1-000001", product_id: "p03", review_text: "Battery lasts ...", created_at: "2024-01-01 00:00:00.000" }
  */
 
-/** mulberry32: a tiny, good-enough PRNG with a 32-bit state; deterministic for a seed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from "@sluice/model-server";
+
+// The same mulberry32 generator the model server seeds its faults with.
+export { seededRandom };
 
 /** `yyyy-MM-dd HH:mm:ss.SSS` in UTC: the SQL timestamp format Flink's JSON format reads by default. */
 export function sqlTimestamp(epochMs: number): string {
