@@ -91,6 +91,8 @@ const SKEW_MS = 60_000;
 
 export class OperationRunner {
   readonly ctx: LifecycleContext;
+  /** Told the Flink job id of every submission or adoption, to watch it start. */
+  onSubmitted: ((flinkJobId: string) => void) | undefined;
 
   constructor(ctx: LifecycleContext) {
     this.ctx = ctx;
@@ -486,6 +488,7 @@ export class OperationRunner {
         });
         p.flinkJobId = existing.id;
         save();
+        this.onSubmitted?.(existing.id);
         return verify ? WAIT : DONE;
       }
       if (startedAt !== undefined && now() - startedAt < config.submitGraceMs) {
@@ -547,6 +550,7 @@ export class OperationRunner {
       });
       p.flinkJobId = jobId;
       save();
+      this.onSubmitted?.(jobId);
       return verify ? WAIT : DONE;
     }
 

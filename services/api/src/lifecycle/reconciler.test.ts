@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { auth, Clock, type TestApp, testApp } from "../../test/helper.ts";
 import { datagenSpec } from "../../test/specs.ts";
+import { sluiceCompiler } from "../compiler/sluice-compiler.ts";
 import { FakeFlink } from "../flink/fake.ts";
 import { JobStore } from "../store/store.ts";
 
@@ -221,5 +222,77 @@ describe("operation timeout", () => {
       payload: { mode: "cancel" },
     });
     expect(again.statusCode).toBe(202);
+  });
+});
+
+/** Waits (real time) until `predicate` holds; the loop's passes run on real timers. */
+async function waitFor(predicate: () => boolean, what: string, timeoutMs = 3_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+describe("the running loop", () => {
+  // An interval no test waits for: whatever happens below was triggered by a wake or a watch.
+  const env = { SLUICE_RECONCILE_INTERVAL_MS: "600000" };
+
+  it("submits a created job at once and shows it RUNNING as soon as Flink does, not at the next pass", async () => {
+    const t = await testApp({ env });
+    apps.push(t);
+    t.flink.initialState = "INITIALIZING";
+    await waitFor(() => t.app.reconciler.stats.passes >= 1, "the first pass");
+    const res = await t.app.inject({
+      method: "POST",
+      url: "/v1/jobs",
+      headers: auth,
+      payload: datagenSpec("quick"),
+    });
+    expect(res.statusCode).toBe(202);
+    await waitFor(() => t.flink.submissions.length === 1, "the submission");
+    const id = t.store.latestRun("quick")?.flinkJobId as string;
+    await waitFor(() => t.flink.calls.includes("getJob"), "the new job to be watched");
+    expect((await t.app.inject("/v1/jobs/quick")).json()).toMatchObject({ state: "SUBMITTING" });
+
+    // The submission's pass, then its follow-up pass (which still sees INITIALIZING); then none for 10 min.
+    await waitFor(() => t.app.reconciler.stats.passes >= 3, "the follow-up pass");
+    const passes = t.app.reconciler.stats.passes;
+    t.flink.setState(id, "RUNNING");
+    let job: { state?: string; flinkState?: string } = {};
+    for (let i = 0; i < 200 && job.state !== "RUNNING"; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      job = (await t.app.inject("/v1/jobs/quick")).json();
+    }
+    expect(job).toMatchObject({ state: "RUNNING", flinkState: "RUNNING" });
+    expect(t.app.reconciler.stats.passes).toBe(passes); // the watch saw it, not a pass
+  });
+
+  it("does not lose a wake that arrives while a pass is running", async () => {
+    const t = await testApp({ env });
+    apps.push(t);
+    await waitFor(() => t.app.reconciler.stats.passes >= 1, "the first pass");
+    // A job recorded at the very end of a pass, after it read the store (as a POST can be).
+    const validated = sluiceCompiler.validate(datagenSpec("late"));
+    if (!validated.ok) throw new Error("invalid test spec");
+    const compiled = sluiceCompiler.compile(validated.spec);
+    t.app.reconciler.onPass = () => {
+      t.app.reconciler.onPass = undefined;
+      t.store.transaction(() => {
+        t.store.createJob(
+          { name: "late", spec: validated.spec, specHash: "h", compiled, desiredState: "RUNNING" },
+          t.clock.now(),
+        );
+        t.store.addOperation(
+          "late",
+          "submit",
+          { version: 1, restore: { mode: "none" }, reason: "create" },
+          t.clock.now(),
+        );
+      });
+      t.app.reconciler.wake();
+    };
+    t.app.reconciler.wake();
+    await waitFor(() => t.flink.submissions.length === 1, "the late job's submission");
   });
 });

@@ -11,6 +11,9 @@ type JobDetail = z.output<typeof jobDetailSchema>;
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** Flink states in which a job has no exceptions to show: gone, or not started yet. */
+const NOT_STARTED: ReadonlySet<string> = new Set(["MISSING", "INITIALIZING", "CREATED"]);
+
 export function operationView(op: OperationRecord | undefined): z.output<typeof operationSchema> | null {
   if (!op) return null;
   return {
@@ -102,11 +105,13 @@ export async function jobDetail(deps: DetailDeps, job: JobRecord): Promise<JobDe
   const version = store.getVersion(job.name, job.currentVersion);
   const spec = (version?.spec ?? {}) as Record<string, unknown>;
   let exceptions: JobDetail["exceptions"] = [];
+  // A job Flink does not show yet, or that is still starting, has no exceptions: don't ask.
   if (
     deps.withExceptions &&
     summary.flinkJobId &&
     deps.observation?.reachable &&
-    summary.flinkState !== "MISSING"
+    summary.flinkState !== null &&
+    !NOT_STARTED.has(summary.flinkState)
   ) {
     const list = await deps.flink.exceptions(summary.flinkJobId).catch(() => []);
     exceptions = list
