@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { auth, type TestApp, testApp } from "../test/helper.ts";
-import { datagenSpec, invalidSpec } from "../test/specs.ts";
+import { datagenSpec, invalidSpec, kafkaSourceSpec } from "../test/specs.ts";
 
 let t: TestApp;
 afterEach(async () => {
@@ -402,6 +402,34 @@ describe("upgrade", () => {
     });
     expect(same.statusCode).toBe(200);
     expect(same.json().version).toBe(2);
+  });
+
+  it("compiles each version with its number: default consumer group ids are per version", async () => {
+    t = await testApp();
+    // A client-sent version is ignored, and does not make the same spec a different one.
+    const res = await post("/v1/jobs", { ...kafkaSourceSpec("grp"), version: 7 });
+    expect(res.statusCode).toBe(202);
+    expect(res.json()).toMatchObject({ version: 1, spec: { version: 1 } });
+    const groupIds = (sql: Array<{ sql: string }>) =>
+      sql.flatMap((s) => [...s.sql.matchAll(/'properties\.group\.id' = '([^']+)'/g)].map((m) => m[1]));
+    expect(groupIds(res.json().sql)).toEqual(["sluice.grp.v1.readings"]);
+    expect((await post("/v1/jobs", { ...kafkaSourceSpec("grp"), version: 3 })).statusCode).toBe(200);
+    expect((await post("/v1/jobs", kafkaSourceSpec("grp"))).statusCode).toBe(200);
+    await t.tickUntil(() => t.store.activeOperation("grp") === undefined);
+    expect(groupIds(t.flink.submissions.at(-1)?.statements ?? [])).toEqual(["sluice.grp.v1.readings"]);
+
+    const upgrade = await t.app.inject({
+      method: "PUT",
+      url: "/v1/jobs/grp",
+      headers: auth,
+      payload: kafkaSourceSpec("grp", { topic: "sensor_data_2" }),
+    });
+    expect(upgrade.statusCode).toBe(202);
+    expect(upgrade.json()).toMatchObject({ version: 2, spec: { version: 2 } });
+    expect(groupIds(upgrade.json().sql)).toEqual(["sluice.grp.v2.readings"]);
+    await t.tickUntil(() => t.store.activeOperation("grp") === undefined);
+    expect(t.flink.submissions.at(-1)?.settings["pipeline.name"]).toBe("sluice/grp/v2");
+    expect(groupIds(t.flink.submissions.at(-1)?.statements ?? [])).toEqual(["sluice.grp.v2.readings"]);
   });
 
   it("a state-incompatible upgrade fails clearly and restores the old version from the savepoint", async () => {

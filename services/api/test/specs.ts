@@ -52,3 +52,38 @@ export function invalidSpec(name: string) {
   (spec.tables[1] as Record<string, unknown>).colums = [];
   return spec;
 }
+
+/** A Kafka source (default consumer group id) into a blackhole sink. */
+export function kafkaSourceSpec(name: string, options: { topic?: string } = {}) {
+  return {
+    name,
+    tables: [
+      {
+        name: "readings",
+        columns: [{ kind: "physical", name: "device_id", type: { kind: "STRING" } }],
+        connector: {
+          kind: "kafka",
+          topic: options.topic ?? "sensor_data",
+          bootstrapServers: "127.0.0.1:9092",
+          startupMode: "earliest-offset",
+          format: { kind: "json" },
+        },
+      },
+      {
+        name: "sink",
+        columns: [{ kind: "physical", name: "device_id", type: { kind: "STRING" } }],
+        connector: { kind: "blackhole" },
+      },
+    ],
+    inserts: [
+      {
+        into: "sink",
+        query: {
+          kind: "select",
+          from: { kind: "table", name: "readings" },
+          select: [{ expr: { kind: "column", name: "device_id" } }],
+        },
+      },
+    ],
+  };
+}

@@ -28,6 +28,7 @@ export type ValidationResult = { ok: true; spec: JobSpecLike } | { ok: false; pr
 
 export interface JobCompiler {
   validate(input: unknown): ValidationResult;
+  /** Compiles a validated spec; `spec.version` is the version the API assigned to it. */
   compile(spec: JobSpecLike): CompiledJobLike;
   /** Replaces `${secret:NAME}` placeholders with values; throws when one is missing. */
   resolveSecrets(sql: string, lookup: (name: string) => string | undefined): string;

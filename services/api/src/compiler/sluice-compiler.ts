@@ -27,8 +27,9 @@ export const sluiceCompiler: JobCompiler = {
     };
   },
   compile(spec: JobSpecLike) {
-    const { version: _version, ...rest } = spec;
-    return compileJob(rest as JobSpec);
+    // The version the API assigned goes in: default consumer group ids carry it
+    // (`sluice.<job>.v<version>.<table>`), so a new version does not take over the old one's offsets.
+    return compileJob(spec as JobSpec);
   },
   resolveSecrets,
   redactSecrets,

@@ -61,16 +61,25 @@ export function specHash(spec: JobSpecLike): string {
   return createHash("sha256").update(canonical(rest)).digest("hex");
 }
 
-/** Validates and compiles a request body, or throws INVALID_SPEC with every problem's JSON path. */
-function compileBody(app: FastifyInstance, body: unknown): { spec: JobSpecLike; compiled: CompiledJobLike } {
+/**
+ * Validates a request body and compiles it as `version` (the API assigns versions; the compiled
+ * SQL carries it in default consumer group ids), or throws INVALID_SPEC with every problem's JSON
+ * path. The returned spec carries the version; {@link specHash} leaves it out.
+ */
+function compileBody(
+  app: FastifyInstance,
+  body: unknown,
+  version: number,
+): { spec: JobSpecLike; compiled: CompiledJobLike } {
   const result = app.compiler.validate(body);
   if (!result.ok) {
     throw new ApiError("INVALID_SPEC", `The job specification has ${result.problems.length} problem(s)`, {
       problems: result.problems,
     });
   }
+  const spec = { ...result.spec, version };
   try {
-    return { spec: result.spec, compiled: app.compiler.compile(result.spec) };
+    return { spec, compiled: app.compiler.compile(spec) };
   } catch (error) {
     const problems = (error as { problems?: Array<{ path: unknown; code?: string; message: string }> })
       .problems;
@@ -174,7 +183,8 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const { spec, compiled } = compileBody(app, request.body);
+      // A create is version 1 (the dry run shows the SQL that version would run).
+      const { spec, compiled } = compileBody(app, request.body, 1);
       if (request.query.dryRun) {
         const lookup = (n: string) => app.lifecycle.env[secretVariable(config.secretEnvPrefix, n)];
         const secrets = secretValues(app.lifecycle, compiled);
@@ -302,7 +312,8 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const { name } = request.params;
       const job = requireJob(name);
-      const { spec, compiled } = compileBody(app, request.body);
+      // Compiled as the version it will be recorded as (nothing awaits before the transaction below).
+      const { spec, compiled } = compileBody(app, request.body, store.nextVersion(name));
       if (spec.name !== name) {
         throw new ApiError("NAME_MISMATCH", `The spec is named "${spec.name}" but the URL names "${name}"`);
       }

@@ -189,6 +189,18 @@ export class JobStore {
     });
   }
 
+  /** The version the next {@link addVersion} of this job will get (1 for a new job). */
+  nextVersion(name: string): number {
+    const row = this.db
+      .prepare("SELECT COALESCE(MAX(version), 0) + 1 AS v FROM versions WHERE job_name = ?")
+      .get(name);
+    return Number(row?.v ?? 1);
+  }
+
+  /**
+   * Records the next version of a job. A `spec.version` (what it was compiled with) must be that
+   * version: the compiled SQL carries it (consumer group ids).
+   */
   addVersion(
     name: string,
     spec: JobSpecLike,
@@ -196,10 +208,12 @@ export class JobStore {
     compiled: CompiledJobLike,
     now: number,
   ): VersionRecord {
-    const row = this.db
-      .prepare("SELECT COALESCE(MAX(version), 0) + 1 AS v FROM versions WHERE job_name = ?")
-      .get(name);
-    const version = Number(row?.v ?? 1);
+    const version = this.nextVersion(name);
+    if (spec.version !== undefined && spec.version !== version) {
+      throw new Error(
+        `${name}: the spec was compiled as version ${spec.version} but the next version is ${version}`,
+      );
+    }
     const stored = { ...spec, version };
     this.db
       .prepare(
