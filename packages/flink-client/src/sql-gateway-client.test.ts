@@ -211,6 +211,39 @@ describe("executeStatementSet", () => {
     expect(fake.count(`DELETE /v4/sessions/${S}`)).toBe(1);
   });
 
+  it("runs beforeExecute after the DDL; when it throws, starts no job and closes the session", async () => {
+    let statementNo = 0;
+    fake.on(`POST /v4/sessions/${S}/statements`, () => ({
+      status: 200,
+      body: { operationHandle: `op-${++statementNo}` },
+    }));
+    fake.on(/\/operations\/op-1\/result\/0/, {
+      status: 200,
+      body: {
+        resultType: "PAYLOAD",
+        isQueryResult: false,
+        resultKind: "SUCCESS",
+        results: { columns: [{ name: "result", logicalType: { type: "VARCHAR" } }], data: [] },
+      },
+    });
+    let statementsBeforeHook = -1;
+    const error = await gateway
+      .executeStatementSet(["CREATE TABLE a (x INT)", "INSERT INTO a SELECT 1"], {
+        beforeExecute: async () => {
+          statementsBeforeHook = fake.count(`POST /v4/sessions/${S}/statements`);
+          throw new Error("already running");
+        },
+      })
+      .catch((e: unknown) => e);
+    expect((error as Error).message).toBe("already running");
+    expect(statementsBeforeHook).toBe(1);
+    const submitted = fake.requests
+      .filter((r) => r.path === `/v4/sessions/${S}/statements`)
+      .map((r) => (r.body as { statement: string }).statement);
+    expect(submitted).toEqual(["CREATE TABLE a (x INT)"]);
+    expect(fake.count(`DELETE /v4/sessions/${S}`)).toBe(1);
+  });
+
   it("says which statement failed and still closes the session", async () => {
     fake.on(/\/result\/0/, { status: 500, body: unknownTable });
     const error = (await gateway

@@ -85,6 +85,20 @@ export interface StatementSetOptions extends PollOptions {
   /** Session configuration, e.g. `{"pipeline.name": "sensor-anomalies@3", "execution.state-recovery.path": "file:/..."}`. */
   sets?: Record<string, string>;
   sessionName?: string;
+  /**
+   * Runs after the session and its set-up statements (DDL), just before the statement that
+   * starts the job; if it throws, nothing is executed, the session is closed and the error is
+   * passed on. Lets a caller overlap a last check (e.g. "is this job already running?") with
+   * the set-up work, which starts no job.
+   *
+   * @example
+   * ```ts
+   * await gateway.executeStatementSet(statements, {
+   *   beforeExecute: async () => { if (await alreadyRunning()) throw new Error("already running"); },
+   * });
+   * ```
+   */
+  beforeExecute?: () => Promise<void>;
 }
 
 /** What {@link SqlGatewayClient.executeStatementSet} submitted. */
@@ -425,6 +439,7 @@ export class SqlGatewayClient {
     const session = await this.openSession(options.sets, { sessionName: options.sessionName });
     try {
       await this.#runSetup(session, planned.setup, poll);
+      await options.beforeExecute?.();
       const operation = await this.#inStep(planned.setup.length, planned.setup.length + 1, () =>
         this.executeStatement(session, planned.job),
       );

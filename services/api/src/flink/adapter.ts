@@ -112,7 +112,11 @@ export class FlinkClientAdapter implements FlinkPort {
     return this.call("Submitting the job", () =>
       this.client.gateway.executeStatementSet(
         request.statements.map((s) => s.sql),
-        { sets: request.settings, sessionName: request.settings["pipeline.name"] },
+        {
+          sets: request.settings,
+          sessionName: request.settings["pipeline.name"],
+          ...(request.beforeExecute ? { beforeExecute: request.beforeExecute } : {}),
+        },
       ),
     );
   }

@@ -92,6 +92,7 @@ export class FakeFlink implements FlinkPort {
       throw error;
     }
     if (this.hangSubmit) return new Promise(() => undefined);
+    await request.beforeExecute?.();
     this.submissions.push(request);
     const id = this.addJob(request.settings["pipeline.name"] ?? "anonymous", this.initialState, request);
     const restore = request.settings["execution.state-recovery.path"];

@@ -15,6 +15,11 @@ export interface SubmitRequest {
   settings: Record<string, string>;
   /** The compiled statements in order; the last one starts the job (`EXECUTE STATEMENT SET`). */
   statements: SubmitStatement[];
+  /**
+   * Called once the session and the DDL are ready, just before the statement that starts the
+   * job; if it throws, no job is started (the last look for a duplicate runs meanwhile).
+   */
+  beforeExecute?: (() => Promise<void>) | undefined;
 }
 
 /** Flink's job status names (JobStatus enum). */

@@ -1,4 +1,10 @@
-import { ACTIVE_FLINK_STATES, isFlinkError, pipelineName, TERMINAL_FLINK_STATES } from "../flink/port.ts";
+import {
+  ACTIVE_FLINK_STATES,
+  type FlinkJobSummary,
+  isFlinkError,
+  pipelineName,
+  TERMINAL_FLINK_STATES,
+} from "../flink/port.ts";
 import type { OperationRecord } from "../store/store.ts";
 import type { LifecycleContext, Observation } from "./context.ts";
 import { missingSecrets, scrub, secretValues, secretVariable } from "./secrets.ts";
@@ -86,6 +92,13 @@ const MAX_FAILED_SAVEPOINT_RETRIES = 2;
 /** Pause before triggering again: tasks typically need a second or two to be ready. */
 const RETRIGGER_DELAY_MS = 1_000;
 
+/**
+ * The listing of Flink jobs of the pass under way, still being read; `undefined` when Flink is
+ * unreachable. A first submission opens its SQL Gateway session and runs its DDL meanwhile
+ * (see {@link OperationRunner.isFirstSubmission}).
+ */
+export type PendingObservation = Promise<Observation | undefined>;
+
 /** Clock skew tolerated between this host and the JobManager when matching jobs by start time. */
 const SKEW_MS = 60_000;
 
@@ -98,15 +111,43 @@ export class OperationRunner {
     this.ctx = ctx;
   }
 
-  /** Moves `op` one step forward. Never throws: transient Flink errors leave the step to the next pass. */
-  async advance(op: OperationRecord, obs: Observation): Promise<void> {
+  /**
+   * A submit operation that has never called the SQL Gateway (no `startedAt`): the reconciler
+   * may advance it before its listing of Flink jobs has arrived, because nothing that starts a
+   * job is executed until the listing is checked for a job already carrying the version's
+   * pipeline.name (the SQL Gateway session and the DDL start none). Saves the listing's time
+   * (~10 ms on a cluster that retains hundreds of finished jobs) on every submission.
+   */
+  static isFirstSubmission(op: OperationRecord, now: number, timeoutMs: number): boolean {
+    const progress = op.progress as SubmitProgress;
+    return (
+      op.kind === "submit" &&
+      progress.startedAt === undefined &&
+      progress.flinkJobId === undefined &&
+      now - op.createdAt <= timeoutMs
+    );
+  }
+
+  /**
+   * Moves `op` one step forward. Never throws: transient Flink errors leave the step to the next pass.
+   * `obs` may still be pending only for a {@link isFirstSubmission}; any other step waits for it.
+   */
+  async advance(op: OperationRecord, pendingOrSeen: Observation | PendingObservation): Promise<void> {
     const { store, now } = this.ctx;
+    const first = OperationRunner.isFirstSubmission(op, now(), this.ctx.config.operationTimeoutMs);
+    const obs = pendingOrSeen instanceof Promise && !first ? await pendingOrSeen : pendingOrSeen;
+    if (obs === undefined) return; // Flink unreachable: nothing to act on
+    /** The listing, for every step but a first submission (which never gets here with it pending). */
+    const seen = (): Observation => {
+      if (obs instanceof Promise) throw new Error(`operation ${op.id}: Flink's job listing is still pending`);
+      return obs;
+    };
     if (op.status === "pending") store.updateOperation(op.id, { status: "running" }, now());
     const save = () => store.updateOperation(op.id, { progress: op.progress }, now());
     let step: Step;
     const age = now() - op.createdAt;
     if (age > this.ctx.config.operationTimeoutMs) {
-      await this.expire(op, obs, age);
+      if (!(obs instanceof Promise)) await this.expire(op, obs, age);
       return;
     }
     try {
@@ -119,24 +160,28 @@ export class OperationRunner {
           );
           break;
         case "stop":
-          step = await this.stopOp(op as unknown as OperationRecord<StopParams, StopProgress>, obs, save);
+          step = await this.stopOp(op as unknown as OperationRecord<StopParams, StopProgress>, seen(), save);
           break;
         case "savepoint":
           step = await this.savepointOp(
             op as unknown as OperationRecord<Record<string, never>, StopProgress>,
-            obs,
+            seen(),
             save,
           );
           break;
         case "upgrade":
           step = await this.upgradeOp(
             op as unknown as OperationRecord<UpgradeParams, UpgradeProgress>,
-            obs,
+            seen(),
             save,
           );
           break;
         case "delete":
-          step = await this.deleteOp(op as unknown as OperationRecord<DeleteParams, StopProgress>, obs, save);
+          step = await this.deleteOp(
+            op as unknown as OperationRecord<DeleteParams, StopProgress>,
+            seen(),
+            save,
+          );
           break;
         default: {
           const never: never = op.kind;
@@ -215,7 +260,7 @@ export class OperationRunner {
 
   private async submitOp(
     op: OperationRecord<SubmitParams, SubmitProgress>,
-    obs: Observation,
+    obs: Observation | PendingObservation,
     save: () => void,
   ): Promise<Step> {
     return this.stepSubmit(
@@ -442,7 +487,7 @@ export class OperationRunner {
     restore: RestoreRequest,
     p: SubmitProgress,
     save: () => void,
-    obs: Observation,
+    obs: Observation | PendingObservation,
     verify: boolean,
   ): Promise<Step> {
     const { store, flink, compiler, now, config } = this.ctx;
@@ -457,16 +502,17 @@ export class OperationRunner {
     if (p.flinkJobId === undefined) {
       const name = pipelineName(jobName, version);
       const startedAt = p.startedAt;
-      // Adopt before submitting: never run the same version twice.
-      const existing = obs.jobs
-        .filter(
-          (j) =>
-            j.name === name &&
-            (ACTIVE_FLINK_STATES.has(j.state) ||
-              (startedAt !== undefined && j.startTime >= startedAt - SKEW_MS && !store.getRun(j.id))),
-        )
-        .sort((a, b) => b.startTime - a.startTime)[0];
-      if (existing) {
+      /** A Flink job already running this version (or started by a submission cut short by a crash). */
+      const existingIn = (seen: Observation): FlinkJobSummary | undefined =>
+        seen.jobs
+          .filter(
+            (j) =>
+              j.name === name &&
+              (ACTIVE_FLINK_STATES.has(j.state) ||
+                (startedAt !== undefined && j.startTime >= startedAt - SKEW_MS && !store.getRun(j.id))),
+          )
+          .sort((a, b) => b.startTime - a.startTime)[0];
+      const adopt = (existing: FlinkJobSummary): Step => {
         store.transaction(() => {
           store.recordRun({
             flinkJobId: existing.id,
@@ -490,18 +536,31 @@ export class OperationRunner {
         save();
         this.onSubmitted?.(existing.id);
         return verify ? WAIT : DONE;
+      };
+      const missing = missingSecrets(this.ctx, versionRecord.compiled);
+      const publishTasks =
+        !p.tasksPublished &&
+        this.ctx.tasks !== undefined &&
+        versionRecord.compiled.enrichmentTasks.length > 0;
+      let seen = obs instanceof Promise ? undefined : obs;
+      if (obs instanceof Promise && (startedAt !== undefined || missing.length > 0 || publishTasks)) {
+        // Only a plain first submission overlaps the listing; anything else decides on it first.
+        seen = await obs;
+        if (!seen) return WAIT;
       }
+      // Adopt before submitting: never run the same version twice.
+      const existing = seen && existingIn(seen);
+      if (existing) return adopt(existing);
       if (startedAt !== undefined && now() - startedAt < config.submitGraceMs) {
         // A submission was under way when the API stopped; give it time to show up in Flink.
         return WAIT;
       }
-      const missing = missingSecrets(this.ctx, versionRecord.compiled);
       if (missing.length > 0) {
         return failed(
           `secrets not configured: ${missing.map((n) => secretVariable(config.secretEnvPrefix, n)).join(", ")}`,
         );
       }
-      if (!p.tasksPublished && this.ctx.tasks && versionRecord.compiled.enrichmentTasks.length > 0) {
+      if (publishTasks && this.ctx.tasks) {
         // Before Flink starts writing requests, so the enricher is ready for them.
         await this.ctx.tasks.publish(versionRecord.compiled.enrichmentTasks);
         p.tasksPublished = true;
@@ -518,12 +577,32 @@ export class OperationRunner {
         "execution.checkpointing.externalized-checkpoint-retention": "RETAIN_ON_CANCELLATION",
       };
       if (p.restorePath) settings["execution.state-recovery.path"] = p.restorePath;
+      // With the listing still pending, the session and the DDL go ahead meanwhile; the listing is
+      // checked before the statement set, the only statement that starts a job, is executed.
+      const pending = seen ? undefined : obs;
+      const gate: { gaveWay?: FlinkJobSummary | "unreachable" } = {};
+      const beforeExecute =
+        pending &&
+        (async () => {
+          const listed = await pending;
+          gate.gaveWay = listed ? existingIn(listed) : "unreachable";
+          if (gate.gaveWay)
+            throw new Error(
+              `not executing the statement set of ${name}: ${gate.gaveWay === "unreachable" ? "Flink is unreachable" : `Flink job ${gate.gaveWay.id} runs it`}`,
+            );
+        });
       p.startedAt = now();
       save();
       let jobId: string;
       try {
-        jobId = (await flink.submit({ settings, statements })).jobId;
+        jobId = (await flink.submit({ settings, statements, beforeExecute })).jobId;
       } catch (error) {
+        if (gate.gaveWay) {
+          // Nothing was executed: as if this submission had not begun.
+          delete p.startedAt;
+          save();
+          return gate.gaveWay === "unreachable" ? WAIT : adopt(gate.gaveWay);
+        }
         if (isFlinkError(error) && error.code === "FLINK_UNREACHABLE") {
           // Nothing reached the gateway: no need to wait for a job to show up next time.
           delete p.startedAt;
@@ -555,7 +634,9 @@ export class OperationRunner {
     }
 
     if (!verify) return DONE;
-    const observed = obs.jobs.find((j) => j.id === p.flinkJobId);
+    const seen = obs instanceof Promise ? await obs : obs;
+    if (!seen) return WAIT;
+    const observed = seen.jobs.find((j) => j.id === p.flinkJobId);
     const state = observed?.state;
     if (state === "RUNNING") {
       if (p.runningSince === undefined) {

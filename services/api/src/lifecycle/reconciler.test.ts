@@ -6,6 +6,7 @@ import { auth, Clock, type TestApp, testApp } from "../../test/helper.ts";
 import { datagenSpec } from "../../test/specs.ts";
 import { sluiceCompiler } from "../compiler/sluice-compiler.ts";
 import { FakeFlink } from "../flink/fake.ts";
+import { FlinkError } from "../flink/port.ts";
 import { JobStore } from "../store/store.ts";
 
 /**
@@ -294,5 +295,73 @@ describe("the running loop", () => {
     };
     t.app.reconciler.wake();
     await waitFor(() => t.flink.submissions.length === 1, "the late job's submission");
+  });
+});
+
+describe("a first submission", () => {
+  async function created(name: string): Promise<TestApp> {
+    const t = await testApp();
+    apps.push(t);
+    const res = await t.app.inject({
+      method: "POST",
+      url: "/v1/jobs",
+      headers: auth,
+      payload: datagenSpec(name),
+    });
+    expect(res.statusCode).toBe(202);
+    return t;
+  }
+
+  it("prepares its SQL Gateway session while the pass lists Flink's jobs, and starts the job only after", async () => {
+    const t = await created("overlap");
+    let release: () => void = () => undefined;
+    const listed = new Promise<void>((r) => {
+      release = r;
+    });
+    const listJobs = t.flink.listJobs.bind(t.flink);
+    t.flink.listJobs = async () => {
+      await listed;
+      return listJobs();
+    };
+    const submit = t.flink.submit.bind(t.flink);
+    let gatewayCalled = false;
+    t.flink.submit = (request) => {
+      gatewayCalled = true;
+      return submit(request);
+    };
+    const pass = t.app.reconciler.tick();
+    await waitFor(() => gatewayCalled, "the submission to begin");
+    expect(t.flink.submissions).toHaveLength(0); // the statement set waits for the listing
+    release();
+    await pass;
+    expect(t.flink.submissions).toHaveLength(1);
+    expect(t.store.latestRun("overlap")?.flinkJobId).toBeDefined();
+  });
+
+  it("adopts a running Flink job already carrying its pipeline.name instead of starting another", async () => {
+    const t = await created("taken");
+    const existing = t.flink.addJob("sluice/taken/v1", "RUNNING");
+    await t.tick();
+    expect(t.flink.submissions).toHaveLength(0);
+    expect(t.flink.activeJobs("sluice/taken/v1").map((j) => j.id)).toEqual([existing]);
+    expect(t.store.latestRun("taken")?.flinkJobId).toBe(existing);
+    const events = (await t.app.inject("/v1/jobs/taken/events"))
+      .json()
+      .events.map((e: { type: string }) => e.type);
+    expect(events).toContain("adopted");
+  });
+
+  it("starts nothing when the listing fails, and submits on the next pass", async () => {
+    const t = await created("blind");
+    const listJobs = t.flink.listJobs.bind(t.flink);
+    t.flink.listJobs = async () => {
+      t.flink.listJobs = listJobs;
+      throw new FlinkError("FLINK_UNREACHABLE", "connect ECONNREFUSED (test)");
+    };
+    await t.tick();
+    expect(t.flink.submissions).toHaveLength(0);
+    expect(t.store.activeOperation("blind")?.progress).not.toHaveProperty("startedAt");
+    await t.tick();
+    expect(t.flink.submissions).toHaveLength(1);
   });
 });

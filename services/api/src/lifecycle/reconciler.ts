@@ -4,10 +4,10 @@ import {
   parsePipelineName,
   TERMINAL_FLINK_STATES,
 } from "../flink/port.ts";
-import type { JobRecord } from "../store/store.ts";
+import type { JobRecord, OperationRecord } from "../store/store.ts";
 import { type Action, compare, findStrays } from "./compare.ts";
 import type { LifecycleContext, Observation } from "./context.ts";
-import { OperationRunner, type SubmitParams } from "./operations.ts";
+import { OperationRunner, type PendingObservation, type SubmitParams } from "./operations.ts";
 import { scrub, secretValues } from "./secrets.ts";
 
 /** Delay of the next pass while an operation is in flight. */
@@ -220,8 +220,14 @@ export class Reconciler {
     this.stats.passes++;
     const report: TickReport = { reachable: false, actions: [], strays: [] };
     try {
-      const obs = await this.observe();
+      const listing = this.observe();
+      const early = this.startFirstSubmissions(
+        listing.then((o) => (o.reachable ? o : undefined)),
+        report,
+      );
+      const obs = await listing;
       if (!obs.reachable) {
+        await early.done;
         this.stats.failedPasses++;
         return report;
       }
@@ -240,17 +246,52 @@ export class Reconciler {
       report.strays = strays;
       for (const job of jobs) {
         try {
+          if (early.jobs.has(job.name)) {
+            // Advanced above; the rest of its reconciliation waits for a listing that shows its new Flink job.
+            await early.done;
+            continue;
+          }
           await this.reconcileJob(job, obs, report);
         } catch (error) {
           this.ctx.log.error({ job: job.name, err: error }, "reconcile of job failed");
         }
       }
+      await early.done;
     } catch (error) {
       this.stats.failedPasses++;
       this.ctx.log.error({ err: error }, "reconcile pass failed");
     }
     this.onPass?.(report);
     return report;
+  }
+
+  /**
+   * Advances every first submission (see {@link OperationRunner.isFirstSubmission}) while the
+   * pass's listing is still being read: its SQL Gateway session and DDL overlap the listing,
+   * which is checked for a duplicate before the job is started. One after the other, as the
+   * pass would. Returns the jobs concerned and when they are done.
+   */
+  private startFirstSubmissions(
+    listing: PendingObservation,
+    report: TickReport,
+  ): { jobs: Set<string>; done: Promise<void> } {
+    const { store, now, config } = this.ctx;
+    const ops: OperationRecord[] = [];
+    for (const job of store.listJobs()) {
+      const op = store.activeOperation(job.name);
+      if (op && OperationRunner.isFirstSubmission(op, now(), config.operationTimeoutMs)) ops.push(op);
+    }
+    let done = Promise.resolve();
+    for (const op of ops) {
+      report.actions.push({ job: op.jobName, kind: "advance-operation", operationId: op.id });
+      this.stats.actions++;
+      done = done.then(() =>
+        this.runner.advance(op, listing).catch((error: unknown) => {
+          this.ctx.log.error({ job: op.jobName, err: error }, "reconcile of job failed");
+        }),
+      );
+    }
+    return { jobs: new Set(ops.map((op) => op.jobName)), done };
   }
 
   private async reconcileJob(job: JobRecord, obs: Observation, report: TickReport): Promise<void> {
