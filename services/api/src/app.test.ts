@@ -548,6 +548,11 @@ describe("events, delete, outside changes", () => {
     expect(after.exceptions).toEqual([
       expect.objectContaining({ message: "java.lang.ArithmeticException: / by zero" }),
     ]);
+    // The pass read them; reads serve that copy and never ask Flink themselves.
+    const asked = t.flink.calls.filter((c) => c === "exceptions").length;
+    await getJob("broken");
+    await getJob("broken");
+    expect(t.flink.calls.filter((c) => c === "exceptions")).toHaveLength(asked);
   });
 
   it("deletes: stops with a savepoint, then forgets the job", async () => {

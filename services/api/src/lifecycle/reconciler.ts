@@ -1,4 +1,5 @@
 import {
+  type FlinkException,
   type FlinkJobSummary,
   isFlinkError,
   parsePipelineName,
@@ -23,6 +24,11 @@ export const STARTUP_WATCH_MS = 50;
 const STARTUP_WATCH_LIMIT_MS = 10_000;
 /** Flink states of a job that has been submitted but does not run yet. */
 const STARTING_FLINK_STATES: ReadonlySet<string> = new Set(["INITIALIZING", "CREATED"]);
+/**
+ * How long the passes keep serving a Flink job's exceptions before reading them again (sooner when
+ * the job's state changes). Reads of a job serve this copy: a read never calls Flink for them.
+ */
+export const EXCEPTIONS_REFRESH_MS = 5_000;
 
 export type ObservationResult =
   | ({ reachable: true } & Observation)
@@ -69,6 +75,11 @@ export class Reconciler {
   /** Just-submitted Flink jobs being watched, with the timer of their next read (none while a read is under way). */
   private readonly watches = new Map<string, NodeJS.Timeout | undefined>();
   private readonly watchReads = new Set<Promise<void>>();
+  /** Recent exceptions of each job's current Flink job, as a pass last read them, with the state then seen. */
+  private readonly exceptionCache = new Map<
+    string,
+    { state: string; at: number; exceptions: FlinkException[] }
+  >();
 
   constructor(ctx: LifecycleContext, options: { intervalMs: number }) {
     this.ctx = ctx;
@@ -257,6 +268,7 @@ export class Reconciler {
         }
       }
       await early.done;
+      await this.refreshExceptions(obs);
     } catch (error) {
       this.stats.failedPasses++;
       this.ctx.log.error({ err: error }, "reconcile pass failed");
@@ -436,6 +448,47 @@ export class Reconciler {
         log.error({ action: never }, "unknown reconcile action");
       }
     }
+  }
+
+  /**
+   * Recent exceptions of a Flink job, newest first, as the passes last read them (none before a
+   * pass has seen the job started). Messages are as Flink sent them: scrub secrets before showing.
+   *
+   * @example
+   * ```ts
+   * const shown = reconciler.exceptionsOf(run.flinkJobId).slice(0, 10);
+   * ```
+   */
+  exceptionsOf(flinkJobId: string): readonly FlinkException[] {
+    return this.exceptionCache.get(flinkJobId)?.exceptions ?? [];
+  }
+
+  /**
+   * Reads the exceptions of each job's current Flink job when its observed state changed or the
+   * copy is older than {@link EXCEPTIONS_REFRESH_MS}, after the pass has acted (so this never
+   * delays an action). Jobs not started yet have none and are skipped. Copies of Flink jobs that
+   * are no longer a job's current run are dropped.
+   */
+  private async refreshExceptions(obs: Observation): Promise<void> {
+    const { store, now, flink } = this.ctx;
+    const current = new Set<string>();
+    for (const job of store.listJobs()) {
+      const run = store.latestRun(job.name);
+      if (!run) continue;
+      current.add(run.flinkJobId);
+      const state = obs.jobs.find((j) => j.id === run.flinkJobId)?.state;
+      if (state === undefined || STARTING_FLINK_STATES.has(state)) continue;
+      const cached = this.exceptionCache.get(run.flinkJobId);
+      if (cached && cached.state === state && now() - cached.at < EXCEPTIONS_REFRESH_MS) continue;
+      const at = now();
+      try {
+        const exceptions = await flink.exceptions(run.flinkJobId);
+        this.exceptionCache.set(run.flinkJobId, { state, at, exceptions });
+      } catch {
+        // Keep the previous copy (if any); the next pass tries again.
+      }
+    }
+    for (const id of this.exceptionCache.keys()) if (!current.has(id)) this.exceptionCache.delete(id);
   }
 
   private async recentExceptions(job: JobRecord, flinkJobId: string): Promise<string[]> {

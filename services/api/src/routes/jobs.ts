@@ -112,22 +112,17 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
     return (text: string) => scrub(text, secrets);
   };
 
-  const detail = async (
-    name: string,
-    observation: ObservationResult | undefined,
-    withExceptions: boolean,
-  ) => {
+  const detail = (name: string, observation: ObservationResult | undefined) => {
     const job = requireJob(name);
     return jobDetail(
       {
         store,
         compiler: app.compiler,
-        flink: app.flink,
         observation,
         restartLimit: config.restartLimit,
         duplicates: reconciler.duplicates.get(name)?.others ?? [],
         scrub: scrubberFor(job),
-        withExceptions,
+        exceptionsOf: (id) => reconciler.exceptionsOf(id),
       },
       job,
     );
@@ -216,7 +211,7 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
       if (existing) {
         const current = store.getVersion(spec.name, existing.currentVersion);
         if (current?.specHash === hash) {
-          return reply.code(200).send(await detail(spec.name, await app.observation(), false));
+          return reply.code(200).send(detail(spec.name, await app.observation()));
         }
         throw new ApiError(
           "JOB_EXISTS",
@@ -233,7 +228,7 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
       });
       request.log.info({ job: spec.name }, "job created");
       reconciler.wake();
-      return reply.code(202).send(await detail(spec.name, await app.observation(), false));
+      return reply.code(202).send(detail(spec.name, await app.observation()));
     },
   );
 
@@ -271,7 +266,7 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       requireJob(request.params.name);
-      return detail(request.params.name, await app.observation(), true);
+      return detail(request.params.name, await app.observation());
     },
   );
 
@@ -319,7 +314,7 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
       }
       const hash = specHash(spec);
       if (store.getVersion(name, job.currentVersion)?.specHash === hash) {
-        return reply.code(200).send(await detail(name, await app.observation(), false));
+        return reply.code(200).send(detail(name, await app.observation()));
       }
       refuseIfBusy(name);
       assertSecretsConfigured(app.lifecycle, compiled);
@@ -353,7 +348,7 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
         );
       });
       reconciler.wake();
-      return reply.code(upgrading ? 202 : 200).send(await detail(name, await app.observation(), false));
+      return reply.code(upgrading ? 202 : 200).send(detail(name, await app.observation()));
     },
   );
 
@@ -383,12 +378,11 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
       const { name } = request.params;
       const job = requireJob(name);
       const active = store.activeOperation(name);
-      if (active?.kind === "stop")
-        return reply.code(202).send(await detail(name, await app.observation(), false));
+      if (active?.kind === "stop") return reply.code(202).send(detail(name, await app.observation()));
       refuseIfBusy(name);
       const observation = await app.observation();
       if (job.desiredState === "STOPPED" && observation.reachable && !runActive(name, observation)) {
-        return reply.code(200).send(await detail(name, observation, false));
+        return reply.code(200).send(detail(name, observation));
       }
       const params: StopParams = { mode: request.body.mode, drain: request.body.drain };
       const at = now();
@@ -404,7 +398,7 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
         );
       });
       reconciler.wake();
-      return reply.code(202).send(await detail(name, observation, false));
+      return reply.code(202).send(detail(name, observation));
     },
   );
 
@@ -435,8 +429,7 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
       const { name } = request.params;
       const job = requireJob(name);
       const active = store.activeOperation(name);
-      if (active?.kind === "submit")
-        return reply.code(202).send(await detail(name, await app.observation(), false));
+      if (active?.kind === "submit") return reply.code(202).send(detail(name, await app.observation()));
       refuseIfBusy(name);
       const from = request.body.from;
       let restore: RestoreRequest;
@@ -459,7 +452,7 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
       const observation = await app.observation();
       if (runActive(name, observation)) {
         if (job.desiredState !== "RUNNING") store.updateJob(name, { desiredState: "RUNNING" }, now());
-        return reply.code(200).send(await detail(name, observation, false));
+        return reply.code(200).send(detail(name, observation));
       }
       const version = store.getVersion(name, job.currentVersion);
       if (version) assertSecretsConfigured(app.lifecycle, version.compiled);
@@ -471,7 +464,7 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
         store.addEvent(name, "start-requested", `start requested (from ${from})`, null, at);
       });
       reconciler.wake();
-      return reply.code(202).send(await detail(name, observation, false));
+      return reply.code(202).send(detail(name, observation));
     },
   );
 
@@ -519,7 +512,7 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
         store.addEvent(name, "savepoint-requested", "savepoint requested", null, at);
       });
       reconciler.wake();
-      return reply.code(202).send(await detail(name, observation, false));
+      return reply.code(202).send(detail(name, observation));
     },
   );
 
@@ -603,8 +596,7 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
       const { name } = request.params;
       requireJob(name);
       const active = store.activeOperation(name);
-      if (active?.kind === "delete")
-        return reply.code(202).send(await detail(name, await app.observation(), false));
+      if (active?.kind === "delete") return reply.code(202).send(detail(name, await app.observation()));
       refuseIfBusy(name);
       const at = now();
       store.transaction(() => {
@@ -613,7 +605,7 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
         store.addEvent(name, "delete-requested", `delete requested (${request.query.mode})`, null, at);
       });
       reconciler.wake();
-      return reply.code(202).send(await detail(name, await app.observation(), false));
+      return reply.code(202).send(detail(name, await app.observation()));
     },
   );
 };

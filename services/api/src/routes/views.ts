@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import type { JobCompiler } from "../compiler/port.ts";
-import type { FlinkPort } from "../flink/port.ts";
+import type { FlinkException } from "../flink/port.ts";
 import type { ObservationResult } from "../lifecycle/reconciler.ts";
 import { type DerivedState, deriveState } from "../lifecycle/state.ts";
 import type { jobDetailSchema, jobSummarySchema, operationSchema, savepointSchema } from "../schemas.ts";
@@ -89,32 +89,30 @@ export function jobSummary(
 export interface DetailDeps {
   store: JobStore;
   compiler: JobCompiler;
-  flink: FlinkPort;
   observation: ObservationResult | undefined;
   restartLimit: number;
   duplicates: string[];
   /** Masks secret values in text from Flink. */
   scrub: (text: string) => string;
-  /** Fetch the current run's exceptions from Flink (skipped right after a mutation). */
-  withExceptions: boolean;
+  /** Recent exceptions of a Flink job as the reconcile passes last read them (no Flink call). */
+  exceptionsOf: (flinkJobId: string) => readonly FlinkException[];
 }
 
-export async function jobDetail(deps: DetailDeps, job: JobRecord): Promise<JobDetail> {
+export function jobDetail(deps: DetailDeps, job: JobRecord): JobDetail {
   const { store, compiler } = deps;
   const summary = jobSummary(store, job, deps.observation, deps.restartLimit);
   const version = store.getVersion(job.name, job.currentVersion);
   const spec = (version?.spec ?? {}) as Record<string, unknown>;
   let exceptions: JobDetail["exceptions"] = [];
-  // A job Flink does not show yet, or that is still starting, has no exceptions: don't ask.
+  // A job Flink does not show yet, or that is still starting, has no exceptions to show.
   if (
-    deps.withExceptions &&
     summary.flinkJobId &&
     deps.observation?.reachable &&
     summary.flinkState !== null &&
     !NOT_STARTED.has(summary.flinkState)
   ) {
-    const list = await deps.flink.exceptions(summary.flinkJobId).catch(() => []);
-    exceptions = list
+    exceptions = deps
+      .exceptionsOf(summary.flinkJobId)
       .slice(0, 10)
       .map((e) => ({ timestamp: iso(e.timestamp), message: deps.scrub(e.message) }));
   }

@@ -24,6 +24,8 @@ describe("JobStore", () => {
     const store = JobStore.open(path);
     expect(store.schemaVersion()).toBe(MIGRATIONS.length);
     expect(store.db.prepare("PRAGMA journal_mode").get()).toEqual({ journal_mode: "wal" });
+    // NORMAL (1): durable against a crash of the process, not of the machine.
+    expect(store.db.prepare("PRAGMA synchronous").get()).toEqual({ synchronous: 1 });
     store.createJob({ name: "a", spec: { name: "a" }, specHash: "h1", compiled, desiredState: "RUNNING" }, 1);
     store.addOperation("a", "submit", { version: 1 }, 2);
     store.close();

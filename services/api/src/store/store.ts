@@ -97,7 +97,10 @@ export class JobStore {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
     const db = new DatabaseSync(path);
     db.exec("PRAGMA journal_mode = WAL");
-    db.exec("PRAGMA synchronous = FULL");
+    // WAL with NORMAL: a commit is durable once written to the WAL, which survives a crash or kill
+    // of the process (what the crash tests exercise); only a power loss or OS crash can lose the
+    // last transactions (the file stays consistent). Saves an fsync per commit (~2 ms per submission).
+    db.exec("PRAGMA synchronous = NORMAL");
     db.exec("PRAGMA foreign_keys = ON");
     db.exec("PRAGMA busy_timeout = 5000");
     const store = new JobStore(db);
