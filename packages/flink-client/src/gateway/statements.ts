@@ -92,46 +92,59 @@ export type OperationState = (typeof OPERATION_STATES)[number];
 /** `GET .../operations/:op/status` answer (also the answer of cancel and close). */
 export const OperationStatusResponse = z.object({ status: z.enum(OPERATION_STATES) });
 
-export async function getOperationStatus(
+/** Status, cancel and close differ only in method, path suffix and wording; all answer a status. */
+async function operationRequest(
+  http: HttpTransport,
+  apiVersion: string,
+  sessionHandle: string,
+  operationHandle: string,
+  request: { method: "GET" | "POST" | "DELETE"; suffix: string; what: string },
+): Promise<OperationState> {
+  const response = await http.send({
+    method: request.method,
+    path: `${operationPath(apiVersion, sessionHandle, operationHandle)}/${request.suffix}`,
+  });
+  if (!isOk(response)) throw gatewayError(http, response, request.what, sessionHandle);
+  return parseResponse(http, response, OperationStatusResponse, request.what).status;
+}
+
+export function getOperationStatus(
   http: HttpTransport,
   apiVersion: string,
   sessionHandle: string,
   operationHandle: string,
 ): Promise<OperationState> {
-  const response = await http.send({
+  return operationRequest(http, apiVersion, sessionHandle, operationHandle, {
     method: "GET",
-    path: `${operationPath(apiVersion, sessionHandle, operationHandle)}/status`,
+    suffix: "status",
+    what: "Reading an operation's status",
   });
-  if (!isOk(response)) throw gatewayError(http, response, "Reading an operation's status", sessionHandle);
-  return parseResponse(http, response, OperationStatusResponse, "Reading an operation's status").status;
 }
 
-export async function cancelOperation(
+export function cancelOperation(
   http: HttpTransport,
   apiVersion: string,
   sessionHandle: string,
   operationHandle: string,
 ): Promise<OperationState> {
-  const response = await http.send({
+  return operationRequest(http, apiVersion, sessionHandle, operationHandle, {
     method: "POST",
-    path: `${operationPath(apiVersion, sessionHandle, operationHandle)}/cancel`,
+    suffix: "cancel",
+    what: "Cancelling an operation",
   });
-  if (!isOk(response)) throw gatewayError(http, response, "Cancelling an operation", sessionHandle);
-  return parseResponse(http, response, OperationStatusResponse, "Cancelling an operation").status;
 }
 
-export async function closeOperation(
+export function closeOperation(
   http: HttpTransport,
   apiVersion: string,
   sessionHandle: string,
   operationHandle: string,
 ): Promise<OperationState> {
-  const response = await http.send({
+  return operationRequest(http, apiVersion, sessionHandle, operationHandle, {
     method: "DELETE",
-    path: `${operationPath(apiVersion, sessionHandle, operationHandle)}/close`,
+    suffix: "close",
+    what: "Closing an operation",
   });
-  if (!isOk(response)) throw gatewayError(http, response, "Closing an operation", sessionHandle);
-  return parseResponse(http, response, OperationStatusResponse, "Closing an operation").status;
 }
 
 /** A result column: its name and Flink logical type (`{"type": "INTEGER", "nullable": true, ...}`). */
