@@ -4,7 +4,7 @@
 #   docker run sluice/node                                          # the API (default)
 #   docker run sluice/node node services/enricher/src/main.ts       # the enricher
 #   docker run sluice/node node services/model-server/src/main.ts   # the offline model server
-#   docker run sluice/node node packages/cli/src/main.ts ls         # the sluice CLI
+#   docker run sluice/node node services/cli/src/main.ts ls         # the sluice CLI
 #
 # Node 24 runs the TypeScript sources directly (type stripping): there is no build step, the
 # builder stage only installs the production dependencies of every workspace (npm ci --omit=dev).

@@ -12,6 +12,13 @@
  * Run: npx vitest run --project integration flink-jobs/test/pipelines.int.test.ts
  */
 
+import {
+  loadNabLabels,
+  NAB_DEVICE_ID,
+  nabEpochMillis,
+  nabSensorReadings,
+  type SensorReading,
+} from "@sluice/datasets";
 import { type CompiledJob, compileJob, type JobSpec } from "@sluice/flink-jobs";
 import { themesFor } from "@sluice/model-server";
 import {
@@ -27,13 +34,6 @@ import {
   uniqueName,
 } from "@sluice/testkit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-  loadNabLabels,
-  NAB_DEVICE_ID,
-  nabEpochMillis,
-  nabSensorReadings,
-  type SensorReading,
-} from "../../data/nab/nab.ts";
 import { clicksWithProducts } from "../jobs/clicks-with-products.ts";
 import { reviewThemes } from "../jobs/review-themes.ts";
 import { sensorAnomalies } from "../jobs/sensor-anomalies.ts";

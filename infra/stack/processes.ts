@@ -125,6 +125,19 @@ export function portIsFree(host: string, port: number): Promise<boolean> {
   });
 }
 
+/**
+ * A TCP port nothing listens on right now (the kernel picks it), for a server a
+ * test or a second stack starts. Another process may take it before it is used.
+ */
+export async function freePort(host = "127.0.0.1"): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((listening) => server.listen(0, host, listening));
+  const address = server.address();
+  await new Promise((closed) => server.close(closed));
+  if (address === null || typeof address === "string") throw new Error("no TCP port was assigned");
+  return address.port;
+}
+
 /** Last `n` lines of a text file ("" when it does not exist). */
 export async function tail(file: string, n = 40): Promise<string> {
   if (!existsSync(file)) return "";

@@ -4,20 +4,12 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "./processes.ts";
 import { repoRoot, stackSettings } from "./settings.ts";
 import { components, stackUp } from "./stack.ts";
 
 // A second, small stack on its own state dir and ports: the shared stack on the
 // default ports is never touched.
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const address = server.address();
-  await new Promise((r) => server.close(r));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
 
 /** Live processes of the stack in `stateDir`, by component, from /proc. */
 async function processesOf(stateDir: string): Promise<Record<string, number>> {

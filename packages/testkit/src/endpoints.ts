@@ -1,4 +1,4 @@
-import { endpointsOf, type StackEndpoints, stackSettings } from "../../../infra/stack/settings.ts";
+import { endpointsOf, type StackEndpoints, stackSettings } from "@sluice/stack";
 
 export type { StackEndpoints };
 

@@ -6,9 +6,7 @@
  * - Otherwise the native launcher (infra/stack) starts the missing components
  *   and teardown stops exactly those (set SLUICE_KEEP_STACK=1 to leave them running).
  */
-import { probeStack } from "../../../infra/stack/readiness.ts";
-import { stackSettings } from "../../../infra/stack/settings.ts";
-import { stackDown, stackUp } from "../../../infra/stack/stack.ts";
+import { probeStack, stackDown, stackSettings, stackUp } from "@sluice/stack";
 import { endpointsAreExplicit, stackEndpoints } from "./endpoints.ts";
 
 const log = (line: string) => console.log(`[sluice stack] ${line}`);

@@ -8,6 +8,7 @@
  *   await produceJson(topic, [{ device_id: "d1", temperature: 101 }], { key: "device_id" });
  *   const records = await consumeAll(topic, { expected: 1 });
  */
+export { freePort } from "@sluice/stack";
 export { endpointsAreExplicit, type StackEndpoints, stackEndpoints } from "./endpoints.ts";
 export {
   jobTrouble,

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { join, resolve } from "node:path";
+import { endpointsOf, stackSettings } from "@sluice/stack";
 import { z } from "zod";
-import { endpointsOf, stackSettings } from "../../../infra/stack/settings.ts";
 
 /** Root of the repository (services/demo/src/../../..). */
 export const repoRoot = resolve(import.meta.dirname, "..", "..", "..");

@@ -15,14 +15,19 @@
  * Configuration: environment variables, see services/demo/README.md.
  */
 
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type ModelServer, startModelServer } from "@sluice/model-server";
-import { probeStack } from "../../../infra/stack/readiness.ts";
-import { stackSettings } from "../../../infra/stack/settings.ts";
-import { type Component, stackDown, stackUp } from "../../../infra/stack/stack.ts";
+import {
+  type Component,
+  portIsFree,
+  probeStack,
+  stackDown,
+  stackSettings,
+  stackUp,
+  tail,
+} from "@sluice/stack";
 import { type ApiJob, SluiceApi } from "./api.ts";
 import { type Child, startChild } from "./children.ts";
 import { type DemoConfig, DemoConfigError, demoConfig, repoRoot } from "./config.ts";
@@ -53,20 +58,9 @@ function say(line: string): void {
   process.stdout.write(`${stamped}\n`);
 }
 
-function tail(file: string, lines = 15): string {
-  try {
-    return readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
-  } catch {
-    return "(no log)";
-  }
-}
-
-function portIsFree(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once("error", () => resolve(false));
-    server.listen(port, host, () => server.close(() => resolve(true)));
-  });
+/** The end of a child's log, for an error message. */
+async function logEnd(file: string): Promise<string> {
+  return (await tail(file, 15)).trimEnd() || "(no log)";
 }
 
 /** What the demo started, so that shutdown stops exactly that. */
@@ -151,9 +145,9 @@ async function startApi(config: DemoConfig): Promise<SluiceApi> {
   const deadline = Date.now() + 60_000;
   while (!(await client.healthy())) {
     if (!api.running())
-      throw new Error(`the API exited (${await api.exited}); its log ${logFile}:\n${tail(logFile)}`);
+      throw new Error(`the API exited (${await api.exited}); its log ${logFile}:\n${await logEnd(logFile)}`);
     if (Date.now() > deadline)
-      throw new Error(`the API did not answer within 60 s; its log ${logFile}:\n${tail(logFile)}`);
+      throw new Error(`the API did not answer within 60 s; its log ${logFile}:\n${await logEnd(logFile)}`);
     await sleep(300);
   }
   say(`API listening on ${config.api.url} (pid ${api.pid}, job store ${config.dbPath}, log ${logFile})`);
@@ -350,10 +344,10 @@ async function main(): Promise<void> {
   tick();
 
   for (const child of [started.api, started.enricher]) {
-    void child?.exited.then((outcome) => {
+    void child?.exited.then(async (outcome) => {
       if (shuttingDown) return;
       say(
-        `${child.name} exited unexpectedly (${outcome}); its log ${child.logFile}:\n${tail(child.logFile)}`,
+        `${child.name} exited unexpectedly (${outcome}); its log ${child.logFile}:\n${await logEnd(child.logFile)}`,
       );
       void shutdown(1);
     });

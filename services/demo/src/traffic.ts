@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { nabEpochMillis, nabSensorReadings, type SensorReading } from "../../../data/nab/nab.ts";
+import { nabEpochMillis, nabSensorReadings, type SensorReading } from "@sluice/datasets";
 import { BusinessEvents, sqlTimestamp } from "./generators.ts";
 import type { DemoTopics } from "./jobs.ts";
 import type { Outbox } from "./kafka.ts";

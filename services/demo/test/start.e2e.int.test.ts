@@ -8,11 +8,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { deleteTopics, stackEndpoints, waitFor } from "@sluice/testkit";
+import { deleteTopics, freePort, stackEndpoints, waitFor } from "@sluice/testkit";
 import { afterAll, expect, it } from "vitest";
 import { demoTopics } from "../src/jobs.ts";
 
@@ -28,18 +27,6 @@ const jobNames = [
 const token = randomBytes(18).toString("base64url");
 const stateDir = mkdtempSync(join(tmpdir(), "sluice-demo-e2e-"));
 const endpoints = stackEndpoints();
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once("error", fail);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => done(port));
-    });
-  });
-}
 
 function alive(pid: number): boolean {
   try {

@@ -1,10 +1,9 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { stackEndpoints, uniqueName, waitFor } from "@sluice/testkit";
+import { freePort, stackEndpoints, uniqueName, waitFor } from "@sluice/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 /**
@@ -24,15 +23,6 @@ let workDir = "";
 let api: ChildProcess | undefined;
 let apiLog = "";
 let apiUrl = "";
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
 
 /** Runs `sluice <args>` with the API URL and token in the environment. */
 function sluice(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {

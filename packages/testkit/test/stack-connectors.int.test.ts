@@ -1,3 +1,4 @@
+import { afterAll, describe, expect, it } from "vitest";
 import {
   consumeAll,
   createTopics,
@@ -6,8 +7,7 @@ import {
   stackEndpoints,
   uniqueName,
   waitFor,
-} from "@sluice/testkit";
-import { afterAll, describe, expect, it } from "vitest";
+} from "../src/index.ts";
 
 // The stack's Flink can read and write Kafka through the SQL Gateway, and
 // Flink's exactly-once Kafka sink commits its transactions on this broker.

@@ -1,28 +1,23 @@
 /**
  * The Numenta Anomaly Benchmark's ambient-temperature series (real data, MIT
- * licence; see README.md), as typed values for tests and the demo.
+ * licence; see data/nab/README.md), as typed values for tests and the demo.
+ * The files stay in the repository's `data/nab/`; this module reads them.
  *
  * @example
- *   import { loadNabTemperature, loadNabLabels, nabSensorReadings } from "../../data/nab/nab.ts";
- *   loadNabTemperature()[0]; // { timestamp: "2013-07-04 00:00:00", value: 69.88083514 }
+ *   import { loadNabLabels, nabSensorReadings } from "@sluice/datasets";
  *   loadNabLabels()[0];      // ["2013-12-15 07:00:00", "2013-12-30 09:00:00"]
  *   nabSensorReadings()[0];  // { device_id: "nab-ambient-temperature", timestamp: "2013-07-04 00:00:00", temperature: 69.88083514 }
  */
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 
-const here = import.meta.dirname;
+/** `data/nab/` of the repository, from this package's root (packages/datasets). */
+export const nabDataDir = resolve(import.meta.dirname, "..", "..", "..", "data", "nab");
 
 /** The device id a NAB reading gets when it is replayed as a `sensor_data` record. */
 export const NAB_DEVICE_ID = "nab-ambient-temperature";
 
-/** One hourly reading: `timestamp` as in the file (`yyyy-MM-dd HH:mm:ss`, no zone: read it as UTC), `value` in °F. */
-export interface NabPoint {
-  timestamp: string;
-  value: number;
-}
-
-/** A `sensor_data` record (DESIGN.md, pipeline 1). */
+/** A `sensor_data` record (docs/ARCHITECTURE.md, pipeline 1). */
 export interface SensorReading {
   device_id: string;
   /** `yyyy-MM-dd HH:mm:ss`, the SQL timestamp format Flink's JSON format reads by default. */
@@ -31,9 +26,13 @@ export interface SensorReading {
   temperature: number;
 }
 
-/** The 7,267 hourly readings of `ambient_temperature_system_failure.csv`, in file (time) order. */
-export function loadNabTemperature(): NabPoint[] {
-  const text = readFileSync(join(here, "ambient_temperature_system_failure.csv"), "utf8");
+/**
+ * The NAB series replayed as `sensor_data` records of one device: the 7,267
+ * hourly readings of `ambient_temperature_system_failure.csv`, in file (time)
+ * order; `timestamp` as in the file (no zone: read it as UTC), °F unchanged.
+ */
+export function nabSensorReadings(deviceId = NAB_DEVICE_ID): SensorReading[] {
+  const text = readFileSync(join(nabDataDir, "ambient_temperature_system_failure.csv"), "utf8");
   const [header, ...lines] = text.trim().split("\n");
   if (header?.trim() !== "timestamp,value") throw new Error(`unexpected NAB header: ${header}`);
   return lines.map((line, i) => {
@@ -46,7 +45,7 @@ export function loadNabTemperature(): NabPoint[] {
     ) {
       throw new Error(`malformed NAB line ${i + 2}: ${line}`);
     }
-    return { timestamp, value: parsed };
+    return { device_id: deviceId, timestamp, temperature: parsed };
   });
 }
 
@@ -55,20 +54,11 @@ export function loadNabTemperature(): NabPoint[] {
  * not single points), as `[start, end]` inclusive, `yyyy-MM-dd HH:mm:ss`.
  */
 export function loadNabLabels(): [string, string][] {
-  const labels = JSON.parse(readFileSync(join(here, "ambient_temperature_labels.json"), "utf8")) as {
+  const labels = JSON.parse(readFileSync(join(nabDataDir, "ambient_temperature_labels.json"), "utf8")) as {
     anomaly_windows: [string, string][];
   };
   // The file writes microseconds (".000000"); the series has whole hours.
   return labels.anomaly_windows.map(([start, end]) => [start.slice(0, 19), end.slice(0, 19)]);
-}
-
-/** The NAB series replayed as `sensor_data` records of one device. */
-export function nabSensorReadings(deviceId = NAB_DEVICE_ID): SensorReading[] {
-  return loadNabTemperature().map((p) => ({
-    device_id: deviceId,
-    timestamp: p.timestamp,
-    temperature: p.value,
-  }));
 }
 
 /** Milliseconds since the epoch of a NAB timestamp, read as UTC. */

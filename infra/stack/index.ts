@@ -1,0 +1,33 @@
+/**
+ * The native Flink + Kafka stack: its settings and endpoints, readiness probes,
+ * and starting/stopping it. `cli.ts` is the command line over the same calls.
+ *
+ * @example
+ *   import { endpointsOf, probeStack, stackSettings, stackUp } from "@sluice/stack";
+ *   const settings = stackSettings();
+ *   await stackUp(settings, console.log);
+ *   (await probeStack(endpointsOf(settings))).all; // true
+ */
+export { freePort, portIsFree, tail } from "./processes.ts";
+export { flinkRestReady, kafkaReady, probeStack, sqlGatewayReady, taskManagerReady } from "./readiness.ts";
+export {
+  endpointsOf,
+  parseMemoryMb,
+  repoRoot,
+  type StackEndpoints,
+  type StackSettings,
+  stackSettings,
+} from "./settings.ts";
+export {
+  type Component,
+  type ComponentStatus,
+  components,
+  type Log,
+  logFile,
+  StackError,
+  stackDown,
+  stackStatus,
+  stackUp,
+  type UpResult,
+} from "./stack.ts";
+export { javaMajor, versions } from "./versions.ts";
