@@ -1,8 +1,23 @@
+import {
+  answer,
+  createSluiceClient,
+  type DryRun,
+  type Job,
+  type paths,
+  type SluiceClient,
+  unwrap,
+} from "@sluice/api-client";
 import packageJson from "../package.json" with { type: "json" };
-import type { DryRun, JobDetail, JobEvent, JobList } from "./api-types.ts";
 import { type Command, type GlobalOptions, helpText, parseCommandLine } from "./args.ts";
 import { unifiedDiff } from "./diff.ts";
-import { ApiProblemError, CliError, EXIT_CODES, OperationFailedError, UsageError } from "./errors.ts";
+import {
+  ApiProblemError,
+  EXIT_CODES,
+  exitCodeOf,
+  isExpectedError,
+  OperationFailedError,
+  UsageError,
+} from "./errors.ts";
 import {
   formatError,
   formatEvents,
@@ -13,8 +28,7 @@ import {
   type PlanResult,
   sqlScript,
 } from "./format.ts";
-import { ApiClient, type ApiResponse } from "./http.ts";
-import { loadJobSpec } from "./load-job.ts";
+import { loadJobSpec, type SpecObject } from "./load-job.ts";
 import { specsDiffer } from "./spec-compare.ts";
 
 /** Where the CLI reads and writes; `main.ts` passes the process's, tests pass buffers. */
@@ -30,7 +44,7 @@ export interface CliIo {
 }
 
 interface Context {
-  api: ApiClient;
+  api: SluiceClient;
   io: CliIo;
   options: GlobalOptions;
 }
@@ -58,7 +72,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       io.stdout(`${packageJson.version}\n`);
       return EXIT_CODES.ok;
     }
-    const api = new ApiClient({ baseUrl: options.apiUrl, token: options.token, fetch: io.fetch });
+    const api = createSluiceClient({ baseUrl: options.apiUrl, token: options.token, fetch: io.fetch });
     await execute(command, { api, io, options });
     return EXIT_CODES.ok;
   } catch (error) {
@@ -74,20 +88,19 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
         );
       }
     }
-    return error instanceof CliError ? error.exitCode : EXIT_CODES.apiError;
+    return exitCodeOf(error);
   }
 }
 
 /** `--json` errors: the API's problem document as is, the CLI's own errors in the same shape. */
 function errorJson(error: unknown): Record<string, unknown> {
   if (error instanceof ApiProblemError) return error.problem;
-  const code =
-    error instanceof CliError
-      ? error.name
-          .replace(/Error$/, "")
-          .replace(/([a-z])([A-Z])/g, "$1_$2")
-          .toUpperCase()
-      : "CLI_INTERNAL";
+  const code = isExpectedError(error)
+    ? error.name
+        .replace(/Error$/, "")
+        .replace(/([a-z])([A-Z])/g, "$1_$2")
+        .toUpperCase()
+    : "CLI_INTERNAL";
   const problems = (error as { problems?: unknown }).problems;
   return {
     code,
@@ -103,27 +116,28 @@ async function execute(command: Exclude<Command, { kind: "help" | "version" }>, 
     case "apply":
       return apply(command, ctx);
     case "ls": {
-      const { body } = await ctx.api.request<JobList>("GET", "/v1/jobs");
+      const body = await unwrap(ctx.api.GET("/v1/jobs"));
       return print(ctx, body, () => formatJobList(body));
     }
     case "get": {
-      const { body } = await ctx.api.request<JobDetail>("GET", jobPath(command.name));
+      const body = await unwrap(ctx.api.GET("/v1/jobs/{name}", named(command.name)));
       return print(ctx, body, () => formatJobDetail(body));
     }
     case "events": {
-      const { body } = await ctx.api.request<{ events: JobEvent[] }>(
-        "GET",
-        `${jobPath(command.name)}/events`,
-        {
-          query: { after: command.after, limit: command.limit },
-        },
+      const body = await unwrap(
+        ctx.api.GET("/v1/jobs/{name}/events", {
+          params: { path: { name: command.name }, query: { after: command.after, limit: command.limit } },
+        }),
       );
       return print(ctx, body, () => formatEvents(body.events));
     }
     case "stop": {
-      const response = await ctx.api.request<JobDetail>("POST", `${jobPath(command.name)}/stop`, {
-        body: { mode: command.mode, drain: command.drain },
-      });
+      const response = await answer(
+        ctx.api.POST("/v1/jobs/{name}/stop", {
+          ...named(command.name),
+          body: { mode: command.mode, drain: command.drain },
+        }),
+      );
       const how =
         command.mode === "cancel"
           ? "cancelling, no savepoint"
@@ -138,9 +152,9 @@ async function execute(command: Exclude<Command, { kind: "help" | "version" }>, 
       });
     }
     case "start": {
-      const response = await ctx.api.request<JobDetail>("POST", `${jobPath(command.name)}/start`, {
-        body: { from: command.from },
-      });
+      const response = await answer(
+        ctx.api.POST("/v1/jobs/{name}/start", { ...named(command.name), body: { from: command.from } }),
+      );
       const from =
         command.from === "latest"
           ? "its latest savepoint"
@@ -154,7 +168,7 @@ async function execute(command: Exclude<Command, { kind: "help" | "version" }>, 
       });
     }
     case "savepoint": {
-      const response = await ctx.api.request<JobDetail>("POST", `${jobPath(command.name)}/savepoints`);
+      const response = await answer(ctx.api.POST("/v1/jobs/{name}/savepoints", named(command.name)));
       return operation(ctx, command.name, response, command.wait, {
         accepted: `Taking a savepoint of ${command.name}.`,
         noop: `No savepoint was needed for ${command.name}.`,
@@ -162,9 +176,11 @@ async function execute(command: Exclude<Command, { kind: "help" | "version" }>, 
       });
     }
     case "rm": {
-      const response = await ctx.api.request<JobDetail>("DELETE", jobPath(command.name), {
-        query: { mode: command.mode },
-      });
+      const response = await answer(
+        ctx.api.DELETE("/v1/jobs/{name}", {
+          params: { path: { name: command.name }, query: { mode: command.mode } },
+        }),
+      );
       return operation(ctx, command.name, response, command.wait, {
         accepted: `Deleting ${command.name} (${command.mode === "cancel" ? "cancel first" : "stop with a savepoint first"}).`,
         noop: `${command.name} is deleted.`,
@@ -178,8 +194,20 @@ async function execute(command: Exclude<Command, { kind: "help" | "version" }>, 
   }
 }
 
-function jobPath(name: string): string {
-  return `/v1/jobs/${encodeURIComponent(name)}`;
+/** A mutating call's answer: 202 started an operation, 200 had nothing to do. */
+type JobAnswer = { status: number; body: Job };
+
+/** The request body of `POST /v1/jobs` and `PUT /v1/jobs/{name}`. */
+type JobSpecBody = NonNullable<paths["/v1/jobs"]["post"]["requestBody"]>["content"]["application/json"];
+
+/** A job file's spec as the request body: the API validates it (problems come back as INVALID_SPEC). */
+function specBody(spec: SpecObject): JobSpecBody {
+  return spec as unknown as JobSpecBody;
+}
+
+/** The path parameter of the `/v1/jobs/{name}` routes. */
+function named(name: string) {
+  return { params: { path: { name } } };
 }
 
 function print(ctx: Context, value: unknown, human: () => string): void {
@@ -187,9 +215,9 @@ function print(ctx: Context, value: unknown, human: () => string): void {
 }
 
 /** The deployed job, or `null` when the API has no job of that name. */
-async function deployedJob(api: ApiClient, name: string): Promise<JobDetail | null> {
+async function deployedJob(api: SluiceClient, name: string): Promise<Job | null> {
   try {
-    return (await api.request<JobDetail>("GET", jobPath(name))).body;
+    return await unwrap(api.GET("/v1/jobs/{name}", named(name)));
   } catch (error) {
     if (error instanceof ApiProblemError && error.problem.code === "JOB_NOT_FOUND") return null;
     throw error;
@@ -202,10 +230,9 @@ async function plan(command: Extract<Command, { kind: "plan" }>, ctx: Context): 
     exportName: command.exportName,
     params: command.params,
   });
-  const { body: dryRun } = await ctx.api.request<DryRun>("POST", "/v1/jobs", {
-    query: { dryRun: true },
-    body: spec,
-  });
+  const dryRun = (await unwrap(
+    ctx.api.POST("/v1/jobs", { params: { query: { dryRun: "true" } }, body: specBody(spec) }),
+  )) as DryRun;
   const deployed = await deployedJob(ctx.api, spec.name);
   const result: PlanResult = {
     name: spec.name,
@@ -231,7 +258,7 @@ async function apply(command: Extract<Command, { kind: "apply" }>, ctx: Context)
   });
   const deployed = await deployedJob(ctx.api, spec.name);
   if (deployed === null) {
-    const response = await ctx.api.request<JobDetail>("POST", "/v1/jobs", { body: spec });
+    const response = (await answer(ctx.api.POST("/v1/jobs", { body: specBody(spec) }))) as JobAnswer;
     return operation(ctx, spec.name, response, command.wait, {
       action: "created",
       accepted: `Created ${spec.name} (version ${response.body.version}); submitting it to Flink.`,
@@ -245,10 +272,12 @@ async function apply(command: Extract<Command, { kind: "apply" }>, ctx: Context)
     print(ctx, { action: "unchanged", job: deployed }, () => message);
     return;
   }
-  const response = await ctx.api.request<JobDetail>("PUT", jobPath(spec.name), {
-    query: { stateless: command.stateless ? true : undefined },
-    body: spec,
-  });
+  const response = await answer(
+    ctx.api.PUT("/v1/jobs/{name}", {
+      params: { path: { name: spec.name }, query: { stateless: command.stateless ? "true" : undefined } },
+      body: specBody(spec),
+    }),
+  );
   const stateHow = command.stateless ? "with empty state" : "through a savepoint";
   return operation(ctx, spec.name, response, command.wait, {
     action: response.status === 202 ? "upgraded" : "recorded",
@@ -267,7 +296,7 @@ interface OperationMessages {
   action?: string;
   accepted: string;
   noop: string;
-  done: (job: JobDetail) => string;
+  done: (job: Job) => string;
 }
 
 /**
@@ -277,11 +306,11 @@ interface OperationMessages {
 async function operation(
   ctx: Context,
   name: string,
-  response: ApiResponse<JobDetail>,
+  response: JobAnswer,
   wait: boolean,
   messages: OperationMessages,
 ): Promise<void> {
-  const out = (job: JobDetail | null, text: string) => {
+  const out = (job: Job | null, text: string) => {
     const value = messages.action === undefined ? job : { action: messages.action, job };
     print(ctx, value, () => `${text}\n`);
   };
@@ -308,7 +337,7 @@ async function operation(
  * when the job is gone: a finished delete); rejects with {@link OperationFailedError} when the
  * operation failed or did not finish within `--timeout`.
  */
-async function waitForOperation(ctx: Context, name: string, opId: number): Promise<JobDetail | null> {
+async function waitForOperation(ctx: Context, name: string, opId: number): Promise<Job | null> {
   const interval = ctx.io.pollIntervalMs ?? 1000;
   const sleep = ctx.io.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const deadline = Date.now() + ctx.options.waitTimeoutMs;

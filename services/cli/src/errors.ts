@@ -15,27 +15,18 @@
  * // => exit 2, message "sluice stop: `sluice stop` needs a job name" and the command's usage line
  * ```
  */
+import { ApiUnreachableError, type ProblemItem, SluiceClientError } from "@sluice/api-client";
+
 export const EXIT_CODES = { ok: 0, apiError: 1, usage: 2, unreachable: 3 } as const;
 export type ExitCode = (typeof EXIT_CODES)[keyof typeof EXIT_CODES];
 
-/** One problem of an invalid request, as the API reports it (`tables[0].columns[2].type`). */
-export interface ProblemItem {
-  path: string;
-  code: string;
-  message: string;
-}
-
-/** An `application/problem+json` document of the Sluice API (RFC 9457 plus `code`). */
-export interface ProblemDocument {
-  type: string;
-  title: string;
-  status: number;
-  code: string;
-  detail: string;
-  problems?: ProblemItem[];
-  tried?: string[];
-  [extra: string]: unknown;
-}
+export {
+  ApiProblemError,
+  ApiUnreachableError,
+  type ProblemDocument,
+  type ProblemItem,
+  SluiceClientError,
+} from "@sluice/api-client";
 
 export abstract class CliError extends Error {
   abstract readonly exitCode: ExitCode;
@@ -66,32 +57,20 @@ export class JobFileError extends CliError {
   }
 }
 
-/** The API answered with an error status; `problem` is its problem+json document. */
-export class ApiProblemError extends CliError {
-  override readonly name = "ApiProblemError";
-  readonly exitCode = EXIT_CODES.apiError;
-  readonly status: number;
-  readonly problem: ProblemDocument;
-  constructor(problem: ProblemDocument) {
-    super(problem.detail);
-    this.status = problem.status;
-    this.problem = problem;
-  }
-}
-
-/** No connection to the API, or no answer within the request timeout. */
-export class ApiUnreachableError extends CliError {
-  override readonly name = "ApiUnreachableError";
-  readonly exitCode = EXIT_CODES.unreachable;
-  readonly url: string;
-  constructor(url: string, reason: string, cause?: unknown) {
-    super(`cannot reach the Sluice API at ${url}: ${reason}`, cause === undefined ? undefined : { cause });
-    this.url = url;
-  }
-}
-
 /** `--wait` saw the operation end in failure, or gave up waiting for it. */
 export class OperationFailedError extends CliError {
   override readonly name = "OperationFailedError";
   readonly exitCode = EXIT_CODES.apiError;
+}
+
+/** The exit code an error ends the process with: the CLI's own carry theirs, the API client's map here. */
+export function exitCodeOf(error: unknown): ExitCode {
+  if (error instanceof CliError) return error.exitCode;
+  if (error instanceof ApiUnreachableError) return EXIT_CODES.unreachable;
+  return EXIT_CODES.apiError;
+}
+
+/** An error this CLI or its API client raises on purpose (anything else is a bug). */
+export function isExpectedError(error: unknown): error is CliError | SluiceClientError {
+  return error instanceof CliError || error instanceof SluiceClientError;
 }

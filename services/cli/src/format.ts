@@ -1,4 +1,4 @@
-import type { CompiledStatement, DryRun, JobDetail, JobEvent, JobList, Operation } from "./api-types.ts";
+import type { CompiledStatement, DryRun, Job, JobEvent, JobList, Operation } from "@sluice/api-client";
 import { ApiProblemError, ApiUnreachableError, CliError, JobFileError, UsageError } from "./errors.ts";
 
 /**
@@ -58,7 +58,7 @@ export function formatJobList(list: JobList): string {
 }
 
 /** `sluice get`: state first, then history, then the SQL. */
-export function formatJobDetail(job: JobDetail): string {
+export function formatJobDetail(job: Job): string {
   const lines = [
     `Job:          ${job.name}${job.description ? ` (${job.description})` : ""}`,
     `Version:      ${job.version}`,

@@ -8,12 +8,10 @@
  * const exitCode = await run(["ls", "--json"], { stdout: (s) => out.push(s), stderr: console.error, env: process.env, cwd: "." });
  * ```
  */
-export type * from "./api-types.ts";
 export { type Command, type GlobalOptions, helpText, parseCommandLine } from "./args.ts";
 export { type CliIo, run } from "./commands.ts";
 export { diffLines, unifiedDiff } from "./diff.ts";
 export * from "./errors.ts";
 export { formatError, formatJobDetail, formatJobList, formatPlan, sqlScript } from "./format.ts";
-export { ApiClient, type ApiClientOptions } from "./http.ts";
 export { loadJobSpec, type SpecObject } from "./load-job.ts";
 export { canonicalSpec, specsDiffer } from "./spec-compare.ts";

@@ -1,6 +1,6 @@
+import type { DryRun, Job } from "@sluice/api-client";
 import { compileJob, jobSpecSchema } from "@sluice/flink-jobs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { DryRun, JobDetail } from "../src/api-types.ts";
 import { run } from "../src/commands.ts";
 import { FakeApi, jobDetail, operation, problemReply } from "./fake-api.ts";
 import { datagenJob } from "./fixtures/datagen-job.ts";
@@ -50,7 +50,7 @@ function dryRunOf(spec: ReturnType<typeof datagenJob>): DryRun {
   };
 }
 
-function deployedAs(spec: ReturnType<typeof datagenJob>, overrides: Partial<JobDetail> = {}): JobDetail {
+function deployedAs(spec: ReturnType<typeof datagenJob>, overrides: Partial<Job> = {}): Job {
   const parsed = jobSpecSchema.parse(spec);
   return jobDetail({
     name: spec.name,

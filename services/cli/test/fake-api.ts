@@ -1,6 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { JobDetail, Operation } from "../src/api-types.ts";
+import type { Job, Operation } from "@sluice/api-client";
 
 /**
  * A hand-written stand-in for the Sluice API over real HTTP: each test scripts the answers of
@@ -129,7 +129,7 @@ export function operation(
 }
 
 /** A job as `GET /v1/jobs/{name}` returns it. */
-export function jobDetail(overrides: Partial<JobDetail> = {}): JobDetail {
+export function jobDetail(overrides: Partial<Job> = {}): Job {
   return {
     name: "orders",
     version: 1,
