@@ -37,6 +37,20 @@ export type LifecycleState = Job["state"];
 
 export type SluiceClient = Client<paths>;
 
+/** The request body of `POST /v1/jobs` and `PUT /v1/jobs/{name}`: a job spec. */
+export type JobSpecBody = NonNullable<
+  paths["/v1/jobs"]["post"]["requestBody"]
+>["content"]["application/json"];
+
+/**
+ * A job spec (a `JobSpec` of `@sluice/flink-jobs`, or one read from a job file) as a request body.
+ * The API validates it and answers INVALID_SPEC with its problems; the client does not repeat
+ * that check.
+ */
+export function specBody(spec: { name: string }): JobSpecBody {
+  return spec as unknown as JobSpecBody;
+}
+
 export interface SluiceClientOptions {
   baseUrl: string;
   /** Sent as `Authorization: Bearer <token>` on every request (read routes may need it too). */
@@ -59,7 +73,9 @@ export function createSluiceClient(options: SluiceClientOptions): SluiceClient {
     headers,
     fetch: async (request) => {
       try {
-        return await send(request, { signal: AbortSignal.timeout(timeoutMs) });
+        return await send(request, {
+          signal: AbortSignal.any([request.signal, AbortSignal.timeout(timeoutMs)]),
+        });
       } catch (error) {
         throw new ApiUnreachableError(baseUrl, connectionReason(error, timeoutMs), error);
       }

@@ -3,8 +3,8 @@ import {
   createSluiceClient,
   type DryRun,
   type Job,
-  type paths,
   type SluiceClient,
+  specBody,
   unwrap,
 } from "@sluice/api-client";
 import packageJson from "../package.json" with { type: "json" };
@@ -28,7 +28,7 @@ import {
   type PlanResult,
   sqlScript,
 } from "./format.ts";
-import { loadJobSpec, type SpecObject } from "./load-job.ts";
+import { loadJobSpec } from "./load-job.ts";
 import { specsDiffer } from "./spec-compare.ts";
 
 /** Where the CLI reads and writes; `main.ts` passes the process's, tests pass buffers. */
@@ -196,14 +196,6 @@ async function execute(command: Exclude<Command, { kind: "help" | "version" }>, 
 
 /** A mutating call's answer: 202 started an operation, 200 had nothing to do. */
 type JobAnswer = { status: number; body: Job };
-
-/** The request body of `POST /v1/jobs` and `PUT /v1/jobs/{name}`. */
-type JobSpecBody = NonNullable<paths["/v1/jobs"]["post"]["requestBody"]>["content"]["application/json"];
-
-/** A job file's spec as the request body: the API validates it (problems come back as INVALID_SPEC). */
-function specBody(spec: SpecObject): JobSpecBody {
-  return spec as unknown as JobSpecBody;
-}
 
 /** The path parameter of the `/v1/jobs/{name}` routes. */
 function named(name: string) {

@@ -28,7 +28,7 @@ import {
   stackUp,
   tail,
 } from "@sluice/stack";
-import { type ApiJob, SluiceApi } from "./api.ts";
+import { type JobSummary, SluiceApi } from "./api.ts";
 import { type Child, startChild } from "./children.ts";
 import { type DemoConfig, DemoConfigError, demoConfig, repoRoot } from "./config.ts";
 import { demoTopics, flagshipJobs } from "./jobs.ts";
@@ -188,7 +188,7 @@ function startEnricher(
   return enricher;
 }
 
-function jobViews(jobs: ApiJob[], names: string[]): JobView[] {
+function jobViews(jobs: JobSummary[], names: string[]): JobView[] {
   return jobs
     .filter((j) => names.includes(j.name))
     .map((j) => ({ name: j.name, state: j.state, flinkState: j.flinkState, reason: j.reason }));
