@@ -1,13 +1,10 @@
 /**
- * A small line diff (longest common subsequence) rendered in the unified format of `diff -u`.
- * Compiled SQL is a few hundred lines at most, so the quadratic table is cheap; a dependency
- * (the `diff` package) would buy speed on large inputs that `plan` never sees.
+ * Line diffs for `sluice plan`, on the `diff` package (Myers' algorithm: a shortest edit script,
+ * so the kept lines are a longest common subsequence), rendered like `diff -u`.
  */
+import { diffArrays, structuredPatch } from "diff";
 
 export type DiffLine = { op: " " | "-" | "+"; text: string };
-
-/** Beyond this many table cells the diff gives up on alignment and shows a full replacement. */
-const MAX_CELLS = 4_000_000;
 
 /**
  * The edit script turning `before` into `after`, line by line.
@@ -19,59 +16,9 @@ const MAX_CELLS = 4_000_000;
  * ```
  */
 export function diffLines(before: readonly string[], after: readonly string[]): DiffLine[] {
-  // Common prefix and suffix need no table; only the differing middle does.
-  let start = 0;
-  while (start < before.length && start < after.length && before[start] === after[start]) start++;
-  let endBefore = before.length;
-  let endAfter = after.length;
-  while (endBefore > start && endAfter > start && before[endBefore - 1] === after[endAfter - 1]) {
-    endBefore--;
-    endAfter--;
-  }
-  const a = before.slice(start, endBefore);
-  const b = after.slice(start, endAfter);
-  const head = before.slice(0, start).map((text): DiffLine => ({ op: " ", text }));
-  const tail = before.slice(endBefore).map((text): DiffLine => ({ op: " ", text }));
-
-  if ((a.length + 1) * (b.length + 1) > MAX_CELLS) {
-    return [
-      ...head,
-      ...a.map((text): DiffLine => ({ op: "-", text })),
-      ...b.map((text): DiffLine => ({ op: "+", text })),
-      ...tail,
-    ];
-  }
-
-  // lcs[i][j] = length of the LCS of a[i..] and b[j..], in one flat array.
-  const width = b.length + 1;
-  const lcs = new Uint32Array((a.length + 1) * width);
-  for (let i = a.length - 1; i >= 0; i--) {
-    for (let j = b.length - 1; j >= 0; j--) {
-      lcs[i * width + j] =
-        a[i] === b[j]
-          ? (lcs[(i + 1) * width + j + 1] as number) + 1
-          : Math.max(lcs[(i + 1) * width + j] as number, lcs[i * width + j + 1] as number);
-    }
-  }
-  const middle: DiffLine[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length && j < b.length) {
-    if (a[i] === b[j]) {
-      middle.push({ op: " ", text: a[i] as string });
-      i++;
-      j++;
-    } else if ((lcs[(i + 1) * width + j] as number) >= (lcs[i * width + j + 1] as number)) {
-      middle.push({ op: "-", text: a[i] as string });
-      i++;
-    } else {
-      middle.push({ op: "+", text: b[j] as string });
-      j++;
-    }
-  }
-  for (; i < a.length; i++) middle.push({ op: "-", text: a[i] as string });
-  for (; j < b.length; j++) middle.push({ op: "+", text: b[j] as string });
-  return [...head, ...middle, ...tail];
+  return diffArrays([...before], [...after]).flatMap((change) =>
+    change.value.map((text): DiffLine => ({ op: change.added ? "+" : change.removed ? "-" : " ", text })),
+  );
 }
 
 export interface UnifiedDiffOptions {
@@ -82,7 +29,8 @@ export interface UnifiedDiffOptions {
 }
 
 /**
- * A unified diff of two texts, or `""` when they are equal.
+ * A unified diff of two texts, or `""` when they are equal. A missing final newline is not a
+ * difference (compiled SQL is compared, not files).
  *
  * @example
  * ```ts
@@ -97,34 +45,21 @@ export interface UnifiedDiffOptions {
  */
 export function unifiedDiff(before: string, after: string, options: UnifiedDiffOptions = {}): string {
   if (before === after) return "";
-  const context = options.context ?? 3;
-  const lines = diffLines(splitLines(before), splitLines(after));
-
-  // Group changes whose context windows touch into one hunk.
-  const changed = lines.flatMap((line, index) => (line.op === " " ? [] : [index]));
-  const hunks: Array<[number, number]> = [];
-  for (const index of changed) {
-    const from = Math.max(0, index - context);
-    const to = Math.min(lines.length, index + context + 1);
-    const last = hunks[hunks.length - 1];
-    if (last && from <= last[1]) last[1] = Math.max(last[1], to);
-    else hunks.push([from, to]);
-  }
-
+  const { hunks } = structuredPatch(
+    "before",
+    "after",
+    withFinalNewline(before),
+    withFinalNewline(after),
+    "",
+    "",
+    {
+      context: options.context ?? 3,
+    },
+  );
   const out = [`--- ${options.beforeLabel ?? "before"}`, `+++ ${options.afterLabel ?? "after"}`];
-  for (const [from, to] of hunks) {
-    // Line numbers (1-based) at the hunk's start in each text.
-    let beforeLine = 1;
-    let afterLine = 1;
-    for (const line of lines.slice(0, from)) {
-      if (line.op !== "+") beforeLine++;
-      if (line.op !== "-") afterLine++;
-    }
-    const body = lines.slice(from, to);
-    const beforeCount = body.filter((l) => l.op !== "+").length;
-    const afterCount = body.filter((l) => l.op !== "-").length;
-    out.push(`@@ -${range(beforeLine, beforeCount)} +${range(afterLine, afterCount)} @@`);
-    for (const line of body) out.push(`${line.op}${line.text}`);
+  for (const hunk of hunks) {
+    out.push(`@@ -${range(hunk.oldStart, hunk.oldLines)} +${range(hunk.newStart, hunk.newLines)} @@`);
+    out.push(...hunk.lines);
   }
   return `${out.join("\n")}\n`;
 }
@@ -135,9 +70,6 @@ function range(start: number, count: number): string {
   return count === 1 ? `${start}` : `${start},${count}`;
 }
 
-function splitLines(text: string): string[] {
-  if (text === "") return [];
-  const lines = text.split("\n");
-  if (lines[lines.length - 1] === "") lines.pop();
-  return lines;
+function withFinalNewline(text: string): string {
+  return text === "" || text.endsWith("\n") ? text : `${text}\n`;
 }

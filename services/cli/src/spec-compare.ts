@@ -1,4 +1,5 @@
 import { jobSpecSchema } from "@sluice/flink-jobs";
+import stringify from "safe-stable-stringify";
 
 /**
  * Whether a local spec differs from a deployed one, the way the API decides it: both sides
@@ -18,16 +19,5 @@ export function specsDiffer(local: Record<string, unknown>, deployed: Record<str
 export function canonicalSpec(spec: Record<string, unknown>): string {
   const parsed = jobSpecSchema.safeParse(spec);
   const { version: _version, ...rest } = (parsed.success ? parsed.data : spec) as Record<string, unknown>;
-  return canonicalJson(rest);
-}
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value);
+  return stringify(rest) ?? "";
 }
