@@ -1,5 +1,8 @@
-import { type ParseArgsConfig, parseArgs } from "node:util";
+import { parseArgs } from "node:util";
 import { UsageError } from "./errors.ts";
+import { COMMAND_OPTIONS, COMMANDS, DEFAULT_API_URL, GLOBAL_OPTIONS } from "./help.ts";
+
+export { DEFAULT_API_URL, helpText } from "./help.ts";
 
 /**
  * The command line, parsed into one `kind`-tagged command plus the global options.
@@ -46,110 +49,6 @@ export interface ParsedCommandLine {
   command: Command;
   options: GlobalOptions;
 }
-
-export const DEFAULT_API_URL = "http://127.0.0.1:8080";
-
-type OptionSpec = NonNullable<ParseArgsConfig["options"]>[string];
-
-const GLOBAL_OPTIONS = {
-  "api-url": { type: "string" },
-  token: { type: "string" },
-  json: { type: "boolean" },
-  help: { type: "boolean", short: "h" },
-  version: { type: "boolean", short: "v" },
-} satisfies Record<string, OptionSpec>;
-
-const COMMAND_OPTIONS = {
-  export: { type: "string" },
-  param: { type: "string", multiple: true },
-  explain: { type: "boolean" },
-  stateless: { type: "boolean" },
-  wait: { type: "boolean" },
-  timeout: { type: "string" },
-  drain: { type: "boolean" },
-  cancel: { type: "boolean" },
-  "from-savepoint": { type: "string" },
-  "no-savepoint": { type: "boolean" },
-  after: { type: "string" },
-  limit: { type: "string" },
-} satisfies Record<string, OptionSpec>;
-
-type CommandOption = keyof typeof COMMAND_OPTIONS;
-
-interface CommandHelp {
-  args: string;
-  summary: string;
-  options: Partial<Record<CommandOption, string>>;
-}
-
-const PARAM_HELP = "pass name=value to the job factory (repeatable; JSON values, else strings)";
-const WAIT_HELP = "poll until the operation ends (exit 1 if it fails)";
-const TIMEOUT_HELP = "with --wait: give up after this many seconds (default 600)";
-
-/** Every command, its arguments and its own options: the source of the help text and of validation. */
-export const COMMANDS: Record<CommandKind, CommandHelp> = {
-  plan: {
-    args: "<job.ts>",
-    summary: "compile a job definition, ask Flink to EXPLAIN it, and diff it against the deployed version",
-    options: {
-      export: "use this export of the file (default: its default export, else its only job)",
-      param: PARAM_HELP,
-      explain: "also print Flink's plan",
-    },
-  },
-  apply: {
-    args: "<job.ts>",
-    summary: "create the job, or upgrade it when the deployed spec differs",
-    options: {
-      export: "use this export of the file (default: its default export, else its only job)",
-      param: PARAM_HELP,
-      stateless: "upgrade with empty state instead of the upgrade savepoint",
-      wait: WAIT_HELP,
-      timeout: TIMEOUT_HELP,
-    },
-  },
-  ls: { args: "", summary: "list jobs with their state", options: {} },
-  get: { args: "<name>", summary: "show a job: state, savepoints, exceptions, compiled SQL", options: {} },
-  stop: {
-    args: "<name>",
-    summary: "stop a job with a savepoint",
-    options: {
-      drain: "emit MAX_WATERMARK first (ends event-time windows)",
-      cancel: "cancel without a savepoint",
-      wait: WAIT_HELP,
-      timeout: TIMEOUT_HELP,
-    },
-  },
-  start: {
-    args: "<name>",
-    summary: "start a stopped job from its latest savepoint",
-    options: {
-      "from-savepoint": "restore from this savepoint path (one Sluice recorded)",
-      "no-savepoint": "start with empty state",
-      wait: WAIT_HELP,
-      timeout: TIMEOUT_HELP,
-    },
-  },
-  savepoint: {
-    args: "<name>",
-    summary: "trigger a savepoint of a running job",
-    options: { wait: WAIT_HELP, timeout: TIMEOUT_HELP },
-  },
-  events: {
-    args: "<name>",
-    summary: "show a job's event log",
-    options: { after: "only events with a larger id", limit: "at most this many events (1-1000)" },
-  },
-  rm: {
-    args: "<name>",
-    summary: "stop (with a savepoint) and delete a job",
-    options: {
-      cancel: "cancel instead of stopping with a savepoint",
-      wait: WAIT_HELP,
-      timeout: TIMEOUT_HELP,
-    },
-  },
-};
 
 const isCommandKind = (value: string): value is CommandKind => Object.hasOwn(COMMANDS, value);
 
@@ -209,81 +108,73 @@ export function parseCommandLine(
     options.waitTimeoutMs = positiveInteger(values.timeout, "--timeout", first) * 1000;
   }
 
-  const target = rest[0] as string;
-  const wait = values.wait === true;
-  const mode = values.cancel === true ? "cancel" : "savepoint";
-  switch (first) {
-    case "plan":
-      return {
-        command: {
-          kind: "plan",
-          file: target,
-          exportName: values.export,
-          params: jobParams(values.param, first),
-          explain: values.explain === true,
-        },
-        options,
-      };
-    case "apply":
-      return {
-        command: {
-          kind: "apply",
-          file: target,
-          exportName: values.export,
-          params: jobParams(values.param, first),
-          stateless: values.stateless === true,
-          wait,
-        },
-        options,
-      };
-    case "ls":
-      return { command: { kind: "ls" }, options };
-    case "get":
-      return { command: { kind: "get", name: target }, options };
-    case "stop":
-      if (values.drain === true && values.cancel === true) {
-        throw new UsageError(
-          "--drain and --cancel exclude each other (a cancel takes no savepoint to drain into)",
-          first,
-        );
-      }
-      return { command: { kind: "stop", name: target, mode, drain: values.drain === true, wait }, options };
-    case "start": {
-      const from = values["from-savepoint"];
-      if (from !== undefined && values["no-savepoint"] === true) {
-        throw new UsageError("--from-savepoint and --no-savepoint exclude each other", first);
-      }
-      if (from === "") throw new UsageError("--from-savepoint needs a savepoint path", first);
-      return {
-        command: {
-          kind: "start",
-          name: target,
-          from: values["no-savepoint"] === true ? "none" : (from ?? "latest"),
-          wait,
-        },
-        options,
-      };
-    }
-    case "savepoint":
-      return { command: { kind: "savepoint", name: target, wait }, options };
-    case "events":
-      return {
-        command: {
-          kind: "events",
-          name: target,
-          after: values.after === undefined ? undefined : nonNegativeInteger(values.after, "--after", first),
-          limit: values.limit === undefined ? undefined : positiveInteger(values.limit, "--limit", first),
-        },
-        options,
-      };
-    case "rm":
-      return { command: { kind: "rm", name: target, mode, wait }, options };
-    default: {
-      const never: never = first;
-      throw new UsageError(`unknown command "${String(never)}"`);
-    }
-  }
+  return { command: BUILDERS[first]({ target: rest[0] as string, values, command: first }), options };
 }
+
+type Values = ReturnType<typeof parse>["values"];
+
+interface BuildInput {
+  /** The command's one argument (a file or a job name); "" for `ls`. */
+  target: string;
+  values: Values;
+  command: CommandKind;
+}
+
+const wait = (v: Values) => v.wait === true;
+const mode = (v: Values) => (v.cancel === true ? "cancel" : "savepoint");
+
+/** One builder per command: a new command does not compile until it has one. */
+const BUILDERS: { [K in CommandKind]: (input: BuildInput) => Extract<Command, { kind: K }> } = {
+  plan: ({ target, values, command }) => ({
+    kind: "plan",
+    file: target,
+    exportName: values.export,
+    params: jobParams(values.param, command),
+    explain: values.explain === true,
+  }),
+  apply: ({ target, values, command }) => ({
+    kind: "apply",
+    file: target,
+    exportName: values.export,
+    params: jobParams(values.param, command),
+    stateless: values.stateless === true,
+    wait: wait(values),
+  }),
+  ls: () => ({ kind: "ls" }),
+  get: ({ target }) => ({ kind: "get", name: target }),
+  stop: ({ target, values, command }) => {
+    if (values.drain === true && values.cancel === true) {
+      throw new UsageError(
+        "--drain and --cancel exclude each other (a cancel takes no savepoint to drain into)",
+        command,
+      );
+    }
+    return {
+      kind: "stop",
+      name: target,
+      mode: mode(values),
+      drain: values.drain === true,
+      wait: wait(values),
+    };
+  },
+  start: ({ target, values, command }) => {
+    const from = values["from-savepoint"];
+    if (from !== undefined && values["no-savepoint"] === true) {
+      throw new UsageError("--from-savepoint and --no-savepoint exclude each other", command);
+    }
+    if (from === "") throw new UsageError("--from-savepoint needs a savepoint path", command);
+    const restoreFrom = values["no-savepoint"] === true ? "none" : (from ?? "latest");
+    return { kind: "start", name: target, from: restoreFrom, wait: wait(values) };
+  },
+  savepoint: ({ target, values }) => ({ kind: "savepoint", name: target, wait: wait(values) }),
+  events: ({ target, values, command }) => ({
+    kind: "events",
+    name: target,
+    after: values.after === undefined ? undefined : nonNegativeInteger(values.after, "--after", command),
+    limit: values.limit === undefined ? undefined : positiveInteger(values.limit, "--limit", command),
+  }),
+  rm: ({ target, values }) => ({ kind: "rm", name: target, mode: mode(values), wait: wait(values) }),
+};
 
 function parse(argv: readonly string[]) {
   return parseArgs({
@@ -360,57 +251,3 @@ function nonNegativeInteger(value: string, flag: string, command: string): numbe
     throw new UsageError(`${flag} must be a whole number, got "${value}"`, command);
   return Number(value);
 }
-
-/** The help text: the overview, or one command's usage and options. */
-export function helpText(topic?: CommandKind): string {
-  if (topic !== undefined) {
-    const help = COMMANDS[topic];
-    const lines = [
-      `usage: sluice ${topic}${help.args === "" ? "" : ` ${help.args}`} [options]`,
-      "",
-      help.summary,
-    ];
-    const entries = Object.entries(help.options);
-    if (entries.length > 0) {
-      lines.push("", "options:");
-      for (const [flag, text] of entries)
-        lines.push(`  --${flagWithValue(flag as CommandOption).padEnd(24)} ${text}`);
-    }
-    lines.push("", GLOBAL_HELP);
-    return `${lines.join("\n")}\n`;
-  }
-  const lines = ["usage: sluice <command> [options]", "", "commands:"];
-  for (const [kind, help] of Object.entries(COMMANDS)) {
-    lines.push(`  ${`${kind} ${help.args}`.padEnd(20)} ${help.summary}`);
-  }
-  lines.push("", GLOBAL_HELP, "", "Run `sluice <command> --help` for a command's options.", "", EXIT_HELP);
-  return `${lines.join("\n")}\n`;
-}
-
-function flagWithValue(flag: CommandOption): string {
-  const spec: OptionSpec = COMMAND_OPTIONS[flag];
-  if (spec.type !== "string") return flag;
-  const placeholder: Partial<Record<CommandOption, string>> = {
-    export: "<name>",
-    param: "<name=value>",
-    timeout: "<seconds>",
-    "from-savepoint": "<path>",
-    after: "<id>",
-    limit: "<n>",
-  };
-  return `${flag} ${placeholder[flag] ?? "<value>"}`;
-}
-
-const GLOBAL_HELP = [
-  "global options:",
-  `  --api-url <url>          the Sluice API (env SLUICE_API_URL, default ${DEFAULT_API_URL})`,
-  "  --token <token>          bearer token for mutating routes (env SLUICE_API_TOKEN; prefer the env:",
-  "                           arguments are visible to other users in `ps`)",
-  "  --json                   print the API's JSON (errors: problem+json on stderr)",
-  "  -h, --help               show help",
-].join("\n");
-
-const EXIT_HELP = [
-  "exit codes: 0 ok, 1 API error (or a waited-for operation failed), 2 usage error (or a job file",
-  "that cannot be loaded), 3 API unreachable.",
-].join("\n");
