@@ -1,4 +1,5 @@
 import {
+  ApiProblemError,
   answer,
   createSluiceClient,
   type DryRun,
@@ -10,14 +11,7 @@ import {
 import packageJson from "../package.json" with { type: "json" };
 import { type Command, type GlobalOptions, helpText, parseCommandLine } from "./args.ts";
 import { unifiedDiff } from "./diff.ts";
-import {
-  ApiProblemError,
-  EXIT_CODES,
-  exitCodeOf,
-  isExpectedError,
-  OperationFailedError,
-  UsageError,
-} from "./errors.ts";
+import { EXIT_CODES, exitCodeOf, isExpectedError, OperationFailedError, UsageError } from "./errors.ts";
 import {
   formatError,
   formatEvents,

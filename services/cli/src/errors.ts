@@ -17,16 +17,10 @@
  */
 import { ApiUnreachableError, type ProblemItem, SluiceClientError } from "@sluice/api-client";
 
+export type { ProblemItem };
+
 export const EXIT_CODES = { ok: 0, apiError: 1, usage: 2, unreachable: 3 } as const;
 export type ExitCode = (typeof EXIT_CODES)[keyof typeof EXIT_CODES];
-
-export {
-  ApiProblemError,
-  ApiUnreachableError,
-  type ProblemDocument,
-  type ProblemItem,
-  SluiceClientError,
-} from "@sluice/api-client";
 
 export abstract class CliError extends Error {
   abstract readonly exitCode: ExitCode;

@@ -1,5 +1,6 @@
 import type { CompiledStatement, DryRun, Job, JobEvent, JobList, Operation } from "@sluice/api-client";
-import { ApiProblemError, ApiUnreachableError, CliError, JobFileError, UsageError } from "./errors.ts";
+import { ApiProblemError, ApiUnreachableError } from "@sluice/api-client";
+import { CliError, JobFileError, UsageError } from "./errors.ts";
 
 /**
  * Human output of the CLI. Pure functions from API documents to text, so tests compare strings

@@ -8,6 +8,8 @@
  * const exitCode = await run(["ls", "--json"], { stdout: (s) => out.push(s), stderr: console.error, env: process.env, cwd: "." });
  * ```
  */
+
+export { ApiProblemError, ApiUnreachableError, type ProblemDocument } from "@sluice/api-client";
 export { type Command, type GlobalOptions, helpText, parseCommandLine } from "./args.ts";
 export { type CliIo, run } from "./commands.ts";
 export { diffLines, unifiedDiff } from "./diff.ts";

@@ -1,5 +1,6 @@
+import { ApiProblemError, ApiUnreachableError } from "@sluice/api-client";
 import { describe, expect, it } from "vitest";
-import { ApiProblemError, ApiUnreachableError, JobFileError } from "../src/errors.ts";
+import { JobFileError } from "../src/errors.ts";
 import {
   formatError,
   formatEvents,

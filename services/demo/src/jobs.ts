@@ -1,11 +1,5 @@
 import type { JobSpec } from "@sluice/flink-jobs";
-import {
-  clicksWithProducts,
-  reviewThemes,
-  sensorAnomalies,
-  sensorZscore,
-  transactionsHourly,
-} from "@sluice/flink-jobs/jobs";
+import * as flagships from "@sluice/flink-jobs/jobs";
 
 /** The Kafka topics the demo writes to and reads from, suffixed when the demo shares a stack. */
 export interface DemoTopics {
@@ -64,14 +58,18 @@ export function flagshipJobs(options: FlagshipOptions): JobSpec[] {
   const topics = demoTopics(options.suffix);
   const bootstrapServers = options.bootstrapServers;
   const specs = [
-    sensorAnomalies({
+    flagships.sensorAnomalies({
       bootstrapServers,
       threshold: options.threshold,
       inputTopic: topics.sensorData,
       outputTopic: topics.sensorAnomalies,
     }),
-    sensorZscore({ bootstrapServers, inputTopic: topics.sensorData, outputTopic: topics.sensorZscores }),
-    reviewThemes({
+    flagships.sensorZscore({
+      bootstrapServers,
+      inputTopic: topics.sensorData,
+      outputTopic: topics.sensorZscores,
+    }),
+    flagships.reviewThemes({
       bootstrapServers,
       reviewsTopic: topics.productReviews,
       enrichedTopic: topics.reviewsWithThemes,
@@ -79,12 +77,12 @@ export function flagshipJobs(options: FlagshipOptions): JobSpec[] {
       windowedCountsTopic: topics.themeCountsWindowed,
       totalCountsTopic: topics.themeCountsTotal,
     }),
-    transactionsHourly({
+    flagships.transactionsHourly({
       bootstrapServers,
       inputTopic: topics.transactions,
       outputTopic: topics.transactionsHourly,
     }),
-    clicksWithProducts({
+    flagships.clicksWithProducts({
       bootstrapServers,
       clicksTopic: topics.clicks,
       productsTopic: topics.products,
