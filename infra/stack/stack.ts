@@ -42,7 +42,6 @@ interface ComponentSpec {
   /** Ports the component listens on (name shown to the user, port). */
   ports: (s: StackSettings) => [string, number][];
   ready: (e: StackEndpoints) => Promise<boolean>;
-  log: string;
 }
 
 const specs: Record<Component, ComponentSpec> = {
@@ -52,7 +51,6 @@ const specs: Record<Component, ComponentSpec> = {
       ["Kafka controller", s.ports.kafkaController],
     ],
     ready: (e) => kafkaReady(e.kafkaBrokers),
-    log: "kafka.log",
   },
   jobmanager: {
     ports: (s) => [
@@ -60,17 +58,14 @@ const specs: Record<Component, ComponentSpec> = {
       ["Flink JobManager RPC", s.ports.flinkRpc],
     ],
     ready: (e) => flinkRestReady(e.flinkRestUrl),
-    log: "jobmanager.log",
   },
   taskmanager: {
     ports: () => [],
     ready: (e) => taskManagerReady(e.flinkRestUrl),
-    log: "taskmanager.log",
   },
   "sql-gateway": {
     ports: (s) => [["Flink SQL Gateway", s.ports.sqlGateway]],
     ready: (e) => sqlGatewayReady(e.sqlGatewayUrl),
-    log: "sql-gateway.log",
   },
 };
 
@@ -79,7 +74,7 @@ function managed(settings: StackSettings, name: Component): ManagedProcess {
 }
 
 export function logFile(settings: StackSettings, name: Component): string {
-  return join(settings.stateDir, "logs", specs[name].log);
+  return join(settings.stateDir, "logs", `${name}.log`);
 }
 
 function outFile(settings: StackSettings, name: Component): string {

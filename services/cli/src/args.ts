@@ -120,25 +120,23 @@ interface BuildInput {
   command: CommandKind;
 }
 
+/** The job file of `plan` and `apply`: its path, which export, the factory's parameters. */
+const jobFile = ({ target, values, command }: BuildInput) => ({
+  file: target,
+  exportName: values.export,
+  params: jobParams(values.param, command),
+});
 const wait = (v: Values) => v.wait === true;
 const mode = (v: Values) => (v.cancel === true ? "cancel" : "savepoint");
 
 /** One builder per command: a new command does not compile until it has one. */
 const BUILDERS: { [K in CommandKind]: (input: BuildInput) => Extract<Command, { kind: K }> } = {
-  plan: ({ target, values, command }) => ({
-    kind: "plan",
-    file: target,
-    exportName: values.export,
-    params: jobParams(values.param, command),
-    explain: values.explain === true,
-  }),
-  apply: ({ target, values, command }) => ({
+  plan: (input) => ({ kind: "plan", ...jobFile(input), explain: input.values.explain === true }),
+  apply: (input) => ({
     kind: "apply",
-    file: target,
-    exportName: values.export,
-    params: jobParams(values.param, command),
-    stateless: values.stateless === true,
-    wait: wait(values),
+    ...jobFile(input),
+    stateless: input.values.stateless === true,
+    wait: wait(input.values),
   }),
   ls: () => ({ kind: "ls" }),
   get: ({ target }) => ({ kind: "get", name: target }),

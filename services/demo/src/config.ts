@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { join, resolve } from "node:path";
 import { endpointsOf, stackSettings } from "@sluice/stack";
 import { z } from "zod";
+import type { TrafficRates } from "./traffic.ts";
 
 /** Root of the repository (services/demo/src/../../..). */
 export const repoRoot = resolve(import.meta.dirname, "..", "..", "..");
@@ -27,12 +28,7 @@ export interface DemoConfig {
   stackExplicit: boolean;
   /** Appended to job names (`-x`) and topics (`_x`) so that several demos can share one stack. */
   suffix: string;
-  rates: {
-    sensorPerSecond: number;
-    reviewsPerSecond: number;
-    transactionsPerSecond: number;
-    clicksPerSecond: number;
-  };
+  rates: TrafficRates;
   /** Simulated seconds of business time (reviews, transactions, clicks) per wall-clock second. */
   timeScale: number;
   /** Readings above this temperature (°F) are anomalies for the `sensor-anomalies` job. */

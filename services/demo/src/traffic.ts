@@ -29,14 +29,17 @@ export interface TrafficCounts {
   productUpdates: number;
 }
 
+/** Records per wall-clock second, per stream. */
+export interface TrafficRates {
+  sensorPerSecond: number;
+  reviewsPerSecond: number;
+  transactionsPerSecond: number;
+  clicksPerSecond: number;
+}
+
 export interface TrafficOptions {
   topics: DemoTopics;
-  rates: {
-    sensorPerSecond: number;
-    reviewsPerSecond: number;
-    transactionsPerSecond: number;
-    clicksPerSecond: number;
-  };
+  rates: TrafficRates;
   /** Simulated business seconds per wall-clock second. */
   timeScale: number;
   seed: number;
