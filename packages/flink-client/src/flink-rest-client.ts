@@ -1,5 +1,5 @@
-import { FlinkClientError, type Redact } from "./errors.ts";
-import { type HttpTransport, UndiciTransport } from "./http.ts";
+import { FlinkHttpClient, type FlinkHttpClientOptions } from "./client-base.ts";
+import { FlinkClientError } from "./errors.ts";
 import { type CheckpointSummary, getCheckpointStatistics } from "./rest/checkpoints.ts";
 import {
   type ClusterOverview,
@@ -15,24 +15,9 @@ import type {
   TriggerSavepointRequest,
 } from "./rest/savepoints.ts";
 import * as savepoints from "./rest/savepoints.ts";
-import {
-  DEFAULT_RETRY_POLICY,
-  type RetryEnvironment,
-  type RetryPolicy,
-  realRetryEnvironment,
-  withRetry,
-} from "./retry.ts";
 
-export interface FlinkRestClientOptions {
-  /** Default `http://127.0.0.1:8081`. */
-  baseUrl?: string;
-  requestTimeoutMs?: number;
-  connectTimeoutMs?: number;
-  retry?: Partial<RetryPolicy>;
-  redact?: Redact;
-  transport?: HttpTransport;
-  environment?: RetryEnvironment;
-}
+/** `baseUrl` defaults to `http://127.0.0.1:8081`. */
+export type FlinkRestClientOptions = FlinkHttpClientOptions;
 
 export interface WaitOptions {
   /** Default 120 s. */
@@ -52,45 +37,29 @@ export interface WaitOptions {
  * const savepointPath = await rest.waitForSavepoint(jobId, triggerId); // "file:/.../savepoint-ab12cd-..."
  * ```
  */
-export class FlinkRestClient {
-  readonly http: HttpTransport;
-  readonly #retry: RetryPolicy;
-  readonly #env: RetryEnvironment;
-
+export class FlinkRestClient extends FlinkHttpClient {
   constructor(options: FlinkRestClientOptions = {}) {
-    this.http =
-      options.transport ??
-      new UndiciTransport(options.baseUrl ?? "http://127.0.0.1:8081", {
-        requestTimeoutMs: options.requestTimeoutMs,
-        connectTimeoutMs: options.connectTimeoutMs,
-        redact: options.redact,
-      });
-    this.#retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
-    this.#env = options.environment ?? realRetryEnvironment;
-  }
-
-  #call<T>(attempt: () => Promise<T>, idempotent: boolean): Promise<T> {
-    return withRetry(attempt, this.#retry, { idempotent, env: this.#env });
+    super(options, "http://127.0.0.1:8081");
   }
 
   /** Slots, task managers, job counts and the Flink version. */
   overview(): Promise<ClusterOverview> {
-    return this.#call(() => getClusterOverview(this.http), true);
+    return this.call(() => getClusterOverview(this.http), true);
   }
 
   /** Every job the cluster knows (running and recently finished). */
   listJobs(): Promise<JobOverview[]> {
-    return this.#call(() => jobs.listJobs(this.http), true);
+    return this.call(() => jobs.listJobs(this.http), true);
   }
 
   /** @throws FlinkClientError JOB_NOT_FOUND */
   getJob(jobId: string): Promise<JobDetails> {
-    return this.#call(() => jobs.getJob(this.http, jobId), true);
+    return this.call(() => jobs.getJob(this.http, jobId), true);
   }
 
   /** The job's name (its `pipeline.name`) and execution config. */
   getJobConfig(jobId: string): Promise<JobConfig> {
-    return this.#call(() => jobs.getJobConfig(this.http, jobId), true);
+    return this.call(() => jobs.getJobConfig(this.http, jobId), true);
   }
 
   /** The job's `pipeline.name`, which Sluice sets to `<spec name>@<version>`. */
@@ -100,7 +69,7 @@ export class FlinkRestClient {
 
   /** The most recent failures of the job, newest first. */
   getExceptions(jobId: string, maxExceptions = 10): Promise<{ entries: JobException[]; truncated: boolean }> {
-    return this.#call(() => jobs.getJobExceptions(this.http, jobId, maxExceptions), true);
+    return this.call(() => jobs.getJobExceptions(this.http, jobId, maxExceptions), true);
   }
 
   /**
@@ -112,17 +81,17 @@ export class FlinkRestClient {
    * ```
    */
   stopWithSavepoint(jobId: string, request: StopWithSavepointRequest): Promise<string> {
-    return this.#call(() => savepoints.stopWithSavepoint(this.http, jobId, request), false);
+    return this.call(() => savepoints.stopWithSavepoint(this.http, jobId, request), false);
   }
 
   /** Starts a savepoint of a running job (the job keeps running); returns the trigger id. */
   triggerSavepoint(jobId: string, request: TriggerSavepointRequest = {}): Promise<string> {
-    return this.#call(() => savepoints.triggerSavepoint(this.http, jobId, request), false);
+    return this.call(() => savepoints.triggerSavepoint(this.http, jobId, request), false);
   }
 
   /** One look at a savepoint trigger. */
   savepointStatus(jobId: string, triggerId: string): Promise<SavepointStatus> {
-    return this.#call(() => savepoints.getSavepointStatus(this.http, jobId, triggerId), true);
+    return this.call(() => savepoints.getSavepointStatus(this.http, jobId, triggerId), true);
   }
 
   /**
@@ -133,19 +102,19 @@ export class FlinkRestClient {
    */
   async waitForSavepoint(jobId: string, triggerId: string, options: WaitOptions = {}): Promise<string> {
     const timeoutMs = options.timeoutMs ?? 120_000;
-    const deadline = this.#env.now() + timeoutMs;
+    const deadline = this.env.now() + timeoutMs;
     for (;;) {
       const status = await this.savepointStatus(jobId, triggerId);
       if (status.state === "COMPLETED") return status.location;
       if (status.state === "FAILED") throw status.failure;
-      if (this.#env.now() >= deadline) {
+      if (this.env.now() >= deadline) {
         throw new FlinkClientError(
           "FLINK_TIMEOUT",
           `Savepoint ${triggerId} of job ${jobId} did not complete in ${timeoutMs} ms`,
           { url: this.http.baseUrl, retryable: false },
         );
       }
-      await this.#env.sleep(options.pollIntervalMs ?? 500);
+      await this.env.sleep(options.pollIntervalMs ?? 500);
     }
   }
 
@@ -164,17 +133,17 @@ export class FlinkRestClient {
 
   /** Cancels the job without a savepoint (asynchronous in Flink). */
   cancel(jobId: string): Promise<void> {
-    return this.#call(() => jobs.cancelJob(this.http, jobId), true);
+    return this.call(() => jobs.cancelJob(this.http, jobId), true);
   }
 
   /** The latest completed checkpoint with its `external_path`, if the job has one. */
   async latestCompletedCheckpoint(jobId: string): Promise<CheckpointSummary | undefined> {
-    const statistics = await this.#call(() => getCheckpointStatistics(this.http, jobId), true);
+    const statistics = await this.call(() => getCheckpointStatistics(this.http, jobId), true);
     return statistics.latest.completed ?? undefined;
   }
 
   taskManagers(): Promise<TaskManager[]> {
-    return this.#call(() => listTaskManagers(this.http), true);
+    return this.call(() => listTaskManagers(this.http), true);
   }
 
   /**
@@ -189,7 +158,7 @@ export class FlinkRestClient {
     options: WaitOptions = {},
   ): Promise<JobDetails> {
     const timeoutMs = options.timeoutMs ?? 120_000;
-    const deadline = this.#env.now() + timeoutMs;
+    const deadline = this.env.now() + timeoutMs;
     for (;;) {
       const job = await this.getJob(jobId);
       if (states.includes(job.state)) return job;
@@ -199,14 +168,14 @@ export class FlinkRestClient {
           `Job ${jobId} ended as ${job.state} while waiting for ${states.join("/")}`,
         );
       }
-      if (this.#env.now() >= deadline) {
+      if (this.env.now() >= deadline) {
         throw new FlinkClientError(
           "FLINK_TIMEOUT",
           `Job ${jobId} is ${job.state}, not ${states.join("/")}, after ${timeoutMs} ms`,
           { url: this.http.baseUrl, retryable: false },
         );
       }
-      await this.#env.sleep(options.pollIntervalMs ?? 500);
+      await this.env.sleep(options.pollIntervalMs ?? 500);
     }
   }
 
@@ -218,15 +187,15 @@ export class FlinkRestClient {
    */
   async waitForJobRunning(jobId: string, options: WaitOptions = {}): Promise<JobDetails> {
     const timeoutMs = options.timeoutMs ?? 120_000;
-    const deadline = this.#env.now() + timeoutMs;
+    const deadline = this.env.now() + timeoutMs;
     for (;;) {
       const job = await this.waitForJobState(jobId, ["RUNNING"], {
         ...options,
-        timeoutMs: Math.max(0, deadline - this.#env.now()),
+        timeoutMs: Math.max(0, deadline - this.env.now()),
       });
       // Bounded sources may already be FINISHED; that is as running as they get.
       if (job.vertices.every((v) => v.status === "RUNNING" || v.status === "FINISHED")) return job;
-      if (this.#env.now() >= deadline) {
+      if (this.env.now() >= deadline) {
         throw new FlinkClientError(
           "FLINK_TIMEOUT",
           `The tasks of job ${jobId} are not all running after ${timeoutMs} ms`,
@@ -236,7 +205,7 @@ export class FlinkRestClient {
           },
         );
       }
-      await this.#env.sleep(options.pollIntervalMs ?? 500);
+      await this.env.sleep(options.pollIntervalMs ?? 500);
     }
   }
 

@@ -22,6 +22,7 @@
  * ```
  */
 
+export { FlinkHttpClient, type FlinkHttpClientOptions } from "./client-base.ts";
 export {
   extractFlinkMessage,
   FLINK_CLIENT_ERROR_CODES,
@@ -51,12 +52,14 @@ export {
 export type { CheckpointSummary } from "./rest/checkpoints.ts";
 export type { ClusterOverview, TaskManager } from "./rest/cluster.ts";
 export {
+  ACTIVE_JOB_STATES,
   type JobConfig,
   type JobDetails,
   type JobException,
   type JobOverview,
   type JobState,
   KNOWN_JOB_STATES,
+  type KnownJobState,
   TERMINAL_JOB_STATES,
 } from "./rest/jobs.ts";
 export type {

@@ -1,22 +1,8 @@
-import { FlinkClientError, type Redact } from "./errors.ts";
+import { FlinkHttpClient, type FlinkHttpClientOptions } from "./client-base.ts";
+import { FlinkClientError } from "./errors.ts";
 import { type ApiVersions, type GatewayInfo, getApiVersions, getGatewayInfo } from "./gateway/info.ts";
 import * as sessions from "./gateway/sessions.ts";
-import type {
-  ExecuteStatementOptions,
-  OperationState,
-  ResultColumn,
-  ResultPage,
-  ResultRow,
-} from "./gateway/statements.ts";
 import * as statements from "./gateway/statements.ts";
-import { type HttpTransport, UndiciTransport } from "./http.ts";
-import {
-  DEFAULT_RETRY_POLICY,
-  type RetryEnvironment,
-  type RetryPolicy,
-  realRetryEnvironment,
-  withRetry,
-} from "./retry.ts";
 import { explainStatement, planStatementSet } from "./statement-set.ts";
 
 /** An open SQL Gateway session. */
@@ -32,8 +18,8 @@ export interface OperationHandle {
 
 /** Every row of a statement's result (bounded), with the job id when the statement started one. */
 export interface StatementResult {
-  columns: ResultColumn[];
-  rows: ResultRow[];
+  columns: statements.ResultColumn[];
+  rows: statements.ResultRow[];
   /** The Flink job the statement submitted (INSERT, statement set, streaming query). */
   jobId: string | undefined;
   resultKind: string | undefined;
@@ -62,20 +48,10 @@ export interface FetchOptions extends PollOptions {
   keepOpen?: boolean;
 }
 
-export interface SqlGatewayClientOptions {
-  /** Default `SLUICE_SQL_GATEWAY_URL`-style `http://127.0.0.1:8083`. */
-  baseUrl?: string;
+/** `baseUrl` defaults to `http://127.0.0.1:8083`. */
+export interface SqlGatewayClientOptions extends FlinkHttpClientOptions {
   /** REST API version prefix. Default `v4` (Flink 2.x). */
   apiVersion?: string;
-  requestTimeoutMs?: number;
-  connectTimeoutMs?: number;
-  retry?: Partial<RetryPolicy>;
-  /** Applied to every Flink message put in an error. */
-  redact?: Redact;
-  /** Replaces the undici transport (tests). */
-  transport?: HttpTransport;
-  /** Replaces timers and randomness (tests). */
-  environment?: RetryEnvironment;
   /** Defaults of every wait. */
   poll?: PollOptions;
 }
@@ -129,24 +105,13 @@ export function rowsAsObjects(result: Pick<StatementResult, "columns" | "rows">)
  * );
  * ```
  */
-export class SqlGatewayClient {
-  readonly http: HttpTransport;
+export class SqlGatewayClient extends FlinkHttpClient {
   readonly apiVersion: string;
-  readonly #retry: RetryPolicy;
-  readonly #env: RetryEnvironment;
   readonly #poll: Required<PollOptions>;
 
   constructor(options: SqlGatewayClientOptions = {}) {
-    this.http =
-      options.transport ??
-      new UndiciTransport(options.baseUrl ?? "http://127.0.0.1:8083", {
-        requestTimeoutMs: options.requestTimeoutMs,
-        connectTimeoutMs: options.connectTimeoutMs,
-        redact: options.redact,
-      });
+    super(options, "http://127.0.0.1:8083");
     this.apiVersion = options.apiVersion ?? "v4";
-    this.#retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
-    this.#env = options.environment ?? realRetryEnvironment;
     this.#poll = {
       timeoutMs: options.poll?.timeoutMs ?? 60_000,
       initialPollDelayMs: options.poll?.initialPollDelayMs ?? 50,
@@ -154,18 +119,14 @@ export class SqlGatewayClient {
     };
   }
 
-  #call<T>(attempt: () => Promise<T>, idempotent: boolean): Promise<T> {
-    return withRetry(attempt, this.#retry, { idempotent, env: this.#env });
-  }
-
   /** Product and version, e.g. `{ productName: "Apache Flink", version: "2.2.0" }`. */
   info(): Promise<GatewayInfo> {
-    return this.#call(() => getGatewayInfo(this.http, this.apiVersion), true);
+    return this.call(() => getGatewayInfo(this.http, this.apiVersion), true);
   }
 
   /** REST API versions the gateway speaks, e.g. `{ versions: ["V1", "V2", "V3", "V4"] }`. */
   apiVersions(): Promise<ApiVersions> {
-    return this.#call(() => getApiVersions(this.http), true);
+    return this.call(() => getApiVersions(this.http), true);
   }
 
   /**
@@ -180,7 +141,7 @@ export class SqlGatewayClient {
     properties?: Record<string, string>,
     options: { sessionName?: string } = {},
   ): Promise<GatewaySession> {
-    const sessionHandle = await this.#call(
+    const sessionHandle = await this.call(
       () =>
         sessions.openSession(this.http, this.apiVersion, { properties, sessionName: options.sessionName }),
       false,
@@ -190,16 +151,16 @@ export class SqlGatewayClient {
 
   /** Closes a session and every operation in it. */
   closeSession(session: GatewaySession): Promise<void> {
-    return this.#call(() => sessions.closeSession(this.http, this.apiVersion, session.sessionHandle), true);
+    return this.call(() => sessions.closeSession(this.http, this.apiVersion, session.sessionHandle), true);
   }
 
   heartbeat(session: GatewaySession): Promise<void> {
-    return this.#call(() => sessions.heartbeat(this.http, this.apiVersion, session.sessionHandle), true);
+    return this.call(() => sessions.heartbeat(this.http, this.apiVersion, session.sessionHandle), true);
   }
 
   /** The session's effective configuration. */
   sessionConfig(session: GatewaySession): Promise<Record<string, string>> {
-    return this.#call(
+    return this.call(
       () => sessions.getSessionConfig(this.http, this.apiVersion, session.sessionHandle),
       true,
     );
@@ -217,9 +178,9 @@ export class SqlGatewayClient {
   async executeStatement(
     session: GatewaySession,
     sql: string,
-    options: ExecuteStatementOptions = {},
+    options: statements.ExecuteStatementOptions = {},
   ): Promise<OperationHandle> {
-    const operationHandle = await this.#call(
+    const operationHandle = await this.call(
       () => statements.submitStatement(this.http, this.apiVersion, session.sessionHandle, sql, options),
       false,
     );
@@ -227,48 +188,27 @@ export class SqlGatewayClient {
   }
 
   /** The operation's current state. */
-  operationStatus(operation: OperationHandle): Promise<OperationState> {
-    return this.#call(
-      () =>
-        statements.getOperationStatus(
-          this.http,
-          this.apiVersion,
-          operation.sessionHandle,
-          operation.operationHandle,
-        ),
+  operationStatus(operation: OperationHandle): Promise<statements.OperationState> {
+    return this.call(
+      () => statements.operationRequest(this.http, this.apiVersion, operation, "status"),
       true,
     );
   }
 
-  cancelOperation(operation: OperationHandle): Promise<OperationState> {
-    return this.#call(
-      () =>
-        statements.cancelOperation(
-          this.http,
-          this.apiVersion,
-          operation.sessionHandle,
-          operation.operationHandle,
-        ),
+  cancelOperation(operation: OperationHandle): Promise<statements.OperationState> {
+    return this.call(
+      () => statements.operationRequest(this.http, this.apiVersion, operation, "cancel"),
       true,
     );
   }
 
-  closeOperation(operation: OperationHandle): Promise<OperationState> {
-    return this.#call(
-      () =>
-        statements.closeOperation(
-          this.http,
-          this.apiVersion,
-          operation.sessionHandle,
-          operation.operationHandle,
-        ),
-      true,
-    );
+  closeOperation(operation: OperationHandle): Promise<statements.OperationState> {
+    return this.call(() => statements.operationRequest(this.http, this.apiVersion, operation, "close"), true);
   }
 
   /** One result page: a token for the first (`0`) or the previous page's `nextResultUri`. */
-  fetchResultPage(operation: OperationHandle, resultUri: number | string): Promise<ResultPage> {
-    return this.#call(
+  fetchResultPage(operation: OperationHandle, resultUri: number | string): Promise<statements.ResultPage> {
+    return this.call(
       () =>
         statements.fetchResultPage(
           this.http,
@@ -286,9 +226,12 @@ export class SqlGatewayClient {
    * with Flink's message (read from the result endpoint, which carries it);
    * CANCELED, CLOSED and TIMEOUT become OPERATION_FAILED.
    */
-  async waitForOperation(operation: OperationHandle, options: PollOptions = {}): Promise<OperationState> {
+  async waitForOperation(
+    operation: OperationHandle,
+    options: PollOptions = {},
+  ): Promise<statements.OperationState> {
     const poll = { ...this.#poll, ...options };
-    const deadline = this.#env.now() + poll.timeoutMs;
+    const deadline = this.env.now() + poll.timeoutMs;
     let delay = poll.initialPollDelayMs;
     for (;;) {
       const state = await this.operationStatus(operation);
@@ -307,7 +250,7 @@ export class SqlGatewayClient {
 
   /** Sleeps before the next poll, or throws FLINK_TIMEOUT when the next poll would be past the deadline. */
   async #pause(deadline: number, delay: number, poll: Required<PollOptions>, what: string): Promise<number> {
-    const remaining = deadline - this.#env.now();
+    const remaining = deadline - this.env.now();
     if (remaining <= 0) {
       throw new FlinkClientError(
         "FLINK_TIMEOUT",
@@ -318,7 +261,7 @@ export class SqlGatewayClient {
         },
       );
     }
-    await this.#env.sleep(Math.min(delay, remaining));
+    await this.env.sleep(Math.min(delay, remaining));
     return Math.min(delay * 2, poll.maxPollDelayMs);
   }
 
@@ -343,7 +286,7 @@ export class SqlGatewayClient {
   async #readPages(operation: OperationHandle, options: FetchOptions): Promise<StatementResult> {
     const poll = { ...this.#poll, ...options };
     const maxRows = options.maxRows ?? 10_000;
-    const deadline = this.#env.now() + poll.timeoutMs;
+    const deadline = this.env.now() + poll.timeoutMs;
     const result: StatementResult = {
       columns: [],
       rows: [],
@@ -358,7 +301,7 @@ export class SqlGatewayClient {
       const page = await this.fetchResultPage(operation, next);
       if (page.resultType === "NOT_READY") {
         next = page.nextResultUri;
-        if (this.#env.now() >= deadline) return result;
+        if (this.env.now() >= deadline) return result;
         delay = await this.#pause(deadline, delay, poll, "statement's result");
         continue;
       }
@@ -376,14 +319,14 @@ export class SqlGatewayClient {
         return result;
       }
       next = page.nextResultUri;
-      if (this.#env.now() >= deadline) return result;
+      if (this.env.now() >= deadline) return result;
     }
     return result;
   }
 
   /** Reads pages until the first one that is not NOT_READY: that is when the statement succeeded or failed. */
-  async #firstPage(operation: OperationHandle, poll: Required<PollOptions>): Promise<ResultPage> {
-    const deadline = this.#env.now() + poll.timeoutMs;
+  async #firstPage(operation: OperationHandle, poll: Required<PollOptions>): Promise<statements.ResultPage> {
+    const deadline = this.env.now() + poll.timeoutMs;
     let next: number | string = 0;
     let delay = poll.initialPollDelayMs;
     for (;;) {
@@ -526,7 +469,7 @@ export class SqlGatewayClient {
   }
 }
 
-function jobIdFromRows(page: ResultPage): string | undefined {
+function jobIdFromRows(page: statements.ResultPage): string | undefined {
   if (page.resultType === "NOT_READY") return undefined;
   const column = page.results.columns.findIndex((c) => c.name.toLowerCase() === "job id");
   const value = column >= 0 ? page.results.data[0]?.fields[column] : undefined;

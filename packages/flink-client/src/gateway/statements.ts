@@ -92,59 +92,36 @@ export type OperationState = (typeof OPERATION_STATES)[number];
 /** `GET .../operations/:op/status` answer (also the answer of cancel and close). */
 export const OperationStatusResponse = z.object({ status: z.enum(OPERATION_STATES) });
 
-/** Status, cancel and close differ only in method, path suffix and wording; all answer a status. */
-async function operationRequest(
+/** What can be done to a submitted statement; each answers the operation's status. */
+const OPERATION_ACTIONS = {
+  status: { method: "GET", what: "Reading an operation's status" },
+  cancel: { method: "POST", what: "Cancelling an operation" },
+  close: { method: "DELETE", what: "Closing an operation" },
+} as const;
+
+export type OperationAction = keyof typeof OPERATION_ACTIONS;
+
+/** A statement's operation in a session. */
+export interface OperationRef {
+  readonly sessionHandle: string;
+  readonly operationHandle: string;
+}
+
+/** `GET .../status`, `POST .../cancel` or `DELETE .../close` of an operation; returns its status. */
+export async function operationRequest(
   http: HttpTransport,
   apiVersion: string,
-  sessionHandle: string,
-  operationHandle: string,
-  request: { method: "GET" | "POST" | "DELETE"; suffix: string; what: string },
+  operation: OperationRef,
+  action: OperationAction,
 ): Promise<OperationState> {
+  const { method, what } = OPERATION_ACTIONS[action];
+  const { sessionHandle, operationHandle } = operation;
   const response = await http.send({
-    method: request.method,
-    path: `${operationPath(apiVersion, sessionHandle, operationHandle)}/${request.suffix}`,
+    method,
+    path: `${operationPath(apiVersion, sessionHandle, operationHandle)}/${action}`,
   });
-  if (!isOk(response)) throw gatewayError(http, response, request.what, sessionHandle);
-  return parseResponse(http, response, OperationStatusResponse, request.what).status;
-}
-
-export function getOperationStatus(
-  http: HttpTransport,
-  apiVersion: string,
-  sessionHandle: string,
-  operationHandle: string,
-): Promise<OperationState> {
-  return operationRequest(http, apiVersion, sessionHandle, operationHandle, {
-    method: "GET",
-    suffix: "status",
-    what: "Reading an operation's status",
-  });
-}
-
-export function cancelOperation(
-  http: HttpTransport,
-  apiVersion: string,
-  sessionHandle: string,
-  operationHandle: string,
-): Promise<OperationState> {
-  return operationRequest(http, apiVersion, sessionHandle, operationHandle, {
-    method: "POST",
-    suffix: "cancel",
-    what: "Cancelling an operation",
-  });
-}
-
-export function closeOperation(
-  http: HttpTransport,
-  apiVersion: string,
-  sessionHandle: string,
-  operationHandle: string,
-): Promise<OperationState> {
-  return operationRequest(http, apiVersion, sessionHandle, operationHandle, {
-    method: "DELETE",
-    suffix: "close",
-    what: "Closing an operation",
-  });
+  if (!isOk(response)) throw gatewayError(http, response, what, sessionHandle);
+  return parseResponse(http, response, OperationStatusResponse, what).status;
 }
 
 /** A result column: its name and Flink logical type (`{"type": "INTEGER", "nullable": true, ...}`). */

@@ -25,8 +25,26 @@ export const KNOWN_JOB_STATES = [
 ] as const;
 export type JobState = (typeof KNOWN_JOB_STATES)[number] | (string & {});
 
+/** One of {@link KNOWN_JOB_STATES} (what the API's contracts list). */
+export type KnownJobState = (typeof KNOWN_JOB_STATES)[number];
+
 /** States after which a job never runs again. */
-export const TERMINAL_JOB_STATES: ReadonlySet<string> = new Set(["FAILED", "CANCELED", "FINISHED"]);
+export const TERMINAL_JOB_STATES: ReadonlySet<string> = new Set<KnownJobState>([
+  "FAILED",
+  "CANCELED",
+  "FINISHED",
+]);
+
+/** States in which a job occupies (or will occupy) slots: another submission would be a duplicate. */
+export const ACTIVE_JOB_STATES: ReadonlySet<string> = new Set<KnownJobState>([
+  "INITIALIZING",
+  "CREATED",
+  "RUNNING",
+  "FAILING",
+  "CANCELLING",
+  "RESTARTING",
+  "RECONCILING",
+]);
 
 /**
  * Flink answers 404 for an unknown job id, and 400 "Cannot resolve path
