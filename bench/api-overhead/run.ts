@@ -31,6 +31,7 @@ import {
   sluiceCompiler,
 } from "@sluice/api";
 import { FlinkClient } from "@sluice/flink-client";
+import { datagenToBlackhole } from "@sluice/testkit";
 
 const runs = Number(process.argv[2] ?? 21);
 const restUrl = process.env.SLUICE_FLINK_REST_URL ?? "http://127.0.0.1:8081";
@@ -46,31 +47,7 @@ const POLL_MS = STARTUP_WATCH_MS;
 const API_POLL_MS = 2;
 
 function spec(name: string) {
-  return {
-    name,
-    tables: [
-      {
-        name: "numbers",
-        columns: [{ kind: "physical", name: "n", type: { kind: "BIGINT" } }],
-        connector: { kind: "datagen", rowsPerSecond: 10 },
-      },
-      {
-        name: "sink",
-        columns: [{ kind: "physical", name: "n", type: { kind: "BIGINT" } }],
-        connector: { kind: "blackhole" },
-      },
-    ],
-    inserts: [
-      {
-        into: "sink",
-        query: {
-          kind: "select",
-          from: { kind: "table", name: "numbers" },
-          select: [{ expr: { kind: "column", name: "n" } }],
-        },
-      },
-    ],
-  };
+  return datagenToBlackhole({ name, rowsPerSecond: 10, columns: [{ name: "n", type: { kind: "BIGINT" } }] });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

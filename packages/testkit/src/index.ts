@@ -38,4 +38,5 @@ export {
   type TopicSpec,
 } from "./kafka.ts";
 export { uniqueName } from "./names.ts";
+export { type DatagenJobOptions, datagenToBlackhole } from "./specs.ts";
 export { type WaitOptions, waitFor } from "./wait.ts";
