@@ -1,23 +1,14 @@
 import type { DryRun, Job } from "@sluice/api-client";
 import { compileJob, jobSpecSchema } from "@sluice/flink-jobs";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { run } from "../src/commands.ts";
-import { FakeApi, jobDetail, operation, problemReply } from "./fake-api.ts";
+import { fakeApiPerTest, jobDetail, operation, problemReply } from "./fake-api.ts";
 import { datagenJob } from "./fixtures/datagen-job.ts";
 
 const TOKEN = "cli-secret-token-42";
 const fixtures = new URL("./fixtures/", import.meta.url).pathname;
 
-let fake: FakeApi;
-let url: string;
-
-beforeEach(async () => {
-  fake = new FakeApi();
-  url = await fake.start();
-});
-afterEach(async () => {
-  await fake.close();
-});
+const api = fakeApiPerTest();
 
 /** Runs the CLI in-process against the fake API; `--wait` polls without sleeping. */
 async function cli(...argv: string[]) {
@@ -30,7 +21,7 @@ async function cli(...argv: string[]) {
     stderr: (t) => {
       stderr += t;
     },
-    env: { SLUICE_API_URL: url, SLUICE_API_TOKEN: TOKEN },
+    env: { SLUICE_API_URL: api.url, SLUICE_API_TOKEN: TOKEN },
     cwd: fixtures,
     pollIntervalMs: 0,
   });
@@ -62,24 +53,24 @@ function deployedAs(spec: ReturnType<typeof datagenJob>, overrides: Partial<Job>
 
 describe("read commands", () => {
   it("ls prints a table and sends the token", async () => {
-    fake.on("GET", "/v1/jobs", { status: 200, body: { jobs: [jobDetail()], strays: [] } });
+    api.fake.on("GET", "/v1/jobs", { status: 200, body: { jobs: [jobDetail()], strays: [] } });
     const { code, stdout } = await cli("ls");
     expect(code).toBe(0);
     expect(stdout).toMatch(/^NAME {4}VERSION {2}STATE/);
     expect(stdout).toContain("orders  1        RUNNING");
-    expect(fake.requests[0]?.headers.authorization).toBe(`Bearer ${TOKEN}`);
+    expect(api.fake.requests[0]?.headers.authorization).toBe(`Bearer ${TOKEN}`);
   });
 
   it("--json prints the API's document", async () => {
     const body = { jobs: [jobDetail()], strays: [] };
-    fake.on("GET", "/v1/jobs", { status: 200, body });
+    api.fake.on("GET", "/v1/jobs", { status: 200, body });
     const { code, stdout } = await cli("ls", "--json");
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toEqual(body);
   });
 
   it("get of an unknown job exits 1 with the API's message", async () => {
-    fake.on("GET", "/v1/jobs/nope", problemReply(404, "JOB_NOT_FOUND", 'No job named "nope"'));
+    api.fake.on("GET", "/v1/jobs/nope", problemReply(404, "JOB_NOT_FOUND", 'No job named "nope"'));
     const { code, stdout, stderr } = await cli("get", "nope");
     expect(code).toBe(1);
     expect(stdout).toBe("");
@@ -87,7 +78,7 @@ describe("read commands", () => {
   });
 
   it("events passes paging to the query string", async () => {
-    fake.on("GET", "/v1/jobs/orders/events", {
+    api.fake.on("GET", "/v1/jobs/orders/events", {
       status: 200,
       body: {
         events: [{ id: 8, at: "2026-01-01T00:00:00.000Z", type: "stopped", message: "stopped", data: null }],
@@ -95,7 +86,7 @@ describe("read commands", () => {
     });
     const { code, stdout } = await cli("events", "orders", "--after", "7", "--limit", "5");
     expect(code).toBe(0);
-    expect(fake.requests[0]?.query).toEqual({ after: "7", limit: "5" });
+    expect(api.fake.requests[0]?.query).toEqual({ after: "7", limit: "5" });
     expect(stdout).toContain("8   2026-01-01T00:00:00.000Z  stopped  stopped");
   });
 });
@@ -103,11 +94,15 @@ describe("read commands", () => {
 describe("plan", () => {
   it("dry-runs a new job and says apply will create it", async () => {
     const spec = datagenJob();
-    fake.on("POST", "/v1/jobs", { status: 200, body: dryRunOf(spec) });
-    fake.on("GET", "/v1/jobs/cli-fixture", problemReply(404, "JOB_NOT_FOUND", 'No job named "cli-fixture"'));
+    api.fake.on("POST", "/v1/jobs", { status: 200, body: dryRunOf(spec) });
+    api.fake.on(
+      "GET",
+      "/v1/jobs/cli-fixture",
+      problemReply(404, "JOB_NOT_FOUND", 'No job named "cli-fixture"'),
+    );
     const { code, stdout } = await cli("plan", "datagen-job.ts");
     expect(code).toBe(0);
-    const post = fake.calls("POST", "/v1/jobs")[0];
+    const post = api.fake.calls("POST", "/v1/jobs")[0];
     expect(post?.query).toEqual({ dryRun: "true" });
     expect(post?.body).toEqual(JSON.parse(JSON.stringify(spec)));
     expect(stdout).toContain("SQL:\n  CREATE TEMPORARY TABLE `numbers` (");
@@ -116,8 +111,8 @@ describe("plan", () => {
 
   it("diffs the SQL against the deployed version", async () => {
     const local = datagenJob();
-    fake.on("POST", "/v1/jobs", { status: 200, body: dryRunOf(local) });
-    fake.on("GET", "/v1/jobs/cli-fixture", {
+    api.fake.on("POST", "/v1/jobs", { status: 200, body: dryRunOf(local) });
+    api.fake.on("GET", "/v1/jobs/cli-fixture", {
       status: 200,
       body: deployedAs(datagenJob({ rowsPerSecond: 10 }), { version: 3 }),
     });
@@ -141,8 +136,8 @@ describe("plan", () => {
 
   it("reports no change, in JSON too", async () => {
     const spec = datagenJob();
-    fake.on("POST", "/v1/jobs", { status: 200, body: dryRunOf(spec) });
-    fake.on("GET", "/v1/jobs/cli-fixture", { status: 200, body: deployedAs(spec) });
+    api.fake.on("POST", "/v1/jobs", { status: 200, body: dryRunOf(spec) });
+    api.fake.on("GET", "/v1/jobs/cli-fixture", { status: 200, body: deployedAs(spec) });
     const human = await cli("plan", "datagen-job.ts");
     expect(human.stdout).toContain("No change: the spec equals deployed version 1 (RUNNING).");
     const json = await cli("plan", "datagen-job.ts", "--json");
@@ -156,7 +151,7 @@ describe("plan", () => {
   });
 
   it("prints each problem of an invalid spec as path: message", async () => {
-    fake.on(
+    api.fake.on(
       "POST",
       "/v1/jobs",
       problemReply(400, "INVALID_SPEC", "The job specification has 1 problem(s)", [
@@ -177,7 +172,7 @@ describe("plan", () => {
     expect(code).toBe(2);
     expect(stderr).toMatch(/^Error: cannot load invalid-name.ts: invalid job spec/);
     expect(stderr).toContain("\n  name: a job name is a slug");
-    expect(fake.requests).toEqual([]);
+    expect(api.fake.requests).toEqual([]);
   });
 });
 
@@ -190,8 +185,8 @@ describe("apply", () => {
       flinkState: null,
       operation: operation(1, "submit", "pending"),
     });
-    fake.on("POST", "/v1/jobs", { status: 202, body: submitting });
-    fake.on("GET", "/v1/jobs/cli-fixture", [
+    api.fake.on("POST", "/v1/jobs", { status: 202, body: submitting });
+    api.fake.on("GET", "/v1/jobs/cli-fixture", [
       problemReply(404, "JOB_NOT_FOUND", "No job named cli-fixture"),
       { status: 200, body: { ...submitting, operation: operation(1, "submit", "running") } },
       {
@@ -201,7 +196,7 @@ describe("apply", () => {
     ]);
     const { code, stdout, stderr } = await cli("apply", "datagen-job.ts", "--wait");
     expect(code).toBe(0);
-    expect(fake.calls("POST", "/v1/jobs")[0]?.query).toEqual({});
+    expect(api.fake.calls("POST", "/v1/jobs")[0]?.query).toEqual({});
     expect(stderr).toContain("Created cli-fixture (version 1); submitting it to Flink.\n");
     expect(stderr).toContain("  ... cli-fixture: SUBMITTING\n");
     expect(stdout).toBe("cli-fixture is RUNNING (version 1, Flink job a1b2c3d4e5f60718293a4b5c6d7e8f90).\n");
@@ -209,19 +204,19 @@ describe("apply", () => {
 
   it("does nothing when the deployed spec is the same", async () => {
     const spec = datagenJob();
-    fake.on("GET", "/v1/jobs/cli-fixture", { status: 200, body: deployedAs(spec) });
+    api.fake.on("GET", "/v1/jobs/cli-fixture", { status: 200, body: deployedAs(spec) });
     const { code, stdout } = await cli("apply", "datagen-job.ts");
     expect(code).toBe(0);
     expect(stdout).toBe("cli-fixture is up to date (version 1, RUNNING).\n");
-    expect(fake.requests.map((r) => r.method)).toEqual(["GET"]);
+    expect(api.fake.requests.map((r) => r.method)).toEqual(["GET"]);
   });
 
   it("upgrades a changed job with PUT, statelessly when asked", async () => {
-    fake.on("GET", "/v1/jobs/cli-fixture", {
+    api.fake.on("GET", "/v1/jobs/cli-fixture", {
       status: 200,
       body: deployedAs(datagenJob({ rowsPerSecond: 10 })),
     });
-    fake.on("PUT", "/v1/jobs/cli-fixture", {
+    api.fake.on("PUT", "/v1/jobs/cli-fixture", {
       status: 202,
       body: jobDetail({
         name: "cli-fixture",
@@ -232,7 +227,7 @@ describe("apply", () => {
     });
     const { code, stdout } = await cli("apply", "datagen-job.ts", "--stateless");
     expect(code).toBe(0);
-    const put = fake.calls("PUT", "/v1/jobs/cli-fixture")[0];
+    const put = api.fake.calls("PUT", "/v1/jobs/cli-fixture")[0];
     expect(put?.query).toEqual({ stateless: "true" });
     expect(put?.body).toMatchObject({
       name: "cli-fixture",
@@ -245,8 +240,8 @@ describe("apply", () => {
   });
 
   it("--json reports the action and the job", async () => {
-    fake.on("GET", "/v1/jobs/cli-fixture", problemReply(404, "JOB_NOT_FOUND", "none"));
-    fake.on("POST", "/v1/jobs", {
+    api.fake.on("GET", "/v1/jobs/cli-fixture", problemReply(404, "JOB_NOT_FOUND", "none"));
+    api.fake.on("POST", "/v1/jobs", {
       status: 202,
       body: jobDetail({ name: "cli-fixture", operation: operation(1, "submit", "pending") }),
     });
@@ -260,10 +255,10 @@ describe("apply", () => {
 
 describe("operations", () => {
   it("stop sends mode and drain; 200 means already stopped", async () => {
-    fake.on("POST", "/v1/jobs/orders/stop", { status: 200, body: jobDetail({ state: "STOPPED" }) });
+    api.fake.on("POST", "/v1/jobs/orders/stop", { status: 200, body: jobDetail({ state: "STOPPED" }) });
     const { code, stdout } = await cli("stop", "orders", "--drain");
     expect(code).toBe(0);
-    expect(fake.requests[0]?.body).toEqual({ mode: "savepoint", drain: true });
+    expect(api.fake.requests[0]?.body).toEqual({ mode: "savepoint", drain: true });
     expect(stdout).toBe("orders is already stopped.\n");
   });
 
@@ -276,11 +271,11 @@ describe("operations", () => {
       flinkJobId: "a1",
       createdAt: "2026-01-01T00:00:05.000Z",
     };
-    fake.on("POST", "/v1/jobs/orders/stop", {
+    api.fake.on("POST", "/v1/jobs/orders/stop", {
       status: 202,
       body: jobDetail({ state: "STOPPING", operation: operation(5, "stop", "pending") }),
     });
-    fake.on("GET", "/v1/jobs/orders", [
+    api.fake.on("GET", "/v1/jobs/orders", [
       { status: 200, body: jobDetail({ state: "STOPPING", operation: operation(5, "stop", "running") }) },
       {
         status: 200,
@@ -298,11 +293,11 @@ describe("operations", () => {
   });
 
   it("--wait exits 1 when the operation fails", async () => {
-    fake.on("POST", "/v1/jobs/orders/start", {
+    api.fake.on("POST", "/v1/jobs/orders/start", {
       status: 202,
       body: jobDetail({ state: "SUBMITTING", operation: operation(6, "submit", "pending") }),
     });
-    fake.on("GET", "/v1/jobs/orders", {
+    api.fake.on("GET", "/v1/jobs/orders", {
       status: 200,
       body: jobDetail({
         state: "FAILED",
@@ -311,7 +306,7 @@ describe("operations", () => {
     });
     const { code, stderr } = await cli("start", "orders", "--from-savepoint", "file:/sp/1", "--wait");
     expect(code).toBe(1);
-    expect(fake.requests[0]?.body).toEqual({ from: "file:/sp/1" });
+    expect(api.fake.requests[0]?.body).toEqual({ from: "file:/sp/1" });
     expect(stderr).toContain("Starting orders from file:/sp/1.\n");
     expect(stderr).toContain(
       "Error: orders: #6 submit failed: Flink rejected the SQL: boom (state FAILED)\n",
@@ -319,11 +314,11 @@ describe("operations", () => {
   });
 
   it("--wait gives up after --timeout with exit 1", async () => {
-    fake.on("POST", "/v1/jobs/orders/savepoints", {
+    api.fake.on("POST", "/v1/jobs/orders/savepoints", {
       status: 202,
       body: jobDetail({ operation: operation(7, "savepoint", "pending") }),
     });
-    fake.on("GET", "/v1/jobs/orders", {
+    api.fake.on("GET", "/v1/jobs/orders", {
       status: 200,
       body: jobDetail({ operation: operation(7, "savepoint", "running") }),
     });
@@ -340,14 +335,14 @@ describe("operations", () => {
   });
 
   it("rm --wait ends when the job is gone", async () => {
-    fake.on("DELETE", "/v1/jobs/orders", {
+    api.fake.on("DELETE", "/v1/jobs/orders", {
       status: 202,
       body: jobDetail({ operation: operation(8, "delete", "pending") }),
     });
-    fake.on("GET", "/v1/jobs/orders", problemReply(404, "JOB_NOT_FOUND", "gone"));
+    api.fake.on("GET", "/v1/jobs/orders", problemReply(404, "JOB_NOT_FOUND", "gone"));
     const { code, stdout } = await cli("rm", "orders", "--cancel", "--wait");
     expect(code).toBe(0);
-    expect(fake.requests[0]?.query).toEqual({ mode: "cancel" });
+    expect(api.fake.requests[0]?.query).toEqual({ mode: "cancel" });
     expect(stdout).toBe("Deleted orders.\n");
   });
 });
@@ -359,18 +354,18 @@ describe("exit codes and errors", () => {
     expect(stderr).toBe(
       'sluice: --no-savepoint is not an option of "sluice stop"\nRun `sluice stop --help` for its options.\n',
     );
-    expect(fake.requests).toEqual([]);
+    expect(api.fake.requests).toEqual([]);
   });
 
   it("exits 3 when the API is unreachable", async () => {
-    await fake.close();
+    await api.fake.close();
     const { code, stderr } = await cli("ls");
     expect(code).toBe(3);
-    expect(stderr).toContain(`cannot reach the Sluice API at ${url}: ECONNREFUSED`);
+    expect(stderr).toContain(`cannot reach the Sluice API at ${api.url}: ECONNREFUSED`);
   });
 
   it("hints at the token on 401", async () => {
-    fake.on(
+    api.fake.on(
       "POST",
       "/v1/jobs/orders/stop",
       problemReply(401, "UNAUTHORIZED", "This route needs a valid token"),
@@ -381,10 +376,10 @@ describe("exit codes and errors", () => {
   });
 
   it("--json errors are problem documents on stderr", async () => {
-    fake.on("GET", "/v1/jobs/x", problemReply(404, "JOB_NOT_FOUND", "No job named x"));
-    const api = await cli("get", "x", "--json");
-    expect(api.code).toBe(1);
-    expect(JSON.parse(api.stderr)).toMatchObject({
+    api.fake.on("GET", "/v1/jobs/x", problemReply(404, "JOB_NOT_FOUND", "No job named x"));
+    const answer = await cli("get", "x", "--json");
+    expect(answer.code).toBe(1);
+    expect(JSON.parse(answer.stderr)).toMatchObject({
       status: 404,
       code: "JOB_NOT_FOUND",
       detail: "No job named x",
@@ -395,7 +390,11 @@ describe("exit codes and errors", () => {
   });
 
   it("turns a non-JSON error page (a proxy) into a problem", async () => {
-    fake.on("GET", "/v1/jobs", { status: 502, body: "<html>Bad Gateway</html>", contentType: "text/html" });
+    api.fake.on("GET", "/v1/jobs", {
+      status: 502,
+      body: "<html>Bad Gateway</html>",
+      contentType: "text/html",
+    });
     const { code, stderr } = await cli("ls");
     expect(code).toBe(1);
     expect(stderr).toBe("Error: Bad Gateway (HTTP_502, HTTP 502): <html>Bad Gateway</html>\n");

@@ -1,6 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Job, Operation } from "@sluice/api-client";
+import { afterEach, beforeEach } from "vitest";
 
 /**
  * A hand-written stand-in for the Sluice API over real HTTP: each test scripts the answers of
@@ -157,4 +158,18 @@ export function jobDetail(overrides: Partial<Job> = {}): Job {
     duplicates: [],
     ...overrides,
   };
+}
+
+/**
+ * A fresh fake API for each test of the calling file: started before, closed after each test.
+ * Read `fake` and `url` inside tests (they change per test).
+ */
+export function fakeApiPerTest(): { readonly fake: FakeApi; readonly url: string } {
+  const current = { fake: new FakeApi(), url: "" };
+  beforeEach(async () => {
+    current.fake = new FakeApi();
+    current.url = await current.fake.start();
+  });
+  afterEach(() => current.fake.close());
+  return current;
 }

@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { FakeApi, jobDetail, problemReply } from "./fake-api.ts";
+import { describe, expect, it } from "vitest";
+import { fakeApiPerTest, jobDetail, problemReply } from "./fake-api.ts";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
 /** The link npm makes for the package's `bin`, so this is what `npx sluice` runs. */
@@ -20,29 +20,21 @@ function sluice(args: string[], env: Record<string, string> = {}) {
   });
 }
 
-let fake: FakeApi;
-let url: string;
-beforeEach(async () => {
-  fake = new FakeApi();
-  url = await fake.start();
-});
-afterEach(async () => {
-  await fake.close();
-});
+const api = fakeApiPerTest();
 
 describe("the sluice executable", () => {
   it("runs from the npm bin link and exits 0 with output", async () => {
-    fake.on("GET", "/v1/jobs", { status: 200, body: { jobs: [jobDetail()], strays: [] } });
-    const { code, stdout } = await sluice(["ls"], { SLUICE_API_URL: url });
+    api.fake.on("GET", "/v1/jobs", { status: 200, body: { jobs: [jobDetail()], strays: [] } });
+    const { code, stdout } = await sluice(["ls"], { SLUICE_API_URL: api.url });
     expect(stdout).toContain("orders  1        RUNNING");
     expect(code).toBe(0);
   });
 
   it("exits with the documented codes", async () => {
-    fake.on("GET", "/v1/jobs/nope", problemReply(404, "JOB_NOT_FOUND", "No job named nope"));
-    expect((await sluice(["get", "nope", "--api-url", url])).code).toBe(1);
+    api.fake.on("GET", "/v1/jobs/nope", problemReply(404, "JOB_NOT_FOUND", "No job named nope"));
+    expect((await sluice(["get", "nope", "--api-url", api.url])).code).toBe(1);
     expect((await sluice(["frobnicate"])).code).toBe(2);
-    await fake.close();
-    expect((await sluice(["ls", "--api-url", url])).code).toBe(3);
+    await api.fake.close();
+    expect((await sluice(["ls", "--api-url", api.url])).code).toBe(3);
   });
 });
