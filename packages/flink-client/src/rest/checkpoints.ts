@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { type HttpTransport, isOk, parseResponse, segment } from "../http.ts";
-import { jobError } from "./jobs.ts";
+import { jobError } from "./job-errors.ts";
 
 const CheckpointSummary = z.object({
   id: z.number(),

@@ -1,13 +1,6 @@
 import { z } from "zod";
-import {
-  flinkErrorsOf,
-  type HttpResponse,
-  type HttpTransport,
-  httpError,
-  isOk,
-  parseResponse,
-  segment,
-} from "../http.ts";
+import { type HttpTransport, httpError, isOk, parseResponse, segment } from "../http.ts";
+import { jobError } from "./job-errors.ts";
 
 /** Job states of the Flink REST API (`JobStatus`); unknown future states still parse. */
 export const KNOWN_JOB_STATES = [
@@ -45,22 +38,6 @@ export const ACTIVE_JOB_STATES: ReadonlySet<string> = new Set<KnownJobState>([
   "RESTARTING",
   "RECONCILING",
 ]);
-
-/**
- * Flink answers 404 for an unknown job id, and 400 "Cannot resolve path
- * parameter (jobid)" for a string that is not a job id at all; to a caller
- * both mean there is no such job.
- */
-export function jobError(http: HttpTransport, response: HttpResponse, what: string) {
-  const malformedId =
-    response.status === 400 && flinkErrorsOf(response.body).some((e) => e.includes("path parameter (jobid)"));
-  return httpError(
-    http,
-    response,
-    what,
-    response.status === 404 || malformedId ? "JOB_NOT_FOUND" : undefined,
-  );
-}
 
 /** One entry of `GET /jobs/overview`. */
 export const JobOverview = z.object({

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { FlinkClientError } from "../errors.ts";
 import { type HttpTransport, httpError, isOk, parseResponse, segment } from "../http.ts";
-import { jobError } from "./jobs.ts";
+import { jobError } from "./job-errors.ts";
 
 /** Savepoint format: CANONICAL is portable across state backends, NATIVE is faster to take and restore. */
 export type SavepointFormat = "CANONICAL" | "NATIVE";
