@@ -1,7 +1,8 @@
 import type { Redact } from "./errors.ts";
 import { FlinkRestClient } from "./flink-rest-client.ts";
+import type { PollOptions } from "./gateway-types.ts";
 import type { RetryEnvironment, RetryPolicy } from "./retry.ts";
-import { type PollOptions, SqlGatewayClient } from "./sql-gateway-client.ts";
+import { SqlGatewayClient } from "./sql-gateway-client.ts";
 
 export interface FlinkClientOptions {
   /** Flink REST API of the session cluster. Default `http://127.0.0.1:8081`. */

@@ -43,6 +43,17 @@ export type {
   ResultRow,
 } from "./gateway/statements.ts";
 export {
+  type FetchOptions,
+  type GatewaySession,
+  type OperationHandle,
+  type PollOptions,
+  rowsAsObjects,
+  type SqlGatewayClientOptions,
+  type StatementResult,
+  type StatementSetOptions,
+  type SubmittedJob,
+} from "./gateway-types.ts";
+export {
   type HttpRequest,
   type HttpResponse,
   type HttpTransport,
@@ -76,16 +87,5 @@ export {
   shouldRetry,
   withRetry,
 } from "./retry.ts";
-export {
-  type FetchOptions,
-  type GatewaySession,
-  type OperationHandle,
-  type PollOptions,
-  rowsAsObjects,
-  SqlGatewayClient,
-  type SqlGatewayClientOptions,
-  type StatementResult,
-  type StatementSetOptions,
-  type SubmittedJob,
-} from "./sql-gateway-client.ts";
+export { SqlGatewayClient } from "./sql-gateway-client.ts";
 export { planStatementSet, statementRole } from "./statement-set.ts";

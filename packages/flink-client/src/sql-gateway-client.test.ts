@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FakeFlink, instantEnvironment } from "../test/fake-flink.ts";
 import { type FlinkClientError, isFlinkClientError } from "./errors.ts";
-import { rowsAsObjects, SqlGatewayClient } from "./sql-gateway-client.ts";
+import { rowsAsObjects } from "./gateway-types.ts";
+import { SqlGatewayClient } from "./sql-gateway-client.ts";
 
 const unknownTable = JSON.parse(
   readFileSync(new URL("../test/fixtures/gateway-unknown-table-error.json", import.meta.url), "utf8"),

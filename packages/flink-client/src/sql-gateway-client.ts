@@ -1,93 +1,19 @@
-import { FlinkHttpClient, type FlinkHttpClientOptions } from "./client-base.ts";
+import { FlinkHttpClient } from "./client-base.ts";
 import { FlinkClientError } from "./errors.ts";
 import { type ApiVersions, type GatewayInfo, getApiVersions, getGatewayInfo } from "./gateway/info.ts";
 import * as sessions from "./gateway/sessions.ts";
 import * as statements from "./gateway/statements.ts";
+import type {
+  FetchOptions,
+  GatewaySession,
+  OperationHandle,
+  PollOptions,
+  SqlGatewayClientOptions,
+  StatementResult,
+  StatementSetOptions,
+  SubmittedJob,
+} from "./gateway-types.ts";
 import { explainStatement, planStatementSet } from "./statement-set.ts";
-
-/** An open SQL Gateway session. */
-export interface GatewaySession {
-  readonly sessionHandle: string;
-}
-
-/** A statement submitted in a session. */
-export interface OperationHandle {
-  readonly sessionHandle: string;
-  readonly operationHandle: string;
-}
-
-/** Every row of a statement's result (bounded), with the job id when the statement started one. */
-export interface StatementResult {
-  columns: statements.ResultColumn[];
-  rows: statements.ResultRow[];
-  /** The Flink job the statement submitted (INSERT, statement set, streaming query). */
-  jobId: string | undefined;
-  resultKind: string | undefined;
-  isQueryResult: boolean;
-  /** False when reading stopped at `maxRows` or the time bound before the end of the result. */
-  complete: boolean;
-}
-
-/** How long the client waits for a statement, and how often it asks. */
-export interface PollOptions {
-  /** Bound of the whole wait. Default 60 s. */
-  timeoutMs?: number;
-  /** First delay between two polls; doubles up to `maxPollDelayMs`. Default 50 ms. */
-  initialPollDelayMs?: number;
-  /** Default 1 s. */
-  maxPollDelayMs?: number;
-}
-
-export interface FetchOptions extends PollOptions {
-  /** Stop reading after this many rows (streaming queries never end). Default 10,000. */
-  maxRows?: number;
-  /**
-   * Keep the operation open when reading stops before the end. By default it
-   * is closed, which makes Flink cancel the job behind an unbounded query.
-   */
-  keepOpen?: boolean;
-}
-
-/** `baseUrl` defaults to `http://127.0.0.1:8083`. */
-export interface SqlGatewayClientOptions extends FlinkHttpClientOptions {
-  /** REST API version prefix. Default `v4` (Flink 2.x). */
-  apiVersion?: string;
-  /** Defaults of every wait. */
-  poll?: PollOptions;
-}
-
-/** Options of {@link SqlGatewayClient.executeStatementSet}. */
-export interface StatementSetOptions extends PollOptions {
-  /** Session configuration, e.g. `{"pipeline.name": "sensor-anomalies@3", "execution.state-recovery.path": "file:/..."}`. */
-  sets?: Record<string, string>;
-  sessionName?: string;
-  /**
-   * Runs after the session and its set-up statements (DDL), just before the statement that
-   * starts the job; if it throws, nothing is executed, the session is closed and the error is
-   * passed on. Lets a caller overlap a last check (e.g. "is this job already running?") with
-   * the set-up work, which starts no job.
-   *
-   * @example
-   * ```ts
-   * await gateway.executeStatementSet(statements, {
-   *   beforeExecute: async () => { if (await alreadyRunning()) throw new Error("already running"); },
-   * });
-   * ```
-   */
-  beforeExecute?: () => Promise<void>;
-}
-
-/** What {@link SqlGatewayClient.executeStatementSet} submitted. */
-export interface SubmittedJob {
-  jobId: string;
-}
-
-/** Turns rows into objects keyed by column name. */
-export function rowsAsObjects(result: Pick<StatementResult, "columns" | "rows">): Record<string, unknown>[] {
-  return result.rows.map((row) =>
-    Object.fromEntries(result.columns.map((column, i) => [column.name, row.fields[i]])),
-  );
-}
 
 /**
  * A typed client for the Flink SQL Gateway REST API (v4).
@@ -389,7 +315,7 @@ export class SqlGatewayClient extends FlinkHttpClient {
       const page = await this.#inStep(planned.setup.length, planned.setup.length + 1, () =>
         this.#firstPage(operation, poll),
       );
-      const jobId = page.resultType === "NOT_READY" ? undefined : (page.jobID ?? jobIdFromRows(page));
+      const jobId = page.resultType === "NOT_READY" ? undefined : (page.jobID ?? statements.jobIdOf(page));
       if (jobId === undefined) {
         throw new FlinkClientError(
           "BAD_RESPONSE",
@@ -467,11 +393,4 @@ export class SqlGatewayClient extends FlinkHttpClient {
   close(): Promise<void> {
     return this.http.close();
   }
-}
-
-function jobIdFromRows(page: statements.ResultPage): string | undefined {
-  if (page.resultType === "NOT_READY") return undefined;
-  const column = page.results.columns.findIndex((c) => c.name.toLowerCase() === "job id");
-  const value = column >= 0 ? page.results.data[0]?.fields[column] : undefined;
-  return typeof value === "string" ? value : undefined;
 }

@@ -183,3 +183,11 @@ export async function fetchResultPage(
   }
   return parseResponse(http, response, ResultPage, "Fetching a statement's result");
 }
+
+/** The id of the job a statement started, from its first result page (`job id` column). */
+export function jobIdOf(page: ResultPage): string | undefined {
+  if (page.resultType === "NOT_READY") return undefined;
+  const column = page.results.columns.findIndex((c) => c.name.toLowerCase() === "job id");
+  const value = column >= 0 ? page.results.data[0]?.fields[column] : undefined;
+  return typeof value === "string" ? value : undefined;
+}
