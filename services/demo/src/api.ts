@@ -130,3 +130,24 @@ export class SluiceApi {
     }
   }
 }
+
+/**
+ * Waits (at most 30 s) until every task of the Flink job runs. Flink refuses a savepoint while a
+ * task is still deploying, and the API then keeps polling that failed trigger instead of
+ * triggering again, so an early Ctrl-C would leave the job stuck in STOPPING.
+ */
+export async function tasksRunning(flinkRestUrl: string, flinkJobId: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(`${flinkRestUrl}/jobs/${flinkJobId}`, {
+        signal: AbortSignal.timeout(5000),
+      });
+      const job = (await response.json()) as { state?: string; vertices?: { status: string }[] };
+      if (job.state !== "RUNNING" || (job.vertices ?? []).every((v) => v.status === "RUNNING")) return;
+    } catch {
+      return; // Flink unreachable: let the API report it.
+    }
+    await sleep(500);
+  }
+}

@@ -164,3 +164,42 @@ export function demoConfig(rawEnv: Record<string, string | undefined> = process.
     plain: e.SLUICE_DEMO_PLAIN === "1" || e.SLUICE_DEMO_PLAIN === "true",
   };
 }
+
+/** The environment of the API child: its port, the session's token, the job store, the stack. */
+export function apiEnv(config: DemoConfig): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    SLUICE_API_HOST: config.api.host,
+    SLUICE_API_PORT: String(config.api.port),
+    SLUICE_API_TOKENS: config.token,
+    SLUICE_API_AUTH: "tokens",
+    SLUICE_DB_PATH: config.dbPath,
+    SLUICE_FLINK_REST_URL: config.stack.flinkRestUrl,
+    SLUICE_SQL_GATEWAY_URL: config.stack.sqlGatewayUrl,
+    SLUICE_KAFKA_BROKERS: config.stack.kafkaBrokers.join(","),
+  };
+}
+
+/**
+ * The environment of the enricher child: its task (from the API), ids suffixed like the demo's
+ * topics, and the stand-in model server when there is no OpenAI key.
+ */
+export function enricherEnv(
+  config: DemoConfig,
+  task: Record<string, unknown>,
+  modelUrl: string | undefined,
+): NodeJS.ProcessEnv {
+  const id = config.suffix ? `sluice-demo-${config.suffix}` : "sluice-demo";
+  return {
+    ...process.env,
+    KAFKA_BROKERS: config.stack.kafkaBrokers.join(","),
+    ENRICHER_TASK: JSON.stringify(task),
+    ENRICHER_TASK_FILE: "",
+    ENRICHER_GROUP_ID: id,
+    ENRICHER_TRANSACTIONAL_ID_PREFIX: id,
+    ENRICHER_CACHE_TOPIC: config.suffix ? `sluice.enricher.cache_${config.suffix}` : "sluice.enricher.cache",
+    ENRICHER_HTTP_HOST: "127.0.0.1",
+    ENRICHER_HTTP_PORT: String(config.enricherHttpPort),
+    ...(modelUrl === undefined ? {} : { OPENAI_BASE_URL: modelUrl, OPENAI_API_KEY: "sluice-demo-stand-in" }),
+  };
+}

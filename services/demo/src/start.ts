@@ -28,12 +28,13 @@ import {
   stackUp,
   tail,
 } from "@sluice/stack";
-import { type JobSummary, SluiceApi } from "./api.ts";
+import { type JobSummary, SluiceApi, tasksRunning } from "./api.ts";
 import { type Child, startChild } from "./children.ts";
-import { type DemoConfig, DemoConfigError, demoConfig, repoRoot } from "./config.ts";
+import { apiEnv, type DemoConfig, DemoConfigError, demoConfig, enricherEnv, repoRoot } from "./config.ts";
 import { demoTopics, flagshipJobs } from "./jobs.ts";
 import { ensureTopics, kafkaClient, openOutbox, readResults } from "./kafka.ts";
-import { type JobView, Results, type SummaryInput, summaryLine, summaryPanel } from "./summary.ts";
+import { ProgressPrinter } from "./progress.ts";
+import { type JobView, Results, type SummaryInput } from "./summary.ts";
 import { Traffic } from "./traffic.ts";
 
 export const STAND_IN_MESSAGE =
@@ -125,17 +126,7 @@ async function startApi(config: DemoConfig): Promise<SluiceApi> {
   const api = startChild(
     "api",
     join(repoRoot, "services/api/src/server.ts"),
-    {
-      ...process.env,
-      SLUICE_API_HOST: config.api.host,
-      SLUICE_API_PORT: String(config.api.port),
-      SLUICE_API_TOKENS: config.token,
-      SLUICE_API_AUTH: "tokens",
-      SLUICE_DB_PATH: config.dbPath,
-      SLUICE_FLINK_REST_URL: config.stack.flinkRestUrl,
-      SLUICE_SQL_GATEWAY_URL: config.stack.sqlGatewayUrl,
-      SLUICE_KAFKA_BROKERS: config.stack.kafkaBrokers.join(","),
-    },
+    apiEnv(config),
     logFile,
     repoRoot,
   );
@@ -160,26 +151,10 @@ function startEnricher(
   modelUrl: string | undefined,
 ): Child {
   const logFile = join(config.logDir, "enricher.log");
-  const id = config.suffix ? `sluice-demo-${config.suffix}` : "sluice-demo";
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    KAFKA_BROKERS: config.stack.kafkaBrokers.join(","),
-    ENRICHER_TASK: JSON.stringify(task),
-    ENRICHER_TASK_FILE: "",
-    ENRICHER_GROUP_ID: id,
-    ENRICHER_TRANSACTIONAL_ID_PREFIX: id,
-    ENRICHER_CACHE_TOPIC: config.suffix ? `sluice.enricher.cache_${config.suffix}` : "sluice.enricher.cache",
-    ENRICHER_HTTP_HOST: "127.0.0.1",
-    ENRICHER_HTTP_PORT: String(config.enricherHttpPort),
-  };
-  if (modelUrl !== undefined) {
-    env.OPENAI_BASE_URL = modelUrl;
-    env.OPENAI_API_KEY = "sluice-demo-stand-in";
-  }
   const enricher = startChild(
     "enricher",
     join(repoRoot, "services/enricher/src/main.ts"),
-    env,
+    enricherEnv(config, task, modelUrl),
     logFile,
     repoRoot,
   );
@@ -281,9 +256,7 @@ async function main(): Promise<void> {
   say(`ready: swagger=${urls.swagger} flink=${urls.flink} api=${urls.api} token-file=${tokenFile}`);
   say(`pids: demo=${process.pid} api=${started.api?.pid} enricher=${started.enricher?.pid}`);
 
-  let lastJobsLine = "";
-  let lastThemesLine = "";
-  let lastHoursLine = "";
+  const progress = new ProgressPrinter(interactive);
   const refresh = async () => {
     let jobs: SummaryInput["jobs"];
     try {
@@ -291,48 +264,20 @@ async function main(): Promise<void> {
     } catch (error) {
       jobs = { error: error instanceof Error ? error.message : String(error) };
     }
-    const input: SummaryInput = {
-      elapsedS: elapsedS(),
-      jobs,
-      results,
-      sent: traffic.counts,
-      sensorTime: traffic.sensorTime,
-      businessTime: traffic.businessTime,
-      trafficError: traffic.error?.message,
-      urls,
-      standIn: config.openai === undefined,
-    };
-    if (interactive) {
-      const panel = summaryPanel(input);
-      process.stdout.write(`\x1b[H\x1b[2J${[...panel, "", ...recent, summaryLine(input)].join("\n")}\n`);
-      return;
-    }
-    const out = [summaryLine(input)];
-    const jobsLine = Array.isArray(jobs)
-      ? `jobs: ${jobs.map((j) => `${j.name}=${j.state}`).join(" ")}`
-      : `jobs: API not answering (${jobs.error})`;
-    const top = results.topThemes(6);
-    const themesLine = `themes: ${top.length === 0 ? "(none yet)" : top.map(([t, n]) => `${t}=${n}`).join(", ")}`;
-    const hours = results.lastHours(3);
-    const hoursLine = `hourly: ${
-      hours.length === 0
-        ? "(no hour closed yet)"
-        : hours
-            .map((h) => `${h.windowStart.slice(0, 16)} count=${h.count} total=${h.totalAmount.toFixed(2)}`)
-            .join("; ")
-    }`;
-    for (const [line, last, set] of [
-      [jobsLine, lastJobsLine, (l: string) => (lastJobsLine = l)],
-      [themesLine, lastThemesLine, (l: string) => (lastThemesLine = l)],
-      [hoursLine, lastHoursLine, (l: string) => (lastHoursLine = l)],
-    ] as const) {
-      if (line !== last) {
-        out.push(line);
-        set(line);
-      }
-    }
-    if (traffic.error) out.push(`warning: producing to Kafka fails: ${traffic.error.message}`);
-    process.stdout.write(`${out.join("\n")}\n`);
+    progress.print(
+      {
+        elapsedS: elapsedS(),
+        jobs,
+        results,
+        sent: traffic.counts,
+        sensorTime: traffic.sensorTime,
+        businessTime: traffic.businessTime,
+        trafficError: traffic.error?.message,
+        urls,
+        standIn: config.openai === undefined,
+      },
+      recent,
+    );
   };
   const tick = () => {
     refresh()
@@ -351,27 +296,6 @@ async function main(): Promise<void> {
       );
       void shutdown(1);
     });
-  }
-}
-
-/**
- * Waits (at most 30 s) until every task of the Flink job runs. Flink refuses a savepoint while a
- * task is still deploying, and the API then keeps polling that failed trigger instead of
- * triggering again, so an early Ctrl-C would leave the job stuck in STOPPING.
- */
-async function tasksRunning(flinkRestUrl: string, flinkJobId: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    try {
-      const response = await fetch(`${flinkRestUrl}/jobs/${flinkJobId}`, {
-        signal: AbortSignal.timeout(5000),
-      });
-      const job = (await response.json()) as { state?: string; vertices?: { status: string }[] };
-      if (job.state !== "RUNNING" || (job.vertices ?? []).every((v) => v.status === "RUNNING")) return;
-    } catch {
-      return; // Flink unreachable: let the API report it.
-    }
-    await sleep(500);
   }
 }
 
