@@ -46,20 +46,20 @@ export interface Click {
   click_time: string;
 }
 
-const CATALOGUE: readonly { name: string; category: string; price: number }[] = [
-  { name: "Trail headphones", category: "audio", price: 89 },
-  { name: "Pocket speaker", category: "audio", price: 45 },
-  { name: "Studio earbuds", category: "audio", price: 129 },
-  { name: "Reader tablet", category: "electronics", price: 149 },
-  { name: "Smart watch", category: "electronics", price: 199 },
-  { name: "Power bank", category: "electronics", price: 35 },
-  { name: "Desk chair", category: "furniture", price: 240 },
-  { name: "Standing desk", category: "furniture", price: 420 },
-  { name: "Running shoes", category: "apparel", price: 95 },
-  { name: "Rain jacket", category: "apparel", price: 130 },
-  { name: "Coffee grinder", category: "kitchen", price: 60 },
-  { name: "Blender", category: "kitchen", price: 75 },
-];
+/** The demo shop's products by category: name -> price. Product ids follow this order. */
+const PRODUCTS_BY_CATEGORY: Record<string, Record<string, number>> = {
+  audio: { "Trail headphones": 89, "Pocket speaker": 45, "Studio earbuds": 129 },
+  electronics: { "Reader tablet": 149, "Smart watch": 199, "Power bank": 35 },
+  furniture: { "Desk chair": 240, "Standing desk": 420 },
+  apparel: { "Running shoes": 95, "Rain jacket": 130 },
+  kitchen: { "Coffee grinder": 60, Blender: 75 },
+};
+
+const CATALOGUE: readonly { name: string; category: string; price: number }[] = Object.entries(
+  PRODUCTS_BY_CATEGORY,
+).flatMap(([category, products]) =>
+  Object.entries(products).map(([name, price]) => ({ name, category, price })),
+);
 
 // Review sentences, positive and negative, whose words the model (or the built-in lexicon
 // stand-in) turns into themes such as "battery life", "shipping", "price" or "durability".
