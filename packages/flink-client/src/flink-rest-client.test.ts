@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { closedPort, FakeFlink, instantEnvironment } from "../test/fake-flink.ts";
+import { closedPort, type FakeFlinkSetup, startFakeFlink, stopFakeFlink } from "../test/fake-flink.ts";
 import type { FlinkClientError } from "./errors.ts";
 import { FlinkRestClient } from "./flink-rest-client.ts";
 
@@ -17,67 +17,59 @@ const job = (state: string) => ({
   },
 });
 
-let fake: FakeFlink;
-let rest: FlinkRestClient;
-let clock: ReturnType<typeof instantEnvironment>;
+let t: FakeFlinkSetup<FlinkRestClient>;
 
 beforeEach(async () => {
-  fake = await new FakeFlink().start();
-  clock = instantEnvironment();
-  rest = new FlinkRestClient({ baseUrl: fake.url, environment: clock.env });
+  t = await startFakeFlink((baseUrl, environment) => new FlinkRestClient({ baseUrl, environment }));
 });
-
-afterEach(async () => {
-  await rest.close();
-  await fake.stop();
-});
+afterEach(() => stopFakeFlink(t));
 
 describe("FlinkRestClient", () => {
   it("maps 404 to JOB_NOT_FOUND with Flink's message, without retrying", async () => {
-    fake.on(`GET /jobs/${JOB}`, {
+    t.fake.on(`GET /jobs/${JOB}`, {
       status: 404,
       body: {
         errors: [`org.apache.flink.runtime.rest.NotFoundException: Job ${JOB} not found\n\tat x.y(Z.java:1)`],
       },
     });
-    await expect(rest.getJob(JOB)).rejects.toMatchObject({
+    await expect(t.client.getJob(JOB)).rejects.toMatchObject({
       code: "JOB_NOT_FOUND",
       status: 404,
       flinkMessage: `Job ${JOB} not found`,
       attempts: 1,
     });
-    expect(fake.count(`GET /jobs/${JOB}`)).toBe(1);
+    expect(t.fake.count(`GET /jobs/${JOB}`)).toBe(1);
   });
 
   it("retries a GET answered 503 and tolerates unknown keys", async () => {
-    fake.on(`GET /jobs/${JOB}`, [{ status: 503, body: { errors: ["leader election"] } }, job("RUNNING")]);
-    const details = await rest.getJob(JOB);
+    t.fake.on(`GET /jobs/${JOB}`, [{ status: 503, body: { errors: ["leader election"] } }, job("RUNNING")]);
+    const details = await t.client.getJob(JOB);
     expect(details.state).toBe("RUNNING");
-    expect(fake.count(`GET /jobs/${JOB}`)).toBe(2);
+    expect(t.fake.count(`GET /jobs/${JOB}`)).toBe(2);
   });
 
   it("retries a GET whose connection was reset", async () => {
-    fake.on(`GET /jobs/${JOB}`, ["reset", job("RUNNING")]);
-    expect((await rest.getJob(JOB)).state).toBe("RUNNING");
+    t.fake.on(`GET /jobs/${JOB}`, ["reset", job("RUNNING")]);
+    expect((await t.client.getJob(JOB)).state).toBe("RUNNING");
   });
 
   it("does not resend a stop whose connection was reset (it may have been processed)", async () => {
-    fake.on(`POST /jobs/${JOB}/stop`, "reset");
-    await expect(rest.stopWithSavepoint(JOB, { drain: false })).rejects.toMatchObject({
+    t.fake.on(`POST /jobs/${JOB}/stop`, "reset");
+    await expect(t.client.stopWithSavepoint(JOB, { drain: false })).rejects.toMatchObject({
       code: "FLINK_UNREACHABLE",
     });
-    expect(fake.count(`POST /jobs/${JOB}/stop`)).toBe(1);
+    expect(t.fake.count(`POST /jobs/${JOB}/stop`)).toBe(1);
   });
 
   it("does not retry a 500", async () => {
-    fake.on("GET /overview", { status: 500, body: { errors: ["Internal server error."] } });
-    await expect(rest.overview()).rejects.toMatchObject({ code: "OPERATION_FAILED", status: 500 });
-    expect(fake.count("GET /overview")).toBe(1);
+    t.fake.on("GET /overview", { status: 500, body: { errors: ["Internal server error."] } });
+    await expect(t.client.overview()).rejects.toMatchObject({ code: "OPERATION_FAILED", status: 500 });
+    expect(t.fake.count("GET /overview")).toBe(1);
   });
 
   it("stops with a savepoint and polls the trigger to the savepoint path", async () => {
-    fake.on(`POST /jobs/${JOB}/stop`, { status: 202, body: { "request-id": "t-1" } });
-    fake.on(`GET /jobs/${JOB}/savepoints/t-1`, [
+    t.fake.on(`POST /jobs/${JOB}/stop`, { status: 202, body: { "request-id": "t-1" } });
+    t.fake.on(`GET /jobs/${JOB}/savepoints/t-1`, [
       { status: 200, body: { status: { id: "IN_PROGRESS" } } },
       { status: 200, body: { status: { id: "IN_PROGRESS" } } },
       {
@@ -85,15 +77,15 @@ describe("FlinkRestClient", () => {
         body: { status: { id: "COMPLETED" }, operation: { location: "file:/sp/savepoint-a1b2c3-1" } },
       },
     ]);
-    const path = await rest.stopWithSavepointAndWait(JOB, { targetDirectory: "file:///sp", drain: true });
+    const path = await t.client.stopWithSavepointAndWait(JOB, { targetDirectory: "file:///sp", drain: true });
     expect(path).toBe("file:/sp/savepoint-a1b2c3-1");
-    const stop = fake.requests.find((r) => r.path === `/jobs/${JOB}/stop`);
+    const stop = t.fake.requests.find((r) => r.path === `/jobs/${JOB}/stop`);
     expect(stop?.body).toEqual({ targetDirectory: "file:///sp", drain: true });
-    expect(clock.sleeps).toEqual([500, 500]);
+    expect(t.clock.sleeps).toEqual([500, 500]);
   });
 
   it("reports a failed savepoint as SAVEPOINT_FAILED with the root cause", async () => {
-    fake.on(`GET /jobs/${JOB}/savepoints/t-2`, {
+    t.fake.on(`GET /jobs/${JOB}/savepoints/t-2`, {
       status: 200,
       body: {
         status: { id: "COMPLETED" },
@@ -106,20 +98,20 @@ describe("FlinkRestClient", () => {
         },
       },
     });
-    const error = (await rest.waitForSavepoint(JOB, "t-2").catch((e: unknown) => e)) as FlinkClientError;
+    const error = (await t.client.waitForSavepoint(JOB, "t-2").catch((e: unknown) => e)) as FlinkClientError;
     expect(error.code).toBe("SAVEPOINT_FAILED");
     expect(error.flinkMessage).toBe("Task has failed.");
   });
 
   it("gives up waiting for a savepoint at the time bound", async () => {
-    fake.on(`GET /jobs/${JOB}/savepoints/t-3`, { status: 200, body: { status: { id: "IN_PROGRESS" } } });
-    await expect(rest.waitForSavepoint(JOB, "t-3", { timeoutMs: 2_000 })).rejects.toMatchObject({
+    t.fake.on(`GET /jobs/${JOB}/savepoints/t-3`, { status: 200, body: { status: { id: "IN_PROGRESS" } } });
+    await expect(t.client.waitForSavepoint(JOB, "t-3", { timeoutMs: 2_000 })).rejects.toMatchObject({
       code: "FLINK_TIMEOUT",
     });
   });
 
   it("reads the latest completed checkpoint's path", async () => {
-    fake.on(`GET /jobs/${JOB}/checkpoints`, {
+    t.fake.on(`GET /jobs/${JOB}/checkpoints`, {
       status: 200,
       body: {
         counts: { completed: 3, failed: 0, in_progress: 0, restored: 0, total: 3 },
@@ -129,7 +121,7 @@ describe("FlinkRestClient", () => {
         },
       },
     });
-    expect(await rest.latestCompletedCheckpoint(JOB)).toMatchObject({
+    expect(await t.client.latestCompletedCheckpoint(JOB)).toMatchObject({
       id: 3,
       external_path: "file:/cp/chk-3",
     });
@@ -137,7 +129,7 @@ describe("FlinkRestClient", () => {
 
   it("reports an unreachable Flink with the URL tried, after bounded retries", async () => {
     const port = await closedPort();
-    const down = new FlinkRestClient({ baseUrl: `http://127.0.0.1:${port}`, environment: clock.env });
+    const down = new FlinkRestClient({ baseUrl: `http://127.0.0.1:${port}`, environment: t.clock.env });
     const error = (await down.listJobs().catch((e: unknown) => e)) as FlinkClientError;
     await down.close();
     expect(error.code).toBe("FLINK_UNREACHABLE");
@@ -149,7 +141,7 @@ describe("FlinkRestClient", () => {
 
 describe("FlinkRestClient lifecycle answers", () => {
   it("maps cancelling an ended job (409) to JOB_NOT_RUNNING", async () => {
-    fake.on(`PATCH /jobs/${JOB}?mode=cancel`, {
+    t.fake.on(`PATCH /jobs/${JOB}?mode=cancel`, {
       status: 409,
       body: {
         errors: [
@@ -157,7 +149,7 @@ describe("FlinkRestClient lifecycle answers", () => {
         ],
       },
     });
-    await expect(rest.cancel(JOB)).rejects.toMatchObject({ code: "JOB_NOT_RUNNING", status: 409 });
+    await expect(t.client.cancel(JOB)).rejects.toMatchObject({ code: "JOB_NOT_RUNNING", status: 409 });
   });
 
   it("waits for every task to run, not just the job", async () => {
@@ -165,24 +157,26 @@ describe("FlinkRestClient lifecycle answers", () => {
       status: 200,
       body: { ...job("RUNNING").body, vertices: [{ id: "v", name: "Source: g", parallelism: 1, status }] },
     });
-    fake.on(`GET /jobs/${JOB}`, [job("CREATED"), vertices("DEPLOYING"), vertices("RUNNING")]);
-    const running = await rest.waitForJobRunning(JOB);
+    t.fake.on(`GET /jobs/${JOB}`, [job("CREATED"), vertices("DEPLOYING"), vertices("RUNNING")]);
+    const running = await t.client.waitForJobRunning(JOB);
     expect(running.vertices[0]?.status).toBe("RUNNING");
-    expect(fake.count(`GET /jobs/${JOB}`)).toBe(3);
+    expect(t.fake.count(`GET /jobs/${JOB}`)).toBe(3);
   });
 
   it("fails a wait when the job ends in another state", async () => {
-    fake.on(`GET /jobs/${JOB}`, job("FAILED"));
-    await expect(rest.waitForJobState(JOB, ["RUNNING"])).rejects.toMatchObject({ code: "OPERATION_FAILED" });
+    t.fake.on(`GET /jobs/${JOB}`, job("FAILED"));
+    await expect(t.client.waitForJobState(JOB, ["RUNNING"])).rejects.toMatchObject({
+      code: "OPERATION_FAILED",
+    });
   });
 });
 
 describe("FlinkRestClient time bounds", () => {
   it("turns a request Flink never answers into FLINK_TIMEOUT, retried for reads only", async () => {
-    fake.on("GET /overview", "hang").on(`POST /jobs/${JOB}/savepoints`, "hang");
+    t.fake.on("GET /overview", "hang").on(`POST /jobs/${JOB}/savepoints`, "hang");
     const slow = new FlinkRestClient({
-      baseUrl: fake.url,
-      environment: clock.env,
+      baseUrl: t.fake.url,
+      environment: t.clock.env,
       requestTimeoutMs: 100,
       retry: { maxAttempts: 2 },
     });
@@ -193,8 +187,8 @@ describe("FlinkRestClient time bounds", () => {
         retryable: true,
       });
       await expect(slow.triggerSavepoint(JOB)).rejects.toMatchObject({ code: "FLINK_TIMEOUT", attempts: 1 });
-      expect(fake.count("GET /overview")).toBe(2);
-      expect(fake.count(`POST /jobs/${JOB}/savepoints`)).toBe(1);
+      expect(t.fake.count("GET /overview")).toBe(2);
+      expect(t.fake.count(`POST /jobs/${JOB}/savepoints`)).toBe(1);
     } finally {
       await slow.close();
     }

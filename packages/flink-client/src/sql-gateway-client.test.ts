@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { FakeFlink, instantEnvironment } from "../test/fake-flink.ts";
+import { type FakeFlinkSetup, startFakeFlink, stopFakeFlink } from "../test/fake-flink.ts";
 import { type FlinkClientError, isFlinkClientError } from "./errors.ts";
 import { rowsAsObjects } from "./gateway-types.ts";
 import { SqlGatewayClient } from "./sql-gateway-client.ts";
@@ -32,34 +32,26 @@ const notReady = (token: number) => ({
   body: { resultType: "NOT_READY", nextResultUri: resultPath(token) },
 });
 
-let fake: FakeFlink;
-let gateway: SqlGatewayClient;
-let clock: ReturnType<typeof instantEnvironment>;
+let t: FakeFlinkSetup<SqlGatewayClient>;
 
 beforeEach(async () => {
-  fake = await new FakeFlink().start();
-  clock = instantEnvironment();
-  fake
+  t = await startFakeFlink((baseUrl, environment) => new SqlGatewayClient({ baseUrl, environment }));
+  t.fake
     .on("POST /v4/sessions", { status: 200, body: { sessionHandle: S } })
     .on(`DELETE /v4/sessions/${S}`, { status: 200, body: { status: "CLOSED" } })
     .on(`POST /v4/sessions/${S}/statements`, { status: 200, body: { operationHandle: OP } });
-  gateway = new SqlGatewayClient({ baseUrl: fake.url, environment: clock.env });
 });
-
-afterEach(async () => {
-  await gateway.close();
-  await fake.stop();
-});
+afterEach(() => stopFakeFlink(t));
 
 describe("fetchAllResults", () => {
   it("follows nextResultUri through NOT_READY and PAYLOAD pages to EOS", async () => {
-    fake
+    t.fake
       .on(`GET ${resultPath(0)}`, notReady(0))
       .on(`GET ${resultPath(0)}`, notReady(0))
       .on(`GET ${resultPath(0)}`, [notReady(0), notReady(0), page("PAYLOAD", [["d-1", 101.5]], 1, "abc")])
       .on(`GET ${resultPath(1)}`, [notReady(1), page("PAYLOAD", [["d-2", 120]], 2)])
       .on(`GET ${resultPath(2)}`, page("EOS", []));
-    const result = await gateway.runStatement("SELECT device_id, temperature FROM t");
+    const result = await t.client.runStatement("SELECT device_id, temperature FROM t");
     expect(rowsAsObjects(result)).toEqual([
       { device_id: "d-1", temperature: 101.5 },
       { device_id: "d-2", temperature: 120 },
@@ -67,35 +59,35 @@ describe("fetchAllResults", () => {
     expect(result.complete).toBe(true);
     expect(result.jobId).toBe("abc");
     // Backoff between NOT_READY polls, reset after data arrives.
-    expect(clock.sleeps).toEqual([50, 100, 50]);
-    expect(fake.count(`DELETE /v4/sessions/${S}`)).toBe(1);
+    expect(t.clock.sleeps).toEqual([50, 100, 50]);
+    expect(t.fake.count(`DELETE /v4/sessions/${S}`)).toBe(1);
   });
 
   it("stops at maxRows and says the result is incomplete", async () => {
     let token = 0;
-    fake.on(/^GET .*\/result\/\d+/, () => {
+    t.fake.on(/^GET .*\/result\/\d+/, () => {
       token++;
       return page("PAYLOAD", [["d", token]], token);
     });
-    const result = await gateway.runStatement("SELECT * FROM endless", { maxRows: 5 });
+    const result = await t.client.runStatement("SELECT * FROM endless", { maxRows: 5 });
     expect(result.rows).toHaveLength(5);
     expect(result.complete).toBe(false);
     // Reading stopped early: the operation is closed so Flink cancels the query's job.
-    expect(fake.count(`DELETE /v4/sessions/${S}/operations/${OP}/close`)).toBe(1);
+    expect(t.fake.count(`DELETE /v4/sessions/${S}/operations/${OP}/close`)).toBe(1);
   });
 
   it("stops at the time bound while the result stays NOT_READY", async () => {
-    fake.on(`GET ${resultPath(0)}`, notReady(0));
-    const result = await gateway.runStatement("SELECT * FROM quiet", { timeoutMs: 1_000 });
+    t.fake.on(`GET ${resultPath(0)}`, notReady(0));
+    const result = await t.client.runStatement("SELECT * FROM quiet", { timeoutMs: 1_000 });
     expect(result).toMatchObject({ rows: [], complete: false });
-    expect(clock.sleeps.reduce((a, b) => a + b, 0)).toBe(1_000);
+    expect(t.clock.sleeps.reduce((a, b) => a + b, 0)).toBe(1_000);
   });
 });
 
 describe("errors", () => {
   it("maps the gateway's stack trace to SQL_ERROR with Flink's message", async () => {
-    fake.on(`GET ${resultPath(0)}`, { status: 500, body: unknownTable });
-    const error = (await gateway
+    t.fake.on(`GET ${resultPath(0)}`, { status: 500, body: unknownTable });
+    const error = (await t.client
       .runStatement("SELECT * FROM nope")
       .catch((e: unknown) => e)) as FlinkClientError;
     expect(isFlinkClientError(error)).toBe(true);
@@ -105,11 +97,11 @@ describe("errors", () => {
     expect(error.message).toContain("Object 'nope' not found");
     expect(error.retryable).toBe(false);
     // A statement error is not retried.
-    expect(fake.count(`GET ${resultPath(0)}`)).toBe(1);
+    expect(t.fake.count(`GET ${resultPath(0)}`)).toBe(1);
   });
 
   it("maps an unknown session to SESSION_NOT_FOUND", async () => {
-    fake.on(`POST /v4/sessions/${S}/heartbeat`, {
+    t.fake.on(`POST /v4/sessions/${S}/heartbeat`, {
       status: 500,
       body: {
         errors: [
@@ -117,27 +109,27 @@ describe("errors", () => {
         ],
       },
     });
-    await expect(gateway.heartbeat({ sessionHandle: S })).rejects.toMatchObject({
+    await expect(t.client.heartbeat({ sessionHandle: S })).rejects.toMatchObject({
       code: "SESSION_NOT_FOUND",
       flinkMessage: `Session '${S}' does not exist.`,
     });
   });
 
   it("turns an unexpected body into BAD_RESPONSE", async () => {
-    fake.on("POST /v4/sessions", { status: 200, body: { handle: 42 } });
-    const error = (await gateway.openSession().catch((e: unknown) => e)) as FlinkClientError;
+    t.fake.on("POST /v4/sessions", { status: 200, body: { handle: 42 } });
+    const error = (await t.client.openSession().catch((e: unknown) => e)) as FlinkClientError;
     expect(error.code).toBe("BAD_RESPONSE");
     expect(error.message).toContain("sessionHandle");
   });
 
   it("applies the redact hook to Flink's messages", async () => {
-    fake.on(`GET ${resultPath(0)}`, {
+    t.fake.on(`GET ${resultPath(0)}`, {
       status: 500,
       body: { errors: ["org.apache.flink.table.api.ValidationException: bad option 'password'='hunter2'"] },
     });
     const redacting = new SqlGatewayClient({
-      baseUrl: fake.url,
-      environment: clock.env,
+      baseUrl: t.fake.url,
+      environment: t.clock.env,
       redact: (m) => m.replaceAll("hunter2", "***"),
     });
     const error = (await redacting.runStatement("SELECT 1").catch((e: unknown) => e)) as FlinkClientError;
@@ -151,11 +143,11 @@ describe("errors", () => {
 describe("executeStatementSet", () => {
   it("configures a fresh session, runs DDL, submits one statement set, returns the job id, closes the session", async () => {
     let statementNo = 0;
-    fake.on(`POST /v4/sessions/${S}/statements`, () => ({
+    t.fake.on(`POST /v4/sessions/${S}/statements`, () => ({
       status: 200,
       body: { operationHandle: `op-${++statementNo}` },
     }));
-    fake.on(/\/operations\/op-[12]\/result\/0/, {
+    t.fake.on(/\/operations\/op-[12]\/result\/0/, {
       status: 200,
       body: {
         resultType: "PAYLOAD",
@@ -167,7 +159,7 @@ describe("executeStatementSet", () => {
         },
       },
     });
-    fake.on(/\/operations\/op-3\/result\/0/, [
+    t.fake.on(/\/operations\/op-3\/result\/0/, [
       {
         status: 200,
         body: {
@@ -189,7 +181,7 @@ describe("executeStatementSet", () => {
         },
       },
     ]);
-    const { jobId } = await gateway.executeStatementSet(
+    const { jobId } = await t.client.executeStatementSet(
       [
         "CREATE TABLE a (x INT)",
         "CREATE TABLE b (x INT)",
@@ -199,9 +191,9 @@ describe("executeStatementSet", () => {
       { sets: { "pipeline.name": "sensors@1" } },
     );
     expect(jobId).toBe("f00d");
-    const open = fake.requests.find((r) => r.method === "POST" && r.path === "/v4/sessions");
+    const open = t.fake.requests.find((r) => r.method === "POST" && r.path === "/v4/sessions");
     expect(open?.body).toMatchObject({ properties: { "pipeline.name": "sensors@1" } });
-    const submitted = fake.requests
+    const submitted = t.fake.requests
       .filter((r) => r.path === `/v4/sessions/${S}/statements`)
       .map((r) => (r.body as { statement: string }).statement);
     expect(submitted).toEqual([
@@ -209,16 +201,16 @@ describe("executeStatementSet", () => {
       "CREATE TABLE b (x INT)",
       "EXECUTE STATEMENT SET\nBEGIN\nINSERT INTO b SELECT x FROM a;\nINSERT INTO b SELECT x + 1 FROM a;\nEND",
     ]);
-    expect(fake.count(`DELETE /v4/sessions/${S}`)).toBe(1);
+    expect(t.fake.count(`DELETE /v4/sessions/${S}`)).toBe(1);
   });
 
   it("runs beforeExecute after the DDL; when it throws, starts no job and closes the session", async () => {
     let statementNo = 0;
-    fake.on(`POST /v4/sessions/${S}/statements`, () => ({
+    t.fake.on(`POST /v4/sessions/${S}/statements`, () => ({
       status: 200,
       body: { operationHandle: `op-${++statementNo}` },
     }));
-    fake.on(/\/operations\/op-1\/result\/0/, {
+    t.fake.on(/\/operations\/op-1\/result\/0/, {
       status: 200,
       body: {
         resultType: "PAYLOAD",
@@ -228,30 +220,30 @@ describe("executeStatementSet", () => {
       },
     });
     let statementsBeforeHook = -1;
-    const error = await gateway
+    const error = await t.client
       .executeStatementSet(["CREATE TABLE a (x INT)", "INSERT INTO a SELECT 1"], {
         beforeExecute: async () => {
-          statementsBeforeHook = fake.count(`POST /v4/sessions/${S}/statements`);
+          statementsBeforeHook = t.fake.count(`POST /v4/sessions/${S}/statements`);
           throw new Error("already running");
         },
       })
       .catch((e: unknown) => e);
     expect((error as Error).message).toBe("already running");
     expect(statementsBeforeHook).toBe(1);
-    const submitted = fake.requests
+    const submitted = t.fake.requests
       .filter((r) => r.path === `/v4/sessions/${S}/statements`)
       .map((r) => (r.body as { statement: string }).statement);
     expect(submitted).toEqual(["CREATE TABLE a (x INT)"]);
-    expect(fake.count(`DELETE /v4/sessions/${S}`)).toBe(1);
+    expect(t.fake.count(`DELETE /v4/sessions/${S}`)).toBe(1);
   });
 
   it("says which statement failed and still closes the session", async () => {
-    fake.on(/\/result\/0/, { status: 500, body: unknownTable });
-    const error = (await gateway
+    t.fake.on(/\/result\/0/, { status: 500, body: unknownTable });
+    const error = (await t.client
       .executeStatementSet(["CREATE TABLE a (x INT)", "INSERT INTO b SELECT * FROM nope"])
       .catch((e: unknown) => e)) as FlinkClientError;
     expect(error.code).toBe("SQL_ERROR");
     expect(error.message).toMatch(/^Statement 1 of 2: /);
-    expect(fake.count(`DELETE /v4/sessions/${S}`)).toBe(1);
+    expect(t.fake.count(`DELETE /v4/sessions/${S}`)).toBe(1);
   });
 });

@@ -111,3 +111,29 @@ export function instantEnvironment(random = 0.5) {
     },
   };
 }
+
+export type InstantEnvironment = ReturnType<typeof instantEnvironment>;
+
+export interface FakeFlinkSetup<C> {
+  fake: FakeFlink;
+  clock: InstantEnvironment;
+  client: C;
+}
+
+/**
+ * A started fake Flink, an instant clock, and a client of that fake made by `connect`: what each
+ * client's unit tests set up before every test. Stop it with {@link stopFakeFlink}.
+ */
+export async function startFakeFlink<C>(
+  connect: (url: string, env: InstantEnvironment["env"]) => C,
+): Promise<FakeFlinkSetup<C>> {
+  const fake = await new FakeFlink().start();
+  const clock = instantEnvironment();
+  return { fake, clock, client: connect(fake.url, clock.env) };
+}
+
+/** Closes the client's connections, then the fake. */
+export async function stopFakeFlink(setup: FakeFlinkSetup<{ close(): Promise<void> }>): Promise<void> {
+  await setup.client.close();
+  await setup.fake.stop();
+}
