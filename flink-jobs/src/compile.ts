@@ -1,10 +1,10 @@
-import type { Analysis, ColumnInfo } from "./analyze.ts";
+import type { Analysis, ColumnInfo } from "./analyze/index.ts";
 import { renderConfig } from "./config.ts";
 import { type Connector, connectorFor, type OptionValue, type TableContext } from "./connectors/index.ts";
 import { defaultGroupId, type KafkaConnectorConfig, kafkaConnector } from "./connectors/kafka.ts";
 import { type EnrichmentTask, enrichmentTaskSchema } from "./enrichment-task.ts";
+import { SpecValidationError } from "./errors.ts";
 import { renderExpr, renderInterval } from "./expressions.ts";
-import { SpecValidationError } from "./problems.ts";
 import { renderQuery } from "./query.ts";
 import { renderOptionValue, secretNamesIn } from "./secrets.ts";
 import type { ColumnKind, ColumnSpec, EnrichmentSpec, InsertSpec, JobSpec, TableSpec } from "./spec.ts";
