@@ -1,4 +1,4 @@
-/** The project's own job definitions (the acceptance pipelines of DESIGN.md). */
+/** The project's own job definitions (the acceptance pipelines of docs/ARCHITECTURE.md). */
 export { type ClicksWithProductsOptions, clicksWithProducts } from "./clicks-with-products.ts";
 export { type ReviewThemesOptions, reviewThemes } from "./review-themes.ts";
 export { type SensorAnomaliesOptions, sensorAnomalies } from "./sensor-anomalies.ts";

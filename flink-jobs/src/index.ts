@@ -4,7 +4,14 @@
  */
 
 export * from "./builder/index.ts";
-export { type CompiledJob, type CompiledStatement, compileJob, enrichmentNames } from "./compile.ts";
+export {
+  type CompiledJob,
+  type CompiledStatement,
+  compileJob,
+  enrichmentNames,
+  STATEMENT_KINDS,
+  type StatementKind,
+} from "./compile.ts";
 export { ALLOWED_CONFIG } from "./config.ts";
 export {
   CONNECTOR_KINDS,
@@ -44,6 +51,7 @@ export {
   type InsertSpec,
   type JobSpec,
   type JobSpecInput,
+  jobSpecJsonSchema,
   jobSpecSchema,
   type TableSpec,
   type ViewSpec,
