@@ -1,10 +1,4 @@
-import {
-  clicksWithProducts,
-  reviewThemes,
-  sensorAnomalies,
-  sensorZscore,
-  transactionsHourly,
-} from "@sluice/flink-jobs/jobs";
+import { flagshipJobs } from "@sluice/flink-jobs/jobs";
 import { describe, expect, it } from "vitest";
 import { compileJob } from "./compile.ts";
 import { jobSpecJsonSchema } from "./spec.ts";
@@ -37,14 +31,13 @@ describe("the job spec schema", () => {
     for (const ref of refs) expect(defs.map((d) => `#/$defs/${d}`)).toContain(ref);
   });
 
-  it.each(
-    [sensorAnomalies(), sensorZscore(), reviewThemes(), transactionsHourly(), clicksWithProducts()].map(
-      (s) => [s.name, s] as const,
-    ),
-  )("%s survives JSON: stringify, validate, compile to the same SQL", (_name, spec) => {
-    const result = validateJob(JSON.parse(JSON.stringify(spec)));
-    expect(result.ok).toBe(true);
-    if (!result.ok) return;
-    expect(compileJob(result.spec)).toEqual(compileJob(spec));
-  });
+  it.each(flagshipJobs().map((s) => [s.name, s] as const))(
+    "%s survives JSON: stringify, validate, compile to the same SQL",
+    (_name, spec) => {
+      const result = validateJob(JSON.parse(JSON.stringify(spec)));
+      expect(result.ok).toBe(true);
+      if (!result.ok) return;
+      expect(compileJob(result.spec)).toEqual(compileJob(spec));
+    },
+  );
 });

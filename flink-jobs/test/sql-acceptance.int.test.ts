@@ -7,13 +7,7 @@
  * Run: npx vitest run --project integration flink-jobs/test/sql-acceptance.int.test.ts
  */
 import { compileJob, type JobSpec } from "@sluice/flink-jobs";
-import {
-  clicksWithProducts,
-  reviewThemes,
-  sensorAnomalies,
-  sensorZscore,
-  transactionsHourly,
-} from "@sluice/flink-jobs/jobs";
+import { flagshipJobs } from "@sluice/flink-jobs/jobs";
 import { stackFlinkClient, stopJob } from "@sluice/testkit";
 import { afterAll, describe, expect, it } from "vitest";
 import { acceptanceQueries, acceptanceSpec } from "./acceptance-specs.ts";
@@ -33,13 +27,7 @@ describe("Flink 2.2 accepts every construct the compiler emits", () => {
 });
 
 describe("Flink 2.2 accepts the flagship jobs", () => {
-  const jobs = [
-    sensorAnomalies(),
-    sensorZscore(),
-    reviewThemes(),
-    transactionsHourly(),
-    clicksWithProducts(),
-  ];
+  const jobs = flagshipJobs();
   it.each(jobs.map((spec) => [spec.name, spec] as const))("%s", async (_name, spec) => {
     const job = compileJob(spec);
     const plan = await flink.gateway.explain(job.statements.map((s) => s.sql));
