@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { baseSpec, col, lit, selectFrom, withInsert } from "../test/fixtures.ts";
+import {
+  baseSpec,
+  col,
+  deviceValue,
+  lit,
+  overRows,
+  readings,
+  selectFrom,
+  withInsert,
+} from "../test/fixtures.ts";
 import { compileJob } from "./compile.ts";
 import { SpecValidationError } from "./errors.ts";
 import type { Expr } from "./expressions.ts";
@@ -13,8 +22,6 @@ import type { From, Query } from "./query.ts";
 import type { JobSpec, JobSpecInput } from "./spec.ts";
 import { validateJob } from "./validate.ts";
 
-const readings: From = { kind: "table", name: "readings" };
-const deviceValue = [{ expr: col("device_id") }, { expr: col("temperature"), as: "value" }];
 const q = (select: { expr: Expr; as?: string }[], extra: Partial<Query> = {}, from: From = readings) =>
   selectFrom(from, select, extra);
 const tumble = (timeColumn = "ts", table = "readings"): From => ({
@@ -36,7 +43,26 @@ const withTables = (...tables: unknown[]) =>
     inserts: [{ into: "out", query: q(deviceValue) }],
   });
 
+/** A spec declaring one view `name` over `readings`. */
+const withView = (name: string) =>
+  baseSpec({ views: [{ name, query: q(deviceValue) }], inserts: [{ into: "out", query: q(deviceValue) }] });
+/** A spec with an inner temporal join of `readings` with `right` as of `asOf`. */
+const temporalJoinOf = (right: string, asOf: Expr, overrides: Partial<JobSpecInput> = {}) =>
+  withInsert(
+    q(
+      [{ expr: col("device_id", "readings") }, { expr: col("temperature"), as: "value" }],
+      {},
+      { kind: "temporalJoin", join: "INNER", left: readings, right, asOf, on: lit(true) },
+    ),
+    overrides,
+  );
+/** A spec whose insert filters on `device_id = right`. */
+const whereDevice = (right: Expr) =>
+  withInsert(q(deviceValue, { where: { kind: "compare", op: "=", left: col("device_id"), right } }));
+
 type Case = { path: SpecPath; spec: unknown };
+/** The one case of a code. */
+const one = (path: SpecPath, spec: unknown): Case[] => [{ path, spec }];
 
 /**
  * One case (or more) per code Sluice's own checks report, each with its JSON
@@ -44,104 +70,50 @@ type Case = { path: SpecPath; spec: unknown };
  * it has a case.
  */
 const semanticCases: Record<SemanticProblemCode, Case[]> = {
-  IDENTIFIER_BACKTICK: [
-    {
-      path: ["views", 0, "name"],
-      spec: baseSpec({
-        views: [{ name: "a`b", query: q(deviceValue) }],
-        inserts: [{ into: "out", query: q(deviceValue) }],
+  IDENTIFIER_BACKTICK: one(["views", 0, "name"], withView("a`b")),
+  IDENTIFIER_CONTROL_CHARACTER: one(["views", 0, "name"], withView("a\nb")),
+  IDENTIFIER_WHITESPACE: one(["views", 0, "name"], withView(" a")),
+  LITERAL_CONTROL_CHARACTER: one(
+    ["inserts", 0, "query", "where", "right", "value"],
+    whereDevice(lit("a\u0000")),
+  ),
+  TOO_DEEP: one(
+    ["inserts", 0, "query", "where", ...Array<string>(96).fill("operand")],
+    withInsert(
+      q(deviceValue, {
+        where: Array.from({ length: 120 }).reduce<Expr>((e) => ({ kind: "not", operand: e }), lit(true)),
       }),
-    },
-  ],
-  IDENTIFIER_CONTROL_CHARACTER: [
-    {
-      path: ["views", 0, "name"],
-      spec: baseSpec({
-        views: [{ name: "a\nb", query: q(deviceValue) }],
-        inserts: [{ into: "out", query: q(deviceValue) }],
-      }),
-    },
-  ],
-  IDENTIFIER_WHITESPACE: [
-    {
-      path: ["views", 0, "name"],
-      spec: baseSpec({
-        views: [{ name: " a", query: q(deviceValue) }],
-        inserts: [{ into: "out", query: q(deviceValue) }],
-      }),
-    },
-  ],
-  LITERAL_CONTROL_CHARACTER: [
-    {
-      path: ["inserts", 0, "query", "where", "right", "value"],
-      spec: withInsert(
-        q(deviceValue, {
-          where: { kind: "compare", op: "=", left: col("device_id"), right: lit("a\u0000") },
-        }),
-      ),
-    },
-  ],
-  TOO_DEEP: [
-    {
-      path: ["inserts", 0, "query", "where", ...Array<string>(96).fill("operand")],
-      spec: withInsert(
-        q(deviceValue, {
-          where: Array.from({ length: 120 }).reduce<Expr>((e) => ({ kind: "not", operand: e }), lit(true)),
-        }),
-      ),
-    },
-  ],
-  NO_INSERTS: [{ path: ["inserts"], spec: baseSpec() }],
-  DUPLICATE_NAME: [
-    {
-      path: ["views", 0, "name"],
-      spec: baseSpec({
-        views: [{ name: "readings", query: q(deviceValue) }],
-        inserts: [{ into: "out", query: q(deviceValue) }],
-      }),
-    },
-  ],
-  RESERVED_TEXT: [
-    {
-      path: ["inserts", 0, "query", "where", "right", "value"],
-      spec: withInsert(
-        q(deviceValue, {
-          where: { kind: "compare", op: "=", left: col("device_id"), right: lit("${secret:KAFKA_JAAS}") },
-        }),
-      ),
-    },
-  ],
-  CONFIG_KEY_RESERVED: [
-    {
-      path: ["config", "pipeline.name"],
-      spec: withInsert(q(deviceValue), { config: { "pipeline.name": "x" } }),
-    },
-  ],
-  CONFIG_KEY_NOT_ALLOWED: [
-    {
-      path: ["config", "state.backend.type"],
-      spec: withInsert(q(deviceValue), { config: { "state.backend.type": "rocksdb" } }),
-    },
-  ],
-  CONFIG_VALUE_INVALID: [
-    {
-      path: ["config", "execution.checkpointing.interval"],
-      spec: withInsert(q(deviceValue), { config: { "execution.checkpointing.interval": "soon" } }),
-    },
-  ],
-  DUPLICATE_COLUMN: [
-    {
-      path: ["tables", 3, "columns", 1, "name"],
-      spec: withTables({
-        name: "dup",
-        columns: [
-          { kind: "physical", name: "k", type: { kind: "INT" } },
-          { kind: "physical", name: "k", type: { kind: "INT" } },
-        ],
-        connector: { kind: "blackhole" },
-      }),
-    },
-  ],
+    ),
+  ),
+  NO_INSERTS: one(["inserts"], baseSpec()),
+  DUPLICATE_NAME: one(["views", 0, "name"], withView("readings")),
+  RESERVED_TEXT: one(
+    ["inserts", 0, "query", "where", "right", "value"],
+    whereDevice(lit("${secret:KAFKA_JAAS}")),
+  ),
+  CONFIG_KEY_RESERVED: one(
+    ["config", "pipeline.name"],
+    withInsert(q(deviceValue), { config: { "pipeline.name": "x" } }),
+  ),
+  CONFIG_KEY_NOT_ALLOWED: one(
+    ["config", "state.backend.type"],
+    withInsert(q(deviceValue), { config: { "state.backend.type": "rocksdb" } }),
+  ),
+  CONFIG_VALUE_INVALID: one(
+    ["config", "execution.checkpointing.interval"],
+    withInsert(q(deviceValue), { config: { "execution.checkpointing.interval": "soon" } }),
+  ),
+  DUPLICATE_COLUMN: one(
+    ["tables", 3, "columns", 1, "name"],
+    withTables({
+      name: "dup",
+      columns: [
+        { kind: "physical", name: "k", type: { kind: "INT" } },
+        { kind: "physical", name: "k", type: { kind: "INT" } },
+      ],
+      connector: { kind: "blackhole" },
+    }),
+  ),
   UNKNOWN_COLUMN: [
     {
       path: ["tables", 3, "primaryKey", 0],
@@ -152,528 +124,385 @@ const semanticCases: Record<SemanticProblemCode, Case[]> = {
       spec: withInsert(q([{ expr: col("device_id") }, { expr: col("temp"), as: "value" }])),
     },
   ],
-  PRIMARY_KEY_NOT_PHYSICAL: [
-    {
-      path: ["tables", 3, "primaryKey", 0],
-      spec: withTables({
-        name: "pk",
-        columns: [
-          { kind: "physical", name: "k", type: { kind: "STRING" } },
-          { kind: "computed", name: "p", expression: { kind: "call", fn: "PROCTIME", args: [] } },
-        ],
-        primaryKey: ["p"],
-        connector: { kind: "print" },
+  PRIMARY_KEY_NOT_PHYSICAL: one(
+    ["tables", 3, "primaryKey", 0],
+    withTables({
+      name: "pk",
+      columns: [
+        { kind: "physical", name: "k", type: { kind: "STRING" } },
+        { kind: "computed", name: "p", expression: { kind: "call", fn: "PROCTIME", args: [] } },
+      ],
+      primaryKey: ["p"],
+      connector: { kind: "print" },
+    }),
+  ),
+  WATERMARK_NOT_TIMESTAMP: one(
+    ["tables", 3, "watermark", "column"],
+    withTables(
+      stringTable(
+        "wm",
+        { kind: "datagen" },
+        { watermark: { column: "k", delay: { value: 1, unit: "SECOND" } } },
+      ),
+    ),
+  ),
+  METADATA_KEY_UNKNOWN: one(
+    ["tables", 3, "columns", 1, "key"],
+    withTables({
+      name: "m",
+      columns: [
+        { kind: "physical", name: "k", type: { kind: "STRING" } },
+        { kind: "metadata", name: "ts", type: { kind: "TIMESTAMP_LTZ", precision: 3 }, key: "rowtime" },
+      ],
+      connector: { kind: "kafka", topic: "x", format: { kind: "json" } },
+    }),
+  ),
+  PROPERTY_NOT_ALLOWED: one(
+    ["tables", 3, "connector", "properties", "properties.bootstrap.servers"],
+    withTables(
+      stringTable("p", {
+        kind: "kafka",
+        topic: "x",
+        format: { kind: "json" },
+        properties: { "properties.bootstrap.servers": "evil:9092" },
       }),
-    },
-  ],
-  WATERMARK_NOT_TIMESTAMP: [
-    {
-      path: ["tables", 3, "watermark", "column"],
-      spec: withTables(
-        stringTable(
-          "wm",
-          { kind: "datagen" },
-          { watermark: { column: "k", delay: { value: 1, unit: "SECOND" } } },
-        ),
-      ),
-    },
-  ],
-  METADATA_KEY_UNKNOWN: [
-    {
-      path: ["tables", 3, "columns", 1, "key"],
-      spec: withTables({
-        name: "m",
-        columns: [
-          { kind: "physical", name: "k", type: { kind: "STRING" } },
-          { kind: "metadata", name: "ts", type: { kind: "TIMESTAMP_LTZ", precision: 3 }, key: "rowtime" },
-        ],
-        connector: { kind: "kafka", topic: "x", format: { kind: "json" } },
+    ),
+  ),
+  FORMAT_NOT_AVAILABLE: one(
+    ["tables", 3, "connector", "format", "kind"],
+    withTables(stringTable("a", { kind: "kafka", topic: "x", format: { kind: "avro" } })),
+  ),
+  PRIMARY_KEY_REQUIRED: one(
+    ["tables", 3, "primaryKey"],
+    withTables(
+      stringTable("u", {
+        kind: "upsert-kafka",
+        topic: "x",
+        keyFormat: { kind: "json" },
+        valueFormat: { kind: "json" },
       }),
-    },
-  ],
-  PROPERTY_NOT_ALLOWED: [
-    {
-      path: ["tables", 3, "connector", "properties", "properties.bootstrap.servers"],
-      spec: withTables(
-        stringTable("p", {
-          kind: "kafka",
-          topic: "x",
-          format: { kind: "json" },
-          properties: { "properties.bootstrap.servers": "evil:9092" },
-        }),
-      ),
-    },
-  ],
-  FORMAT_NOT_AVAILABLE: [
-    {
-      path: ["tables", 3, "connector", "format", "kind"],
-      spec: withTables(stringTable("a", { kind: "kafka", topic: "x", format: { kind: "avro" } })),
-    },
-  ],
-  PRIMARY_KEY_REQUIRED: [
-    {
-      path: ["tables", 3, "primaryKey"],
-      spec: withTables(
-        stringTable("u", {
-          kind: "upsert-kafka",
-          topic: "x",
-          keyFormat: { kind: "json" },
-          valueFormat: { kind: "json" },
-        }),
-      ),
-    },
-  ],
-  MISSING_BOOTSTRAP_SERVERS: [
-    {
-      path: ["tables", 0, "connector", "bootstrapServers"],
-      spec: { ...withInsert(q(deviceValue)), kafka: undefined },
-    },
-  ],
-  INVALID_KEY_FIELD: [
-    {
-      path: ["tables", 3, "connector", "key", "fields", 0],
-      spec: withTables({
-        name: "kf",
-        columns: [{ kind: "physical", name: "a;b", type: { kind: "STRING" } }],
-        connector: {
-          kind: "kafka",
-          topic: "x",
-          format: { kind: "json" },
-          key: { format: { kind: "json" }, fields: ["a;b"] },
+    ),
+  ),
+  MISSING_BOOTSTRAP_SERVERS: one(["tables", 0, "connector", "bootstrapServers"], {
+    ...withInsert(q(deviceValue)),
+    kafka: undefined,
+  }),
+  INVALID_KEY_FIELD: one(
+    ["tables", 3, "connector", "key", "fields", 0],
+    withTables({
+      name: "kf",
+      columns: [{ kind: "physical", name: "a;b", type: { kind: "STRING" } }],
+      connector: {
+        kind: "kafka",
+        topic: "x",
+        format: { kind: "json" },
+        key: { format: { kind: "json" }, fields: ["a;b"] },
+      },
+    }),
+  ),
+  UNKNOWN_TABLE: one(
+    ["inserts", 0, "query", "from", "name"],
+    withInsert(q(deviceValue, {}, { kind: "table", name: "readingz" })),
+  ),
+  NOT_A_TABLE: one(
+    ["inserts", 1, "into"],
+    baseSpec({
+      views: [{ name: "v", query: q(deviceValue) }],
+      inserts: [
+        { into: "out", query: q(deviceValue) },
+        { into: "v", query: q(deviceValue) },
+      ],
+    }),
+  ),
+  NOT_WRITABLE: one(
+    ["inserts", 1, "into"],
+    baseSpec({
+      tables: [...(baseSpec().tables ?? []), stringTable("gen", { kind: "datagen" })],
+      inserts: [
+        { into: "out", query: q(deviceValue) },
+        { into: "gen", query: q([{ expr: col("device_id") }]) },
+      ],
+    }),
+  ),
+  NOT_READABLE: one(
+    ["inserts", 0, "query", "from", "name"],
+    withInsert(q([{ expr: col("device_id") }, { expr: col("value") }], {}, { kind: "table", name: "out" })),
+  ),
+  SINK_COLUMN_COUNT: one(["inserts", 0, "query"], withInsert(q([{ expr: col("device_id") }]))),
+  SINK_TYPE_MISMATCH: one(
+    ["inserts", 0, "query", "select", 1],
+    withInsert(q([{ expr: col("device_id") }, { expr: col("ts"), as: "value" }])),
+  ),
+  SINK_NEEDS_APPEND_ONLY: one(
+    ["inserts", 0, "query"],
+    baseSpec({
+      tables: [
+        ...(baseSpec().tables ?? []).slice(0, 2),
+        {
+          name: "out",
+          columns: [
+            { kind: "physical", name: "device_id", type: { kind: "STRING" } },
+            { kind: "physical", name: "value", type: { kind: "DOUBLE" } },
+          ],
+          connector: { kind: "kafka", topic: "o", format: { kind: "json" } },
         },
-      }),
-    },
-  ],
-  UNKNOWN_TABLE: [
-    {
-      path: ["inserts", 0, "query", "from", "name"],
-      spec: withInsert(q(deviceValue, {}, { kind: "table", name: "readingz" })),
-    },
-  ],
-  NOT_A_TABLE: [
-    {
-      path: ["inserts", 1, "into"],
-      spec: baseSpec({
-        views: [{ name: "v", query: q(deviceValue) }],
-        inserts: [
-          { into: "out", query: q(deviceValue) },
-          { into: "v", query: q(deviceValue) },
-        ],
-      }),
-    },
-  ],
-  NOT_WRITABLE: [
-    {
-      path: ["inserts", 1, "into"],
-      spec: baseSpec({
-        tables: [...(baseSpec().tables ?? []), stringTable("gen", { kind: "datagen" })],
-        inserts: [
-          { into: "out", query: q(deviceValue) },
-          { into: "gen", query: q([{ expr: col("device_id") }]) },
-        ],
-      }),
-    },
-  ],
-  NOT_READABLE: [
-    {
-      path: ["inserts", 0, "query", "from", "name"],
-      spec: withInsert(
-        q([{ expr: col("device_id") }, { expr: col("value") }], {}, { kind: "table", name: "out" }),
-      ),
-    },
-  ],
-  SINK_COLUMN_COUNT: [{ path: ["inserts", 0, "query"], spec: withInsert(q([{ expr: col("device_id") }])) }],
-  SINK_TYPE_MISMATCH: [
-    {
-      path: ["inserts", 0, "query", "select", 1],
-      spec: withInsert(q([{ expr: col("device_id") }, { expr: col("ts"), as: "value" }])),
-    },
-  ],
-  SINK_NEEDS_APPEND_ONLY: [
-    {
-      path: ["inserts", 0, "query"],
-      spec: baseSpec({
-        tables: [
-          ...(baseSpec().tables ?? []).slice(0, 2),
-          {
-            name: "out",
-            columns: [
-              { kind: "physical", name: "device_id", type: { kind: "STRING" } },
-              { kind: "physical", name: "value", type: { kind: "DOUBLE" } },
+      ],
+      inserts: [
+        {
+          into: "out",
+          query: q(
+            [
+              { expr: col("device_id") },
+              { expr: { kind: "aggregate", fn: "MAX", arg: col("temperature") }, as: "value" },
             ],
-            connector: { kind: "kafka", topic: "o", format: { kind: "json" } },
-          },
-        ],
-        inserts: [
-          {
-            into: "out",
-            query: q(
-              [
-                { expr: col("device_id") },
-                { expr: { kind: "aggregate", fn: "MAX", arg: col("temperature") }, as: "value" },
-              ],
-              { groupBy: [col("device_id")] },
-            ),
-          },
-        ],
+            { groupBy: [col("device_id")] },
+          ),
+        },
+      ],
+    }),
+  ),
+  AMBIGUOUS_COLUMN: one(
+    ["inserts", 0, "query", "select", 0, "expr", "name"],
+    withInsert(
+      q(
+        [{ expr: col("device_id") }, { expr: col("temperature"), as: "value" }],
+        {},
+        {
+          kind: "join",
+          join: "INNER",
+          left: readings,
+          right: { kind: "table", name: "devices" },
+          on: lit(true),
+        },
+      ),
+    ),
+  ),
+  DUPLICATE_ALIAS: one(
+    ["inserts", 0, "query", "from"],
+    withInsert(
+      q(
+        [{ expr: col("device_id", "readings") }, { expr: col("temperature", "readings"), as: "value" }],
+        {},
+        { kind: "join", join: "INNER", left: readings, right: readings, on: lit(true) },
+      ),
+    ),
+  ),
+  MISSING_ALIAS: one(
+    ["inserts", 0, "query", "select", 1, "as"],
+    withInsert(
+      q([{ expr: col("device_id") }, { expr: { kind: "call", fn: "ABS", args: [col("temperature")] } }]),
+    ),
+  ),
+  TYPE_MISMATCH: one(
+    ["inserts", 0, "query", "where"],
+    withInsert(
+      q(deviceValue, { where: { kind: "compare", op: ">", left: col("device_id"), right: lit(100) } }),
+    ),
+  ),
+  NUMBER_TOO_LARGE: one(
+    ["inserts", 0, "query", "where", "right"],
+    withInsert(
+      q(deviceValue, {
+        where: { kind: "compare", op: ">", left: col("temperature"), right: lit(2 ** 60) },
       }),
-    },
-  ],
-  AMBIGUOUS_COLUMN: [
-    {
-      path: ["inserts", 0, "query", "select", 0, "expr", "name"],
-      spec: withInsert(
-        q(
-          [{ expr: col("device_id") }, { expr: col("temperature"), as: "value" }],
-          {},
-          {
-            kind: "join",
-            join: "INNER",
-            left: readings,
-            right: { kind: "table", name: "devices" },
-            on: lit(true),
-          },
-        ),
-      ),
-    },
-  ],
-  DUPLICATE_ALIAS: [
-    {
-      path: ["inserts", 0, "query", "from"],
-      spec: withInsert(
-        q(
-          [{ expr: col("device_id", "readings") }, { expr: col("temperature", "readings"), as: "value" }],
-          {},
-          { kind: "join", join: "INNER", left: readings, right: readings, on: lit(true) },
-        ),
-      ),
-    },
-  ],
-  MISSING_ALIAS: [
-    {
-      path: ["inserts", 0, "query", "select", 1, "as"],
-      spec: withInsert(
-        q([{ expr: col("device_id") }, { expr: { kind: "call", fn: "ABS", args: [col("temperature")] } }]),
-      ),
-    },
-  ],
-  TYPE_MISMATCH: [
-    {
-      path: ["inserts", 0, "query", "where"],
-      spec: withInsert(
-        q(deviceValue, { where: { kind: "compare", op: ">", left: col("device_id"), right: lit(100) } }),
-      ),
-    },
-  ],
-  NUMBER_TOO_LARGE: [
-    {
-      path: ["inserts", 0, "query", "where", "right"],
-      spec: withInsert(
-        q(deviceValue, {
-          where: { kind: "compare", op: ">", left: col("temperature"), right: lit(2 ** 60) },
-        }),
-      ),
-    },
-  ],
-  WRONG_ARGUMENT_COUNT: [
-    {
-      path: ["inserts", 0, "query", "select", 1, "expr", "args"],
-      spec: withInsert(
-        q([
-          { expr: col("device_id") },
-          { expr: { kind: "call", fn: "POWER", args: [col("temperature")] }, as: "value" },
-        ]),
-      ),
-    },
-  ],
-  MISSING_ARGUMENT: [
-    {
-      path: ["inserts", 0, "query", "select", 1, "expr"],
-      spec: withInsert(
-        q([{ expr: col("device_id") }, { expr: { kind: "aggregate", fn: "SUM" }, as: "value" }], {
-          groupBy: [col("device_id")],
-        }),
-      ),
-    },
-  ],
-  AGGREGATE_NOT_ALLOWED: [
-    {
-      path: ["inserts", 0, "query", "where", "left"],
-      spec: withInsert(
-        q(deviceValue, {
-          where: { kind: "compare", op: ">", left: { kind: "aggregate", fn: "COUNT" }, right: lit(1) },
-        }),
-      ),
-    },
-  ],
-  NOT_GROUPED: [
-    {
-      path: ["inserts", 0, "query", "select", 1, "expr"],
-      spec: withInsert(
-        q([{ expr: col("device_id") }, { expr: col("temperature"), as: "value" }], {
-          groupBy: [col("device_id")],
-        }),
-      ),
-    },
-  ],
+    ),
+  ),
+  WRONG_ARGUMENT_COUNT: one(
+    ["inserts", 0, "query", "select", 1, "expr", "args"],
+    withInsert(
+      q([
+        { expr: col("device_id") },
+        { expr: { kind: "call", fn: "POWER", args: [col("temperature")] }, as: "value" },
+      ]),
+    ),
+  ),
+  MISSING_ARGUMENT: one(
+    ["inserts", 0, "query", "select", 1, "expr"],
+    withInsert(
+      q([{ expr: col("device_id") }, { expr: { kind: "aggregate", fn: "SUM" }, as: "value" }], {
+        groupBy: [col("device_id")],
+      }),
+    ),
+  ),
+  AGGREGATE_NOT_ALLOWED: one(
+    ["inserts", 0, "query", "where", "left"],
+    withInsert(
+      q(deviceValue, {
+        where: { kind: "compare", op: ">", left: { kind: "aggregate", fn: "COUNT" }, right: lit(1) },
+      }),
+    ),
+  ),
+  NOT_GROUPED: one(
+    ["inserts", 0, "query", "select", 1, "expr"],
+    withInsert(
+      q([{ expr: col("device_id") }, { expr: col("temperature"), as: "value" }], {
+        groupBy: [col("device_id")],
+      }),
+    ),
+  ),
   HAVING_WITHOUT_GROUP_BY: [
     { path: ["inserts", 0, "query", "having"], spec: withInsert(q(deviceValue, { having: lit(true) })) },
   ],
-  OVER_NOT_ALLOWED: [
-    {
-      path: ["inserts", 0, "query", "where", "left"],
-      spec: withInsert(
-        q(deviceValue, {
-          where: {
-            kind: "compare",
-            op: ">",
-            left: {
-              kind: "over",
-              fn: "AVG",
-              arg: col("temperature"),
-              partitionBy: [],
-              orderBy: col("ts"),
-              frame: { kind: "rows", preceding: 5 },
+  OVER_NOT_ALLOWED: one(
+    ["inserts", 0, "query", "where", "left"],
+    withInsert(
+      q(deviceValue, {
+        where: {
+          kind: "compare",
+          op: ">",
+          left: overRows("AVG", col("temperature"), col("ts"), 5),
+          right: lit(1),
+        },
+      }),
+    ),
+  ),
+  OVER_ORDER_NOT_TIME_ATTRIBUTE: one(
+    ["inserts", 0, "query", "select", 1, "expr", "orderBy"],
+    withInsert(
+      q([
+        { expr: col("device_id") },
+        {
+          expr: overRows("AVG", col("temperature"), col("temperature"), 5),
+          as: "value",
+        },
+      ]),
+    ),
+  ),
+  OVER_WINDOW_MISMATCH: one(
+    ["views", 0, "query", "select", 2, "expr"],
+    baseSpec({
+      views: [
+        {
+          name: "v",
+          query: q([
+            { expr: col("device_id") },
+            {
+              expr: overRows("AVG", col("temperature"), col("ts"), 5),
+              as: "a",
             },
-            right: lit(1),
-          },
-        }),
-      ),
-    },
-  ],
-  OVER_ORDER_NOT_TIME_ATTRIBUTE: [
-    {
-      path: ["inserts", 0, "query", "select", 1, "expr", "orderBy"],
-      spec: withInsert(
-        q([
+            {
+              expr: overRows("MAX", col("temperature"), col("ts"), 9),
+              as: "b",
+            },
+          ]),
+        },
+      ],
+      inserts: [{ into: "out", query: q(deviceValue) }],
+    }),
+  ),
+  WINDOW_NOT_TIME_ATTRIBUTE: one(
+    ["inserts", 0, "query", "from", "timeColumn"],
+    withInsert(
+      q(
+        [
           { expr: col("device_id") },
-          {
-            expr: {
-              kind: "over",
-              fn: "AVG",
-              arg: col("temperature"),
-              partitionBy: [],
-              orderBy: col("temperature"),
-              frame: { kind: "rows", preceding: 5 },
-            },
-            as: "value",
-          },
-        ]),
+          { expr: { kind: "aggregate", fn: "SUM", arg: col("temperature") }, as: "value" },
+        ],
+        { groupBy: [col("window_start"), col("window_end"), col("device_id")] },
+        tumble("updated_at", "devices2"),
       ),
-    },
-  ],
-  OVER_WINDOW_MISMATCH: [
-    {
-      path: ["views", 0, "query", "select", 2, "expr"],
-      spec: baseSpec({
-        views: [
+      {
+        tables: [
+          ...(baseSpec().tables ?? []),
           {
-            name: "v",
-            query: q([
-              { expr: col("device_id") },
-              {
-                expr: {
-                  kind: "over",
-                  fn: "AVG",
-                  arg: col("temperature"),
-                  partitionBy: [],
-                  orderBy: col("ts"),
-                  frame: { kind: "rows", preceding: 5 },
-                },
-                as: "a",
-              },
-              {
-                expr: {
-                  kind: "over",
-                  fn: "MAX",
-                  arg: col("temperature"),
-                  partitionBy: [],
-                  orderBy: col("ts"),
-                  frame: { kind: "rows", preceding: 9 },
-                },
-                as: "b",
-              },
-            ]),
+            name: "devices2",
+            columns: [
+              { kind: "physical", name: "device_id", type: { kind: "STRING" } },
+              { kind: "physical", name: "temperature", type: { kind: "DOUBLE" } },
+              { kind: "physical", name: "updated_at", type: { kind: "TIMESTAMP", precision: 3 } },
+            ],
+            connector: { kind: "datagen" },
           },
         ],
-        inserts: [{ into: "out", query: q(deviceValue) }],
-      }),
-    },
-  ],
-  WINDOW_NOT_TIME_ATTRIBUTE: [
-    {
-      path: ["inserts", 0, "query", "from", "timeColumn"],
-      spec: withInsert(
-        q(
-          [
-            { expr: col("device_id") },
-            { expr: { kind: "aggregate", fn: "SUM", arg: col("temperature") }, as: "value" },
-          ],
-          { groupBy: [col("window_start"), col("window_end"), col("device_id")] },
-          tumble("updated_at", "devices2"),
-        ),
+      },
+    ),
+  ),
+  WINDOW_GROUP_BY: one(
+    ["inserts", 0, "query", "groupBy"],
+    withInsert(
+      q(
+        [
+          { expr: col("device_id") },
+          { expr: { kind: "aggregate", fn: "SUM", arg: col("temperature") }, as: "value" },
+        ],
+        { groupBy: [col("device_id")] },
+        tumble(),
+      ),
+    ),
+  ),
+  WINDOW_SIZE_NOT_MULTIPLE: one(
+    ["inserts", 0, "query", "from", "window", "size"],
+    withInsert(
+      q(
+        deviceValue,
+        {},
         {
-          tables: [
-            ...(baseSpec().tables ?? []),
-            {
-              name: "devices2",
-              columns: [
-                { kind: "physical", name: "device_id", type: { kind: "STRING" } },
-                { kind: "physical", name: "temperature", type: { kind: "DOUBLE" } },
-                { kind: "physical", name: "updated_at", type: { kind: "TIMESTAMP", precision: 3 } },
-              ],
-              connector: { kind: "datagen" },
-            },
-          ],
+          kind: "window",
+          table: "readings",
+          timeColumn: "ts",
+          window: { kind: "hop", slide: { value: 7, unit: "MINUTE" }, size: { value: 1, unit: "HOUR" } },
         },
       ),
-    },
-  ],
-  WINDOW_GROUP_BY: [
-    {
-      path: ["inserts", 0, "query", "groupBy"],
-      spec: withInsert(
-        q(
-          [
-            { expr: col("device_id") },
-            { expr: { kind: "aggregate", fn: "SUM", arg: col("temperature") }, as: "value" },
-          ],
-          { groupBy: [col("device_id")] },
-          tumble(),
-        ),
+    ),
+  ),
+  TEMPORAL_JOIN_TIME: one(
+    ["inserts", 0, "query", "from", "asOf"],
+    temporalJoinOf("devices", col("temperature")),
+  ),
+  TEMPORAL_JOIN_NOT_VERSIONED: one(
+    ["inserts", 0, "query", "from", "right"],
+    temporalJoinOf("plain", col("ts"), {
+      tables: [...(baseSpec().tables ?? []), stringTable("plain", { kind: "datagen" })],
+    }),
+  ),
+  LOOKUP_NOT_SUPPORTED: one(["inserts", 0, "query", "from", "right"], temporalJoinOf("devices", col("proc"))),
+  UNNEST_NOT_ARRAY: one(
+    ["inserts", 0, "query", "from", "array"],
+    withInsert(
+      q(
+        [
+          { expr: col("tag"), as: "device_id" },
+          { expr: col("temperature"), as: "value" },
+        ],
+        {},
+        { kind: "unnest", from: readings, array: col("device_id"), as: "t", columns: ["tag"] },
       ),
-    },
-  ],
-  WINDOW_SIZE_NOT_MULTIPLE: [
-    {
-      path: ["inserts", 0, "query", "from", "window", "size"],
-      spec: withInsert(
-        q(
-          deviceValue,
-          {},
-          {
-            kind: "window",
-            table: "readings",
-            timeColumn: "ts",
-            window: { kind: "hop", slide: { value: 7, unit: "MINUTE" }, size: { value: 1, unit: "HOUR" } },
-          },
-        ),
+    ),
+  ),
+  UNNEST_COLUMN_COUNT: one(
+    ["inserts", 0, "query", "from", "columns"],
+    withInsert(
+      q(
+        [
+          { expr: col("tag"), as: "device_id" },
+          { expr: col("temperature"), as: "value" },
+        ],
+        {},
+        { kind: "unnest", from: readings, array: col("tags"), as: "t", columns: ["tag", "extra"] },
       ),
-    },
-  ],
-  TEMPORAL_JOIN_TIME: [
-    {
-      path: ["inserts", 0, "query", "from", "asOf"],
-      spec: withInsert(
-        q(
-          [{ expr: col("device_id", "readings") }, { expr: col("temperature"), as: "value" }],
-          {},
-          {
-            kind: "temporalJoin",
-            join: "INNER",
-            left: readings,
-            right: "devices",
-            asOf: col("temperature"),
-            on: lit(true),
-          },
-        ),
-      ),
-    },
-  ],
-  TEMPORAL_JOIN_NOT_VERSIONED: [
-    {
-      path: ["inserts", 0, "query", "from", "right"],
-      spec: withInsert(
-        q(
-          [{ expr: col("device_id", "readings") }, { expr: col("temperature"), as: "value" }],
-          {},
-          {
-            kind: "temporalJoin",
-            join: "INNER",
-            left: readings,
-            right: "plain",
-            asOf: col("ts"),
-            on: lit(true),
-          },
-        ),
-        { tables: [...(baseSpec().tables ?? []), stringTable("plain", { kind: "datagen" })] },
-      ),
-    },
-  ],
-  LOOKUP_NOT_SUPPORTED: [
-    {
-      path: ["inserts", 0, "query", "from", "right"],
-      spec: withInsert(
-        q(
-          [{ expr: col("device_id", "readings") }, { expr: col("temperature"), as: "value" }],
-          {},
-          {
-            kind: "temporalJoin",
-            join: "INNER",
-            left: readings,
-            right: "devices",
-            asOf: col("proc"),
-            on: lit(true),
-          },
-        ),
-      ),
-    },
-  ],
-  UNNEST_NOT_ARRAY: [
-    {
-      path: ["inserts", 0, "query", "from", "array"],
-      spec: withInsert(
-        q(
-          [
-            { expr: col("tag"), as: "device_id" },
-            { expr: col("temperature"), as: "value" },
-          ],
-          {},
-          { kind: "unnest", from: readings, array: col("device_id"), as: "t", columns: ["tag"] },
-        ),
-      ),
-    },
-  ],
-  UNNEST_COLUMN_COUNT: [
-    {
-      path: ["inserts", 0, "query", "from", "columns"],
-      spec: withInsert(
-        q(
-          [
-            { expr: col("tag"), as: "device_id" },
-            { expr: col("temperature"), as: "value" },
-          ],
-          {},
-          { kind: "unnest", from: readings, array: col("tags"), as: "t", columns: ["tag", "extra"] },
-        ),
-      ),
-    },
-  ],
-  VIEW_CYCLE: [
-    {
-      path: ["views", 0, "query"],
-      spec: baseSpec({
-        views: [{ name: "v", query: q([{ expr: col("device_id") }], {}, { kind: "table", name: "v" }) }],
-        inserts: [{ into: "out", query: q(deviceValue) }],
-      }),
-    },
-  ],
-  UNKNOWN_COLUMNS: [
-    {
-      path: ["inserts", 0, "query", "from"],
-      spec: withInsert({
-        kind: "topN",
-        from: {
-          kind: "subquery",
-          as: "s",
-          query: { kind: "raw", parts: ["SELECT 1 AS x FROM ", { kind: "tableRef", name: "readings" }] },
-        },
-        partitionBy: [],
-        orderBy: [{ expr: col("x") }],
-        limit: 2,
-      }),
-    },
-  ],
+    ),
+  ),
+  VIEW_CYCLE: one(
+    ["views", 0, "query"],
+    baseSpec({
+      views: [{ name: "v", query: q([{ expr: col("device_id") }], {}, { kind: "table", name: "v" }) }],
+      inserts: [{ into: "out", query: q(deviceValue) }],
+    }),
+  ),
+  UNKNOWN_COLUMNS: one(
+    ["inserts", 0, "query", "from"],
+    withInsert({
+      kind: "topN",
+      from: {
+        kind: "subquery",
+        as: "s",
+        query: { kind: "raw", parts: ["SELECT 1 AS x FROM ", { kind: "tableRef", name: "readings" }] },
+      },
+      partitionBy: [],
+      orderBy: [{ expr: col("x") }],
+      limit: 2,
+    }),
+  ),
   RAW_NOT_SINGLE_SELECT: [
     {
       path: ["inserts", 0, "query", "parts", 0],
@@ -687,80 +516,66 @@ const semanticCases: Record<SemanticProblemCode, Case[]> = {
       }),
     },
   ],
-  RAW_UNDECLARED_TABLE: [
-    {
-      path: ["inserts", 0, "query", "parts", 0],
-      spec: withInsert({ kind: "raw", parts: ["SELECT * FROM secret_table"] }),
-    },
-  ],
-  RAW_COMMENT: [
-    {
-      path: ["inserts", 0, "query", "parts", 2],
-      spec: withInsert({
-        kind: "raw",
-        parts: ["SELECT * FROM ", { kind: "tableRef", name: "readings" }, " -- "],
-      }),
-    },
-  ],
-  RAW_SYNTAX: [
-    {
-      path: ["inserts", 0, "query", "parts", 0],
-      spec: withInsert({
-        kind: "raw",
-        parts: ["SELECT 'open FROM ", { kind: "tableRef", name: "readings" }, "'"],
-      }),
-    },
-  ],
-  TOPIC_CONFLICT: [
-    {
-      path: ["enrichments", 0, "outputTopic"],
-      spec: baseSpec({
-        enrichments: [
-          {
-            name: "e",
-            input: "readings",
-            idField: "device_id",
-            textField: "device_id",
-            task: { kind: "themes" },
-            model: "m",
-            requestTopic: "same",
-            outputTopic: "same",
-          },
-        ],
-      }),
-    },
-  ],
+  RAW_UNDECLARED_TABLE: one(
+    ["inserts", 0, "query", "parts", 0],
+    withInsert({ kind: "raw", parts: ["SELECT * FROM secret_table"] }),
+  ),
+  RAW_COMMENT: one(
+    ["inserts", 0, "query", "parts", 2],
+    withInsert({
+      kind: "raw",
+      parts: ["SELECT * FROM ", { kind: "tableRef", name: "readings" }, " -- "],
+    }),
+  ),
+  RAW_SYNTAX: one(
+    ["inserts", 0, "query", "parts", 0],
+    withInsert({
+      kind: "raw",
+      parts: ["SELECT 'open FROM ", { kind: "tableRef", name: "readings" }, "'"],
+    }),
+  ),
+  TOPIC_CONFLICT: one(
+    ["enrichments", 0, "outputTopic"],
+    baseSpec({
+      enrichments: [
+        {
+          name: "e",
+          input: "readings",
+          idField: "device_id",
+          textField: "device_id",
+          task: { kind: "themes" },
+          model: "m",
+          requestTopic: "same",
+          outputTopic: "same",
+        },
+      ],
+    }),
+  ),
 };
 
 /** Schema (zod) problems the spec schema can produce, with their JSON paths. */
 const schemaCases: Partial<Record<SchemaProblemCode, Case[]>> = {
-  INVALID_TYPE: [
-    {
-      path: ["tables", 0, "columns", 0, "name"],
-      spec: baseSpec({
-        tables: [
-          {
-            ...(baseSpec().tables?.[0] as object),
-            columns: [{ kind: "physical", name: 42, type: { kind: "STRING" } }],
-          } as never,
-        ],
-      }),
-    },
-  ],
-  INVALID_FORMAT: [{ path: ["name"], spec: { ...baseSpec(), name: "Not A Slug" } }],
-  UNRECOGNIZED_KEYS: [
-    {
-      path: ["inserts", 0],
-      spec: baseSpec({ inserts: [{ into: "out", query: q(deviceValue), extra: 1 } as never] }),
-    },
-  ],
-  INVALID_UNION: [
-    {
-      path: ["inserts", 0, "query", "select", 0, "expr", "kind"],
-      spec: withInsert(q([{ expr: { kind: "regex" } as never }])),
-    },
-  ],
-  TOO_SMALL: [{ path: ["inserts", 0, "query", "select"], spec: withInsert(q([])) }],
+  INVALID_TYPE: one(
+    ["tables", 0, "columns", 0, "name"],
+    baseSpec({
+      tables: [
+        {
+          ...(baseSpec().tables?.[0] as object),
+          columns: [{ kind: "physical", name: 42, type: { kind: "STRING" } }],
+        } as never,
+      ],
+    }),
+  ),
+  INVALID_FORMAT: one(["name"], { ...baseSpec(), name: "Not A Slug" }),
+  UNRECOGNIZED_KEYS: one(
+    ["inserts", 0],
+    baseSpec({ inserts: [{ into: "out", query: q(deviceValue), extra: 1 } as never] }),
+  ),
+  INVALID_UNION: one(
+    ["inserts", 0, "query", "select", 0, "expr", "kind"],
+    withInsert(q([{ expr: { kind: "regex" } as never }])),
+  ),
+  TOO_SMALL: one(["inserts", 0, "query", "select"], withInsert(q([]))),
 };
 
 const cases = [...Object.entries(semanticCases), ...Object.entries(schemaCases)].flatMap(([code, list]) =>
