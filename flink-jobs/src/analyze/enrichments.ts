@@ -2,9 +2,9 @@ import type { SpecPath } from "../problems.ts";
 import type { EnrichmentSpec } from "../spec.ts";
 import { type SqlType, typeFamily } from "../sql-types.ts";
 import type { AnalysisState } from "./state.ts";
+import { markWatermark } from "./type-checks.ts";
 import {
   type ColumnInfo,
-  canCarryWatermark,
   derivedRelation,
   describeType,
   type Relation,
@@ -140,20 +140,17 @@ function outputColumns(
   }
   const columns: ColumnInfo[] = [...all.map((c) => ({ ...c })), { name: outputField, type: outputType }];
   if (enrichment.watermark !== undefined) {
-    const column = columns.find((c) => c.name === enrichment.watermark?.column);
-    if (column === undefined) {
-      a.report(
-        [...path, "watermark", "column"],
-        "UNKNOWN_COLUMN",
-        `watermark column \`${enrichment.watermark.column}\` is not carried through the enrichment`,
-      );
-    } else if (column.type !== null && !canCarryWatermark(column.type)) {
-      a.report(
-        [...path, "watermark", "column"],
-        "WATERMARK_NOT_TIMESTAMP",
-        `a watermark needs a TIMESTAMP(p)/TIMESTAMP_LTZ(p) column with p <= 3, but \`${column.name}\` is ${describeType(column.type)}`,
-      );
-    } else column.time = "rowtime";
+    const name = enrichment.watermark.column;
+    markWatermark(
+      a,
+      columns.find((c) => c.name === name),
+      [...path, "watermark", "column"],
+      {
+        unknown: `watermark column \`${name}\` is not carried through the enrichment`,
+        notTimestamp: (column) =>
+          `a watermark needs a TIMESTAMP(p)/TIMESTAMP_LTZ(p) column with p <= 3, but \`${column.name}\` is ${describeType(column.type)}`,
+      },
+    );
   }
   return columns;
 }

@@ -3,7 +3,8 @@ import type { SpecPath } from "../problems.ts";
 import type { TableSpec } from "../spec.ts";
 import { inferExpr } from "./expression-types.ts";
 import type { AnalysisState } from "./state.ts";
-import { type ColumnInfo, canCarryWatermark, describeType, type Relation } from "./types.ts";
+import { markWatermark } from "./type-checks.ts";
+import { type ColumnInfo, describeType, type Relation } from "./types.ts";
 
 /** A declared table: its columns (computed ones typed), key, watermark and connector settings checked. */
 export function analyzeTable(a: AnalysisState, table: TableSpec, path: SpecPath): Relation {
@@ -11,20 +12,17 @@ export function analyzeTable(a: AnalysisState, table: TableSpec, path: SpecPath)
   const primaryKey = table.primaryKey ?? [];
   checkPrimaryKey(a, table, primaryKey, path);
   if (table.watermark !== undefined) {
-    const column = columns.find((c) => c.name === table.watermark?.column);
-    if (column === undefined) {
-      a.report(
-        [...path, "watermark", "column"],
-        "UNKNOWN_COLUMN",
-        `watermark column \`${table.watermark.column}\` is not a column of \`${table.name}\``,
-      );
-    } else if (column.type !== null && !canCarryWatermark(column.type)) {
-      a.report(
-        [...path, "watermark", "column"],
-        "WATERMARK_NOT_TIMESTAMP",
-        `a watermark needs a TIMESTAMP(p) or TIMESTAMP_LTZ(p) column with p <= 3, but \`${column.name}\` is ${describeType(column.type)}; declare a computed column such as TO_TIMESTAMP_LTZ(epoch_millis, 3)`,
-      );
-    } else column.time = "rowtime";
+    const name = table.watermark.column;
+    markWatermark(
+      a,
+      columns.find((c) => c.name === name),
+      [...path, "watermark", "column"],
+      {
+        unknown: `watermark column \`${name}\` is not a column of \`${table.name}\``,
+        notTimestamp: (column) =>
+          `a watermark needs a TIMESTAMP(p) or TIMESTAMP_LTZ(p) column with p <= 3, but \`${column.name}\` is ${describeType(column.type)}; declare a computed column such as TO_TIMESTAMP_LTZ(epoch_millis, 3)`,
+      },
+    );
   }
   const connector = checkConnector(a, table, columns, path);
   return {

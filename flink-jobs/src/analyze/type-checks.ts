@@ -1,7 +1,7 @@
 import type { SpecPath } from "../problems.ts";
 import { type SqlType, type TypeFamily, typeFamily, widerNumeric } from "../sql-types.ts";
 import type { AnalysisState } from "./state.ts";
-import { describeType, type ExprInfo } from "./types.ts";
+import { type ColumnInfo, canCarryWatermark, describeType, type ExprInfo } from "./types.ts";
 
 /** Reports an expression that is known not to be a BOOLEAN condition. */
 export function expectBoolean(a: AnalysisState, info: ExprInfo, path: SpecPath, what: string): void {
@@ -45,6 +45,22 @@ export function comparable(
       `${what}: cannot compare ${describeType(left.type)} with ${describeType(right.type)}`,
     );
   }
+}
+
+/**
+ * Marks the watermark column as the event-time attribute (`rowtime`), or
+ * reports it missing (`unknown`) or not a TIMESTAMP(p)/TIMESTAMP_LTZ(p) with p <= 3.
+ */
+export function markWatermark(
+  a: AnalysisState,
+  column: ColumnInfo | undefined,
+  path: SpecPath,
+  messages: { unknown: string; notTimestamp: (column: ColumnInfo) => string },
+): void {
+  if (column === undefined) a.report(path, "UNKNOWN_COLUMN", messages.unknown);
+  else if (column.type !== null && !canCarryWatermark(column.type)) {
+    a.report(path, "WATERMARK_NOT_TIMESTAMP", messages.notTimestamp(column));
+  } else column.time = "rowtime";
 }
 
 /** The type of a CASE so far, merged with one more branch. */

@@ -96,6 +96,11 @@ export interface Connector<Config extends { kind: string; properties?: Connector
   allowsProperty(key: string): boolean;
 }
 
+/** Option pairs, leaving out those whose value is not set. */
+export function definedOptions(pairs: [string, OptionValue | undefined][]): [string, OptionValue][] {
+  return pairs.filter((pair): pair is [string, OptionValue] => pair[1] !== undefined);
+}
+
 export function renderPropertyValue(value: string | number | boolean | SecretRef): OptionValue {
   if (typeof value === "string" || typeof value === "object") return value;
   return String(value);
