@@ -3,13 +3,7 @@ import type { EnrichmentSpec } from "../spec.ts";
 import { type SqlType, typeFamily } from "../sql-types.ts";
 import type { AnalysisState } from "./state.ts";
 import { markWatermark } from "./type-checks.ts";
-import {
-  type ColumnInfo,
-  derivedRelation,
-  describeType,
-  type Relation,
-  STRING,
-} from "./types.ts";
+import { type ColumnInfo, derivedRelation, describeType, type Relation, STRING } from "./types.ts";
 
 /**
  * Resolves an enrichment on first use: its input, the columns it carries to
