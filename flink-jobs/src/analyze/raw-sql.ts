@@ -103,6 +103,16 @@ export function checkRaw(a: AnalysisState, parts: RawPart[], path: SpecPath): vo
       "a raw query must be one SELECT statement (start with SELECT)",
     );
   }
+  const referenced = checkTableRefs(a, list, path);
+  checkColumnRefs(a, list, referenced, path);
+}
+
+/**
+ * Walks the tokens tracking parentheses: what follows FROM, JOIN, TABLE (and a
+ * comma in a FROM list) must be an interpolated table; reports a `;`. Returns
+ * the tables the query references.
+ */
+function checkTableRefs(a: AnalysisState, list: RawToken[], path: SpecPath): string[] {
   const referenced: string[] = [];
   let depth = 0;
   const fromDepths: number[] = [];
@@ -158,7 +168,7 @@ export function checkRaw(a: AnalysisState, parts: RawPart[], path: SpecPath): vo
       if (fromDepths.at(-1) === depth) fromDepths.pop();
     }
   });
-  checkColumnRefs(a, list, referenced, path);
+  return referenced;
 }
 
 /** Column references of a raw query must exist in the tables it names (when their columns are known). */
