@@ -12,6 +12,8 @@ import {
   selectFrom as sel,
   sinkTable,
   TIMESTAMP3,
+  temporalJoinQuery,
+  unnestQuery,
 } from "./fixtures.ts";
 
 /**
@@ -318,31 +320,8 @@ export const acceptanceQueries: [string, Query, string?][] = [
     ),
     "out_upsert",
   ],
-  [
-    "temporal join",
-    sel(
-      {
-        kind: "temporalJoin",
-        join: "LEFT",
-        left: { kind: "table", name: "readings", as: "r" },
-        right: "devices",
-        rightAs: "d",
-        asOf: c("ts", "r"),
-        on: { kind: "compare", op: "=", left: c("device_id", "r"), right: c("device_id", "d") },
-      },
-      [
-        { expr: c("site", "d"), as: "device_id" },
-        { expr: c("temperature", "r"), as: "value" },
-      ],
-    ),
-  ],
-  [
-    "unnest",
-    sel({ kind: "unnest", from: readings, array: c("tags"), as: "t", columns: ["tag"] }, [
-      { expr: call("LOWER", c("tag", "t")), as: "device_id" },
-      { expr: c("temperature"), as: "value" },
-    ]),
-  ],
+  ["temporal join", temporalJoinQuery()],
+  ["unnest", unnestQuery()],
   [
     "subquery + distinct",
     sel(

@@ -90,6 +90,31 @@ export function withInsert(query: Query, overrides: Partial<JobSpecInput> = {}):
   return baseSpec({ inserts: [{ into: "out", query }], ...overrides });
 }
 
+/** `readings` LEFT JOIN the versioned `devices` FOR SYSTEM_TIME AS OF `r.ts` (golden and acceptance tests). */
+export const temporalJoinQuery = (): Query =>
+  selectFrom(
+    {
+      kind: "temporalJoin",
+      join: "LEFT",
+      left: { kind: "table", name: "readings", as: "r" },
+      right: "devices",
+      rightAs: "d",
+      asOf: col("ts", "r"),
+      on: { kind: "compare", op: "=", left: col("device_id", "r"), right: col("device_id", "d") },
+    },
+    [
+      { expr: col("site", "d"), as: "device_id" },
+      { expr: col("temperature", "r"), as: "value" },
+    ],
+  );
+
+/** `readings` CROSS JOIN UNNEST(`tags`), lower-cased tags as `device_id`. */
+export const unnestQuery = (): Query =>
+  selectFrom({ kind: "unnest", from: readings, array: col("tags"), as: "t", columns: ["tag"] }, [
+    { expr: { kind: "call", fn: "LOWER", args: [col("tag", "t")] }, as: "device_id" },
+    { expr: col("temperature"), as: "value" },
+  ]);
+
 export const selectFrom = (
   from: From,
   select: { expr: Expr; as?: string }[],
