@@ -10,7 +10,7 @@ import {
   withInsert,
 } from "../test/fixtures.ts";
 import { compileJob } from "./compile.ts";
-import { SpecValidationError } from "./errors.ts";
+import { FlinkJobsError, SpecValidationError } from "./errors.ts";
 import type { Expr } from "./expressions.ts";
 import {
   type SchemaProblemCode,
@@ -639,6 +639,9 @@ describe("compileJob on an invalid spec", () => {
     expect(caught).toBeInstanceOf(SpecValidationError);
     const error = caught as SpecValidationError;
     expect(error.code).toBe("INVALID_SPEC");
+    // One error root for the package: the API recognises it with instanceof, not by its shape.
+    expect(error).toBeInstanceOf(FlinkJobsError);
+    expect([error.status, error.retryable]).toEqual([422, false]);
     expect(error.problems.map((p) => p.code)).toEqual(["UNKNOWN_COLUMN", "SINK_COLUMN_COUNT"]);
     expect(error.message).toBe(
       "invalid job spec: inserts[0].query.select[0].expr.name: no column `nope`; available: device_id, ts, temperature, tags, proc (and 1 more problem(s))",
