@@ -1,17 +1,12 @@
 import { readFileSync } from "node:fs";
 import { type EnrichmentTask, enrichmentTaskSchema } from "@sluice/flink-jobs";
 import { z } from "zod";
+import { ConfigError } from "./errors.ts";
+import type { KafkaSettings } from "./kafka/index.ts";
 
 /** Everything the enricher needs to run; `configFromEnv` builds it from the environment. */
 export interface EnricherConfig {
-  kafka: {
-    brokers: string[];
-    clientId: string;
-    sessionTimeoutMs: number;
-    heartbeatIntervalMs: number;
-    rebalanceTimeoutMs: number;
-    transactionTimeoutMs: number;
-  };
+  kafka: KafkaSettings;
   openai: {
     baseURL: string;
     /** Never logged, never returned. */
@@ -37,16 +32,6 @@ export interface EnricherConfig {
   http: { host: string; port: number };
   lagIntervalMs: number;
   logLevel: "error" | "warn" | "info" | "debug";
-}
-
-/** One or more bad settings; the message names each variable and what is expected. */
-export class ConfigError extends Error {
-  readonly problems: string[];
-  constructor(problems: string[]) {
-    super(`invalid enricher configuration:\n  - ${problems.join("\n  - ")}`);
-    this.name = "ConfigError";
-    this.problems = problems;
-  }
 }
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>

@@ -2,16 +2,16 @@ import { describe, expect, it } from "vitest";
 import { sentimentTask, themesTask as task } from "../test/fixtures.ts";
 import { ThemeCache } from "./cache.ts";
 import { ConcurrencyController } from "./concurrency.ts";
-import { EnrichmentEngine, ModelUnavailableError } from "./engine.ts";
+import { EnrichmentEngine } from "./engine.ts";
+import { ModelCallError, ModelUnavailableError } from "./errors.ts";
 import { EnricherMetrics } from "./metrics.ts";
-import {
-  type CustomReply,
-  type CustomRequest,
-  ModelCallError,
-  type ModelClient,
-  type ThemesReply,
-  type ThemesRequest,
-} from "./model-client.ts";
+import type {
+  CustomReply,
+  CustomRequest,
+  ModelClient,
+  ThemesReply,
+  ThemesRequest,
+} from "./model-protocol.ts";
 
 /** A fake model: themes are the text's words; `misbehave` can change a reply. */
 class FakeModel implements ModelClient {
