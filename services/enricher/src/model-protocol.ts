@@ -69,26 +69,27 @@ export interface ModelClient {
   extractCustom?(request: CustomRequest): Promise<CustomReply>;
 }
 
-/** The reply schema the model must follow (OpenAI strict structured output). */
-export const THEMES_RESPONSE_SCHEMA = {
-  type: "object",
-  properties: {
-    results: {
-      type: "array",
-      items: {
-        type: "object",
-        properties: {
-          id: { type: "string" },
-          themes: { type: "array", items: { type: "string" } },
-        },
-        required: ["id", "themes"],
-        additionalProperties: false,
-      },
-    },
-  },
-  required: ["results"],
-  additionalProperties: false,
-} as const;
+/**
+ * The JSON Schema of a reply (OpenAI strict structured output): `{"results": [...]}` with
+ * one `{ id, <field> }` per record.
+ */
+function resultsSchema<Field extends string, Schema>(field: Field, schema: Schema) {
+  const item = {
+    type: "object",
+    properties: { id: { type: "string" }, [field]: schema },
+    required: ["id", field],
+    additionalProperties: false,
+  } as const;
+  return {
+    type: "object",
+    properties: { results: { type: "array", items: item } },
+    required: ["results"],
+    additionalProperties: false,
+  } as const;
+}
+
+/** The reply schema the model must follow in a themes task. */
+export const THEMES_RESPONSE_SCHEMA = resultsSchema("themes", { type: "array", items: { type: "string" } });
 
 const replySchema = z.strictObject({
   results: z.array(z.strictObject({ id: z.string(), themes: z.array(z.string()) })),
@@ -96,22 +97,7 @@ const replySchema = z.strictObject({
 
 /** The reply schema of a custom task: the task's result schema per record. */
 export function customResponseSchema(outputSchema: Record<string, unknown>): Record<string, unknown> {
-  return {
-    type: "object",
-    properties: {
-      results: {
-        type: "array",
-        items: {
-          type: "object",
-          properties: { id: { type: "string" }, result: outputSchema },
-          required: ["id", "result"],
-          additionalProperties: false,
-        },
-      },
-    },
-    required: ["results"],
-    additionalProperties: false,
-  };
+  return resultsSchema("result", outputSchema);
 }
 
 const customReplySchema = z.strictObject({
