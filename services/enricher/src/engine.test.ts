@@ -82,6 +82,13 @@ async function expectEachEnrichedAsItself(model: FakeModel, texts: string[]): Pr
   expect(out).toEqual(texts.map((text) => ({ kind: "enriched", value: [text] })));
 }
 
+/** An engine whose model always answers 429 (retry after 1 s), with a minute to keep trying. */
+function alwaysRateLimited() {
+  const model = new FakeModel();
+  model.misbehave = () => new ModelCallError("rate_limited", "429", { rateLimit: { retryAfterMs: 1000 } });
+  return { model, ...engine(model, 60_000) };
+}
+
 describe("EnrichmentEngine", () => {
   it("sends several records per request and maps results back by id, whatever their order", async () => {
     const model = new FakeModel();
@@ -245,9 +252,7 @@ describe("EnrichmentEngine", () => {
   });
 
   it("stops waiting when aborted", async () => {
-    const model = new FakeModel();
-    model.misbehave = () => new ModelCallError("rate_limited", "429", { rateLimit: { retryAfterMs: 1000 } });
-    const { e } = engine(model, 60_000);
+    const { e } = alwaysRateLimited();
     const abort = new AbortController();
     const run = e.enrich(reviews(["a"]), { ...ctx, signal: abort.signal });
     setTimeout(() => abort.abort(new Error("revoked")), 20);
@@ -288,9 +293,7 @@ describe("EnrichmentEngine", () => {
   });
 
   it("a call waiting for another call's duplicate fails with it, and succeeds when asked again", async () => {
-    const model = new FakeModel();
-    model.misbehave = () => new ModelCallError("rate_limited", "429", { rateLimit: { retryAfterMs: 1000 } });
-    const { e } = engine(model, 60_000);
+    const { e, model } = alwaysRateLimited();
     const abort = new AbortController();
     const first = e.enrich(reviews(["shared"]), { ...ctx, signal: abort.signal });
     await new Promise((r) => setTimeout(r, 5));

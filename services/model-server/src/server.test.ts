@@ -243,9 +243,12 @@ describe("faults", () => {
     expect(server.stats().faults.timeout).toBe(2);
   });
 
-  it("invalid_json: content is not JSON", async () => {
-    const { completion } = await completeWithFault("invalid_json");
-    expect(completion.choices[0]?.finish_reason).toBe("stop");
+  it.each([
+    ["invalid_json", "stop"],
+    ["truncated", "length"],
+  ] as const)("%s: content is not JSON, finish_reason %s", async (fault, finishReason) => {
+    const { completion } = await completeWithFault(fault);
+    expect(completion.choices[0]?.finish_reason).toBe(finishReason);
     expect(() => JSON.parse(completion.choices[0]?.message.content ?? "")).toThrow();
   });
 
@@ -263,12 +266,6 @@ describe("faults", () => {
     });
     expect(JSON.parse(text.choices[0]?.message.content ?? "")).toEqual(["price"]);
     expect(server.stats().faults.wrong_ids).toBe(1);
-  });
-
-  it("truncated: finish_reason length and cut content", async () => {
-    const { completion } = await completeWithFault("truncated");
-    expect(completion.choices[0]?.finish_reason).toBe("length");
-    expect(() => JSON.parse(completion.choices[0]?.message.content ?? "")).toThrow();
   });
 
   it("draws faults from a seeded PRNG: the same seed gives the same faults", async () => {
