@@ -103,48 +103,7 @@ export class EnrichmentEngine {
     const toAsk: Pending[] = [];
     for (const record of records) {
       const key = cacheKey(record.text, ctx.task, ctx.model);
-      const cached = cache.get(key);
-      if (cached !== undefined) {
-        metrics.cacheHits.inc({ source: "memory" });
-        outcomes.push(Promise.resolve({ kind: "enriched", value: cached }));
-        continue;
-      }
-      const waiting = this.#inFlight.get(key);
-      if (waiting !== undefined) {
-        metrics.cacheHits.inc({ source: "in_flight" });
-        outcomes.push(waiting);
-        continue;
-      }
-      metrics.cacheMisses.inc();
-      let resolve!: (o: RecordOutcome) => void;
-      let reject!: (e: unknown) => void;
-      const promise = new Promise<RecordOutcome>((res, rej) => {
-        resolve = res;
-        reject = rej;
-      });
-      // Rejections are handled through `outcomes`; this keeps a duplicate-less promise
-      // from being reported as unhandled.
-      promise.catch(() => {});
-      this.#inFlight.set(key, promise);
-      toAsk.push({
-        id: `r${toAsk.length + 1}`,
-        text: record.text,
-        key,
-        singleTries: 0,
-        resolve: (outcome) => {
-          if (outcome.kind === "enriched") {
-            cache.set(key, outcome.value);
-            this.#deps.onCacheEntry?.(key, outcome.value);
-          }
-          this.#inFlight.delete(key);
-          resolve(outcome);
-        },
-        reject: (error) => {
-          this.#inFlight.delete(key);
-          reject(error);
-        },
-      });
-      outcomes.push(promise);
+      outcomes.push(this.#known(key) ?? this.#pending(key, record.text, toAsk));
     }
     metrics.cacheSize.set(cache.size);
     const batches = planBatches(toAsk, this.#deps.limits);
@@ -158,6 +117,49 @@ export class EnrichmentEngine {
     const failure = settled.find((s) => s.status === "rejected");
     if (failure) throw failure.reason;
     return Promise.all(outcomes);
+  }
+
+  /** The outcome of a text already answered (cache) or being answered (in flight). */
+  #known(key: string): Promise<RecordOutcome> | undefined {
+    const { cache, metrics } = this.#deps;
+    const cached = cache.get(key);
+    if (cached !== undefined) {
+      metrics.cacheHits.inc({ source: "memory" });
+      return Promise.resolve({ kind: "enriched", value: cached });
+    }
+    const waiting = this.#inFlight.get(key);
+    if (waiting !== undefined) metrics.cacheHits.inc({ source: "in_flight" });
+    return waiting;
+  }
+
+  /** A text to ask the model about, added to `toAsk`; its outcome is shared while in flight. */
+  #pending(key: string, text: string, toAsk: Pending[]): Promise<RecordOutcome> {
+    const { cache, metrics } = this.#deps;
+    metrics.cacheMisses.inc();
+    const { promise, resolve, reject } = Promise.withResolvers<RecordOutcome>();
+    // Rejections are handled through the caller's outcomes; this keeps a duplicate-less
+    // promise from being reported as unhandled.
+    promise.catch(() => {});
+    this.#inFlight.set(key, promise);
+    toAsk.push({
+      id: `r${toAsk.length + 1}`,
+      text,
+      key,
+      singleTries: 0,
+      resolve: (outcome) => {
+        if (outcome.kind === "enriched") {
+          cache.set(key, outcome.value);
+          this.#deps.onCacheEntry?.(key, outcome.value);
+        }
+        this.#inFlight.delete(key);
+        resolve(outcome);
+      },
+      reject: (error) => {
+        this.#inFlight.delete(key);
+        reject(error);
+      },
+    });
+    return promise;
   }
 
   /** Asks the model for one batch; resolves every item, or throws for the whole batch. */

@@ -1,4 +1,4 @@
-import { openCacheStore } from "./cache-store.ts";
+import { type CacheStore, openCacheStore } from "./cache-store.ts";
 import { ConcurrencyController } from "./concurrency.ts";
 import type { EnricherConfig } from "./config.ts";
 import { EnrichmentEngine } from "./engine.ts";
@@ -89,36 +89,9 @@ export async function startEnricher(
     metrics.cacheSize.set(store.cache.size);
     logger.log("info", "theme cache loaded", { entries: store.cache.size, topic: config.cache.topic });
 
-    const controller = new ConcurrencyController({
-      ...config.concurrency,
-      tokensPerRequest: config.batch.maxTokens,
-      onPause: (until) => {
-        // Back-pressure: while the provider's budget is spent, stop fetching input
-        // rather than holding more records in memory.
-        if (until === undefined) return runner?.setPaused(false);
-        if (until - Date.now() >= 500) runner?.setPaused(true);
-        logger.log("debug", "model requests paused", { ms: until - Date.now() });
-      },
-    });
+    const onPause = (until: number | undefined) => runner?.pauseUntil(until);
+    const { controller, modelClient, engine } = modelSide(config, options, store, metrics, onPause);
     closers.add(async () => controller.close());
-    metrics.concurrencyLimit.set(controller.limit);
-
-    const modelClient =
-      options.modelClient ??
-      new OpenAIModelClient({
-        baseURL: config.openai.baseURL,
-        apiKey: config.openai.apiKey,
-        timeoutMs: config.openai.requestTimeoutMs,
-      });
-    const engine = new EnrichmentEngine({
-      model: modelClient,
-      controller,
-      cache: store.cache,
-      limits: config.batch,
-      backoff: config.retry,
-      metrics,
-      onCacheEntry: (key, value) => store.persist(key, value),
-    });
     const tasks = new TaskRunner({ config, gateway, engine, modelClient, metrics, logger });
     runner = tasks;
     await startTasks(config, gateway, tasks, closers);
@@ -135,6 +108,39 @@ export async function startEnricher(
     tasks: () => runner?.ids() ?? [],
     stop: () => closers.closeAll(),
   };
+}
+
+/** The model side: the adaptive concurrency controller, the model client, the engine. */
+function modelSide(
+  config: EnricherConfig,
+  options: EnricherOptions,
+  store: CacheStore,
+  metrics: EnricherMetrics,
+  onPause: (until: number | undefined) => void,
+) {
+  const controller = new ConcurrencyController({
+    ...config.concurrency,
+    tokensPerRequest: config.batch.maxTokens,
+    onPause,
+  });
+  metrics.concurrencyLimit.set(controller.limit);
+  const modelClient =
+    options.modelClient ??
+    new OpenAIModelClient({
+      baseURL: config.openai.baseURL,
+      apiKey: config.openai.apiKey,
+      timeoutMs: config.openai.requestTimeoutMs,
+    });
+  const engine = new EnrichmentEngine({
+    model: modelClient,
+    controller,
+    cache: store.cache,
+    limits: config.batch,
+    backoff: config.retry,
+    metrics,
+    onCacheEntry: (key, value) => store.persist(key, value),
+  });
+  return { controller, modelClient, engine };
 }
 
 /** Runs the static task, or follows the task topic; registers how to stop them. */

@@ -49,12 +49,18 @@ export class TaskRunner {
     return [...this.#running.values()].every((r) => r.consumer.healthy());
   }
 
-  /** Back-pressure: stop or resume fetching input of every task. */
-  setPaused(paused: boolean): void {
-    for (const r of this.#running.values()) {
-      if (paused) r.consumer.pause();
-      else r.consumer.resume();
+  /**
+   * Back-pressure: while the provider's budget is spent (until `until`), stop fetching
+   * input rather than holding more records in memory; `undefined` resumes.
+   */
+  pauseUntil(until: number | undefined): void {
+    const consumers = [...this.#running.values()].map((r) => r.consumer);
+    if (until === undefined) {
+      for (const consumer of consumers) consumer.resume();
+      return;
     }
+    if (until - Date.now() >= 500) for (const consumer of consumers) consumer.pause();
+    this.#deps.logger.log("debug", "model requests paused", { ms: until - Date.now() });
   }
 
   /** Queues a task change: start, restart with a new definition, or stop (`undefined`). */

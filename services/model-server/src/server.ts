@@ -1,10 +1,10 @@
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Completions } from "./completions.ts";
-import { ModelServerError } from "./errors.ts";
 import { FaultInjector, type FaultRates, faultRatesSchema, seededRandom } from "./faults.ts";
-import { checkBearer, readJsonBody, sendJson } from "./http.ts";
+import { sendJson } from "./http.ts";
 import { RateLimiter } from "./rate-limit.ts";
+import { Routes } from "./routes.ts";
 import { emptyStats, type ModelServerStats } from "./stats.ts";
 
 export type { ModelServerStats } from "./stats.ts";
@@ -72,12 +72,10 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
   const faults = new FaultInjector(faultRatesSchema.parse(options.faults ?? {}), seed);
   const limiter = new RateLimiter({ rpm: options.rpm ?? 0, tpm: options.tpm ?? 0 }, Date.now());
   const closing = new AbortController();
-  let stats = emptyStats();
-
   const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) =>
     sendJson(res, status, body, { ...limiter.headers(Date.now()), ...headers });
   const completions = new Completions({
-    stats: () => stats,
+    stats: () => routes.stats,
     limiter,
     faults,
     jitter: seededRandom(seed ^ 0x5eed),
@@ -87,75 +85,8 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
     latencyJitterMs: options.latencyJitterMs ?? 0,
     faultTimeoutMs: options.faultTimeoutMs ?? 120_000,
   });
-
-  function authorize(req: IncomingMessage): void {
-    if (!apiKey) return;
-    try {
-      checkBearer(req, apiKey);
-    } catch (error) {
-      stats.unauthorized++;
-      throw error;
-    }
-  }
-
-  function listModels(req: IncomingMessage, res: ServerResponse, id?: string): void {
-    authorize(req);
-    const entry = (m: string) => ({ id: m, object: "model", created: 1_700_000_000, owned_by: "sluice" });
-    if (id === undefined) {
-      send(res, 200, { object: "list", data: models.map(entry) });
-      return;
-    }
-    if (!models.includes(id)) {
-      throw new ModelServerError(
-        "model_not_found",
-        `The model '${id}' does not exist or you do not have access to it.`,
-      );
-    }
-    send(res, 200, entry(id));
-  }
-
-  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = (req.url ?? "/").split("?")[0] ?? "/";
-    const method = req.method ?? "GET";
-    if (method === "POST" && path === "/v1/chat/completions") {
-      stats.requests++;
-      authorize(req);
-      return completions.handle(req, res, await readJsonBody(req));
-    }
-    if (method === "GET" && path === "/v1/models") return listModels(req, res);
-    if (method === "GET" && path.startsWith("/v1/models/")) {
-      return listModels(req, res, decodeURIComponent(path.slice("/v1/models/".length)));
-    }
-    if (method === "GET" && path === "/healthz") return send(res, 200, { status: "ok" });
-    if (method === "GET" && path === "/stats") return send(res, 200, stats);
-    if (method === "POST" && path === "/stats/reset") {
-      stats = emptyStats();
-      return send(res, 200, stats);
-    }
-    throw new ModelServerError("not_found", `Invalid URL (${method} ${path})`);
-  }
-
-  function fail(res: ServerResponse, error: unknown): void {
-    if (closing.signal.aborted) {
-      res.destroy();
-      return;
-    }
-    if (!(error instanceof ModelServerError) || error.status === undefined) {
-      // Never a stack trace to the client; the operator gets it on stderr.
-      console.error("model-server: unexpected error", error);
-      fail(
-        res,
-        new ModelServerError("server_error", "The server had an error while processing your request."),
-      );
-      return;
-    }
-    if (error.status === 400 || error.status === 413) stats.badRequests++;
-    send(res, error.status, error.body(), error.headers);
-  }
-
-  const server = createServer((req, res) => {
-    route(req, res).catch((error: unknown) => fail(res, error));
-  });
+  const routes = new Routes({ apiKey, models, completions, closing: closing.signal, send });
+  const server = createServer((req, res) => routes.handle(req, res));
   // A `timeout` fault must outlive client timeouts; Node's defaults would cut it at 300 s.
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;
@@ -167,9 +98,9 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
   return {
     url,
     port: (server.address() as AddressInfo).port,
-    stats: () => structuredClone(stats),
+    stats: () => structuredClone(routes.stats),
     resetStats: () => {
-      stats = emptyStats();
+      routes.stats = emptyStats();
     },
     setFaults: (rates) => {
       faults.rates = faultRatesSchema.parse(rates);
