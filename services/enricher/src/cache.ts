@@ -1,45 +1,40 @@
+import { LRUCache } from "lru-cache";
+
 /**
  * A bounded least-recently-used map of cache key -> enrichment result (themes, or a
- * custom task's result; never `undefined`). Persistence is the
- * caller's (the Kafka cache topic); this class is only the memory part.
+ * custom task's result). Persistence is the caller's (the Kafka cache topic); this is
+ * only the memory part, an `lru-cache` underneath.
  *
  * @example
  * const cache = new ThemeCache(2);
  * cache.set("k", ["price"]); cache.get("k") // ["price"]
  */
 export class ThemeCache {
-  readonly #max: number;
-  readonly #entries = new Map<string, unknown>();
+  readonly #entries: LRUCache<string, NonNullable<unknown>>;
 
   constructor(maxEntries: number) {
-    if (maxEntries < 1) throw new RangeError("cache needs at least one entry");
-    this.#max = maxEntries;
+    if (!Number.isInteger(maxEntries) || maxEntries < 1) {
+      throw new RangeError("cache needs at least one entry");
+    }
+    this.#entries = new LRUCache({ max: maxEntries });
   }
 
   get size(): number {
     return this.#entries.size;
   }
 
+  /** The entry, marked most recently used; `undefined` when absent. */
   get(key: string): unknown {
-    const value = this.#entries.get(key);
-    if (value !== undefined) {
-      // Map keeps insertion order: re-inserting marks the entry most recently used.
-      this.#entries.delete(key);
-      this.#entries.set(key, value);
-    }
-    return value;
+    return this.#entries.get(key);
   }
 
   has(key: string): boolean {
     return this.#entries.has(key);
   }
 
+  /** Stores a result; `null` and `undefined` are not results and are ignored. */
   set(key: string, value: unknown): void {
-    this.#entries.delete(key);
+    if (value === null || value === undefined) return;
     this.#entries.set(key, value);
-    while (this.#entries.size > this.#max) {
-      const oldest = this.#entries.keys().next().value as string;
-      this.#entries.delete(oldest);
-    }
   }
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { themesTask } from "../test/fixtures.ts";
-import { ConfigError, configFromEnv } from "./config.ts";
+import { configFromEnv } from "./config.ts";
+import { ConfigError } from "./errors.ts";
 
 const minimal = { OPENAI_API_KEY: "sk-secret-value", ENRICHER_TASK: JSON.stringify(themesTask) };
 

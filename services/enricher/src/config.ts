@@ -1,17 +1,12 @@
 import { readFileSync } from "node:fs";
 import { type EnrichmentTask, enrichmentTaskSchema } from "@sluice/flink-jobs";
 import { z } from "zod";
+import { ConfigError } from "./errors.ts";
+import type { KafkaSettings } from "./kafka/index.ts";
 
 /** Everything the enricher needs to run; `configFromEnv` builds it from the environment. */
 export interface EnricherConfig {
-  kafka: {
-    brokers: string[];
-    clientId: string;
-    sessionTimeoutMs: number;
-    heartbeatIntervalMs: number;
-    rebalanceTimeoutMs: number;
-    transactionTimeoutMs: number;
-  };
+  kafka: KafkaSettings;
   openai: {
     baseURL: string;
     /** Never logged, never returned. */
@@ -37,16 +32,6 @@ export interface EnricherConfig {
   http: { host: string; port: number };
   lagIntervalMs: number;
   logLevel: "error" | "warn" | "info" | "debug";
-}
-
-/** One or more bad settings; the message names each variable and what is expected. */
-export class ConfigError extends Error {
-  readonly problems: string[];
-  constructor(problems: string[]) {
-    super(`invalid enricher configuration:\n  - ${problems.join("\n  - ")}`);
-    this.name = "ConfigError";
-    this.problems = problems;
-  }
 }
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
@@ -148,6 +133,38 @@ function parseTask(json: string, source: string): EnrichmentTask {
   return task.data;
 }
 
+type ParsedEnv = z.infer<typeof envSchema>;
+
+/** Settings that are valid alone but not together. */
+function checkCombinations(e: ParsedEnv): void {
+  const problems: string[] = [];
+  if (e.ENRICHER_MIN_CONCURRENCY > e.ENRICHER_MAX_CONCURRENCY) {
+    problems.push("ENRICHER_MIN_CONCURRENCY: must not exceed ENRICHER_MAX_CONCURRENCY");
+  }
+  if (e.KAFKA_HEARTBEAT_INTERVAL_MS * 3 > e.KAFKA_SESSION_TIMEOUT_MS) {
+    problems.push("KAFKA_HEARTBEAT_INTERVAL_MS: must be at most a third of KAFKA_SESSION_TIMEOUT_MS");
+  }
+  if (e.ENRICHER_TASK && e.ENRICHER_TASK_FILE) {
+    problems.push("ENRICHER_TASK and ENRICHER_TASK_FILE: set at most one");
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+}
+
+/** The task of ENRICHER_TASK or ENRICHER_TASK_FILE, if one is set. */
+function readStaticTask(e: ParsedEnv): EnrichmentTask | undefined {
+  if (e.ENRICHER_TASK) return parseTask(e.ENRICHER_TASK, "ENRICHER_TASK");
+  if (!e.ENRICHER_TASK_FILE) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(e.ENRICHER_TASK_FILE, "utf8");
+  } catch (error) {
+    throw new ConfigError([
+      `ENRICHER_TASK_FILE: cannot read ${e.ENRICHER_TASK_FILE} (${(error as NodeJS.ErrnoException).code})`,
+    ]);
+  }
+  return parseTask(text, "ENRICHER_TASK_FILE");
+}
+
 /**
  * Reads and validates the configuration. `SLUICE_KAFKA_BROKERS` is accepted for
  * `KAFKA_BROKERS` (the dev stack's name). Empty strings count as unset.
@@ -161,30 +178,8 @@ export function configFromEnv(rawEnv: Record<string, string | undefined> = proce
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) throw new ConfigError(describe(parsed.error.issues, env));
   const e = parsed.data;
-  const problems: string[] = [];
-  if (e.ENRICHER_MIN_CONCURRENCY > e.ENRICHER_MAX_CONCURRENCY) {
-    problems.push("ENRICHER_MIN_CONCURRENCY: must not exceed ENRICHER_MAX_CONCURRENCY");
-  }
-  if (e.KAFKA_HEARTBEAT_INTERVAL_MS * 3 > e.KAFKA_SESSION_TIMEOUT_MS) {
-    problems.push("KAFKA_HEARTBEAT_INTERVAL_MS: must be at most a third of KAFKA_SESSION_TIMEOUT_MS");
-  }
-  if (e.ENRICHER_TASK && e.ENRICHER_TASK_FILE) {
-    problems.push("ENRICHER_TASK and ENRICHER_TASK_FILE: set at most one");
-  }
-  if (problems.length > 0) throw new ConfigError(problems);
-  let staticTask: EnrichmentTask | undefined;
-  if (e.ENRICHER_TASK) staticTask = parseTask(e.ENRICHER_TASK, "ENRICHER_TASK");
-  if (e.ENRICHER_TASK_FILE) {
-    let text: string;
-    try {
-      text = readFileSync(e.ENRICHER_TASK_FILE, "utf8");
-    } catch (error) {
-      throw new ConfigError([
-        `ENRICHER_TASK_FILE: cannot read ${e.ENRICHER_TASK_FILE} (${(error as NodeJS.ErrnoException).code})`,
-      ]);
-    }
-    staticTask = parseTask(text, "ENRICHER_TASK_FILE");
-  }
+  checkCombinations(e);
+  const staticTask = readStaticTask(e);
   const clamp = (n: number) => Math.min(e.ENRICHER_MAX_CONCURRENCY, Math.max(e.ENRICHER_MIN_CONCURRENCY, n));
   return {
     kafka: {

@@ -2,16 +2,16 @@ import { describe, expect, it } from "vitest";
 import { sentimentTask, themesTask as task } from "../test/fixtures.ts";
 import { ThemeCache } from "./cache.ts";
 import { ConcurrencyController } from "./concurrency.ts";
-import { EnrichmentEngine, ModelUnavailableError } from "./engine.ts";
+import { EnrichmentEngine } from "./engine.ts";
+import { ModelCallError, ModelUnavailableError } from "./errors.ts";
 import { EnricherMetrics } from "./metrics.ts";
-import {
-  type CustomReply,
-  type CustomRequest,
-  ModelCallError,
-  type ModelClient,
-  type ThemesReply,
-  type ThemesRequest,
-} from "./model-client.ts";
+import type {
+  CustomReply,
+  CustomRequest,
+  ModelClient,
+  ThemesReply,
+  ThemesRequest,
+} from "./model-protocol.ts";
 
 /** A fake model: themes are the text's words; `misbehave` can change a reply. */
 class FakeModel implements ModelClient {
@@ -74,6 +74,20 @@ const invalid = (reason: "not_json" | "schema_mismatch" | "truncated"): ThemesRe
   detail: "fake",
   rateLimit: {},
 });
+
+/** Each text comes out enriched with itself as its only theme (what FakeModel answers). */
+async function expectEachEnrichedAsItself(model: FakeModel, texts: string[]): Promise<void> {
+  const { e } = engine(model);
+  const out = await e.enrich(reviews(texts), ctx);
+  expect(out).toEqual(texts.map((text) => ({ kind: "enriched", value: [text] })));
+}
+
+/** An engine whose model always answers 429 (retry after 1 s), with a minute to keep trying. */
+function alwaysRateLimited() {
+  const model = new FakeModel();
+  model.misbehave = () => new ModelCallError("rate_limited", "429", { rateLimit: { retryAfterMs: 1000 } });
+  return { model, ...engine(model, 60_000) };
+}
 
 describe("EnrichmentEngine", () => {
   it("sends several records per request and maps results back by id, whatever their order", async () => {
@@ -164,12 +178,7 @@ describe("EnrichmentEngine", () => {
             rateLimit: {},
           }
         : undefined;
-    const { e } = engine(model);
-    const out = await e.enrich(reviews(["a", "b"]), ctx);
-    expect(out).toEqual([
-      { kind: "enriched", value: ["a"] },
-      { kind: "enriched", value: ["b"] },
-    ]);
+    await expectEachEnrichedAsItself(model, ["a", "b"]);
   });
 
   it("normalises and bounds the model's themes", async () => {
@@ -232,12 +241,7 @@ describe("EnrichmentEngine", () => {
             rateLimit: { retryAfterMs: 1, limitTokens: 250 },
           })
         : undefined;
-    const { e } = engine(model);
-    const out = await e.enrich(reviews(["a", "b"]), ctx);
-    expect(out).toEqual([
-      { kind: "enriched", value: ["a"] },
-      { kind: "enriched", value: ["b"] },
-    ]);
+    await expectEachEnrichedAsItself(model, ["a", "b"]);
   });
 
   it("gives a lone record another try after one unusable reply", async () => {
@@ -248,9 +252,7 @@ describe("EnrichmentEngine", () => {
   });
 
   it("stops waiting when aborted", async () => {
-    const model = new FakeModel();
-    model.misbehave = () => new ModelCallError("rate_limited", "429", { rateLimit: { retryAfterMs: 1000 } });
-    const { e } = engine(model, 60_000);
+    const { e } = alwaysRateLimited();
     const abort = new AbortController();
     const run = e.enrich(reviews(["a"]), { ...ctx, signal: abort.signal });
     setTimeout(() => abort.abort(new Error("revoked")), 20);
@@ -291,9 +293,7 @@ describe("EnrichmentEngine", () => {
   });
 
   it("a call waiting for another call's duplicate fails with it, and succeeds when asked again", async () => {
-    const model = new FakeModel();
-    model.misbehave = () => new ModelCallError("rate_limited", "429", { rateLimit: { retryAfterMs: 1000 } });
-    const { e } = engine(model, 60_000);
+    const { e, model } = alwaysRateLimited();
     const abort = new AbortController();
     const first = e.enrich(reviews(["shared"]), { ...ctx, signal: abort.signal });
     await new Promise((r) => setTimeout(r, 5));

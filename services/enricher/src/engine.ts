@@ -1,19 +1,15 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import type { EnrichmentTask } from "@sluice/flink-jobs";
-import { z } from "zod";
 import { type BackoffPolicy, RetrySchedule } from "./backoff.ts";
 import { type BatchLimits, planBatches, type ReviewInput, requestTokens, splitInHalves } from "./batching.ts";
 import type { ThemeCache } from "./cache.ts";
 import type { ConcurrencyController } from "./concurrency.ts";
+import { ModelCallError, ModelUnavailableError } from "./errors.ts";
 import type { EnricherMetrics } from "./metrics.ts";
-import {
-  classifyError,
-  type InvalidReplyReason,
-  ModelCallError,
-  type ModelClient,
-  type TokenUsage,
-} from "./model-client.ts";
-import { cacheKey, normaliseThemes } from "./normalise.ts";
-import type { RateLimitInfo } from "./rate-limit.ts";
+import { classifyError } from "./model-client.ts";
+import type { ModelClient } from "./model-protocol.ts";
+import { cacheKey } from "./normalise.ts";
+import { type KindReply, type TaskKind, taskKind } from "./task-kinds.ts";
 
 /** Why a record cannot be enriched; written to the dead-letter header `sluice-error-code`. */
 export type RecordErrorCode =
@@ -33,18 +29,6 @@ export type RecordOutcome =
       value: unknown;
     }
   | { kind: "failed"; code: RecordErrorCode; message: string };
-
-/**
- * The provider stayed unavailable (rate limits, 5xx, timeouts, bad key) beyond the retry
- * time bound. Not the records' fault: nothing is dead-lettered and nothing committed;
- * the records are consumed again later.
- */
-export class ModelUnavailableError extends Error {
-  constructor(cause: ModelCallError) {
-    super(`model unavailable after retries: ${cause.message}`, { cause });
-    this.name = "ModelUnavailableError";
-  }
-}
 
 /** What the engine needs; all replaceable in unit tests. */
 export interface EngineDeps {
@@ -84,108 +68,6 @@ interface Pending extends ReviewInput {
   reject: (error: unknown) => void;
 }
 
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
-/** A model reply reduced to what every task kind shares. */
-type KindReply =
-  | { kind: "ok"; results: { id: string; raw: unknown }[]; usage?: TokenUsage; rateLimit: RateLimitInfo }
-  | {
-      kind: "invalid";
-      reason: InvalidReplyReason;
-      detail: string;
-      usage?: TokenUsage;
-      rateLimit: RateLimitInfo;
-    };
-
-/** What differs between task kinds: the model call, and how one record's result is accepted. */
-interface TaskKind {
-  ask(
-    model: ModelClient,
-    modelName: string,
-    records: ReviewInput[],
-    signal?: AbortSignal,
-  ): Promise<KindReply>;
-  /** The output value of one record's raw result, or `undefined` when it is not acceptable. */
-  accept(raw: unknown): unknown;
-}
-
-/** Result validators of custom tasks, compiled once per schema object. */
-const validators = new WeakMap<object, z.ZodType>();
-
-/** The behaviour of a task's kind; throws (with the reason) when the task cannot run here. */
-export function taskKind(task: EnrichmentTask, model: ModelClient): TaskKind {
-  const spec = task.task;
-  switch (spec.kind) {
-    case "themes": {
-      const bounds = { maxThemes: spec.maxThemes, maxThemeLength: spec.maxThemeLength };
-      return {
-        ask: async (client, modelName, records, signal) => {
-          const reply = await client.extractThemes({
-            model: modelName,
-            maxThemes: spec.maxThemes,
-            records,
-            ...(signal ? { signal } : {}),
-          });
-          return reply.kind === "ok"
-            ? { ...reply, results: reply.results.map((r) => ({ id: r.id, raw: r.themes })) }
-            : reply;
-        },
-        accept: (raw) => (Array.isArray(raw) ? normaliseThemes(raw, bounds) : undefined),
-      };
-    }
-    case "custom": {
-      const extract = model.extractCustom?.bind(model);
-      if (!extract) throw new Error("this model client cannot run custom tasks");
-      let validator = validators.get(spec.outputSchema);
-      if (!validator) {
-        try {
-          validator = z.fromJSONSchema(spec.outputSchema as Parameters<typeof z.fromJSONSchema>[0]);
-        } catch (error) {
-          throw new Error(`outputSchema is not a usable JSON Schema: ${(error as Error).message}`);
-        }
-        validators.set(spec.outputSchema, validator);
-      }
-      const check = validator;
-      return {
-        ask: async (_client, modelName, records, signal) => {
-          const reply = await extract({
-            model: modelName,
-            prompt: spec.prompt,
-            outputSchema: spec.outputSchema,
-            records,
-            ...(signal ? { signal } : {}),
-          });
-          return reply.kind === "ok"
-            ? { ...reply, results: reply.results.map((r) => ({ id: r.id, raw: r.result })) }
-            : reply;
-        },
-        accept: (raw) => {
-          // The provider's strict mode should already hold; the enricher enforces it anyway.
-          const checked = check.safeParse(raw);
-          return checked.success && checked.data !== undefined ? checked.data : undefined;
-        },
-      };
-    }
-    default: {
-      const unknownKind: never = spec;
-      throw new Error(`unknown task kind ${JSON.stringify(unknownKind)}`);
-    }
-  }
-}
-
 /**
  * Turns review texts into themes at the least cost: cache first, one model call per
  * distinct text even across concurrent calls, several texts per request, splitting a
@@ -221,48 +103,7 @@ export class EnrichmentEngine {
     const toAsk: Pending[] = [];
     for (const record of records) {
       const key = cacheKey(record.text, ctx.task, ctx.model);
-      const cached = cache.get(key);
-      if (cached !== undefined) {
-        metrics.cacheHits.inc({ source: "memory" });
-        outcomes.push(Promise.resolve({ kind: "enriched", value: cached }));
-        continue;
-      }
-      const waiting = this.#inFlight.get(key);
-      if (waiting !== undefined) {
-        metrics.cacheHits.inc({ source: "in_flight" });
-        outcomes.push(waiting);
-        continue;
-      }
-      metrics.cacheMisses.inc();
-      let resolve!: (o: RecordOutcome) => void;
-      let reject!: (e: unknown) => void;
-      const promise = new Promise<RecordOutcome>((res, rej) => {
-        resolve = res;
-        reject = rej;
-      });
-      // Rejections are handled through `outcomes`; this keeps a duplicate-less promise
-      // from being reported as unhandled.
-      promise.catch(() => {});
-      this.#inFlight.set(key, promise);
-      toAsk.push({
-        id: `r${toAsk.length + 1}`,
-        text: record.text,
-        key,
-        singleTries: 0,
-        resolve: (outcome) => {
-          if (outcome.kind === "enriched") {
-            cache.set(key, outcome.value);
-            this.#deps.onCacheEntry?.(key, outcome.value);
-          }
-          this.#inFlight.delete(key);
-          resolve(outcome);
-        },
-        reject: (error) => {
-          this.#inFlight.delete(key);
-          reject(error);
-        },
-      });
-      outcomes.push(promise);
+      outcomes.push(this.#known(key) ?? this.#pending(key, record.text, toAsk));
     }
     metrics.cacheSize.set(cache.size);
     const batches = planBatches(toAsk, this.#deps.limits);
@@ -276,6 +117,49 @@ export class EnrichmentEngine {
     const failure = settled.find((s) => s.status === "rejected");
     if (failure) throw failure.reason;
     return Promise.all(outcomes);
+  }
+
+  /** The outcome of a text already answered (cache) or being answered (in flight). */
+  #known(key: string): Promise<RecordOutcome> | undefined {
+    const { cache, metrics } = this.#deps;
+    const cached = cache.get(key);
+    if (cached !== undefined) {
+      metrics.cacheHits.inc({ source: "memory" });
+      return Promise.resolve({ kind: "enriched", value: cached });
+    }
+    const waiting = this.#inFlight.get(key);
+    if (waiting !== undefined) metrics.cacheHits.inc({ source: "in_flight" });
+    return waiting;
+  }
+
+  /** A text to ask the model about, added to `toAsk`; its outcome is shared while in flight. */
+  #pending(key: string, text: string, toAsk: Pending[]): Promise<RecordOutcome> {
+    const { cache, metrics } = this.#deps;
+    metrics.cacheMisses.inc();
+    const { promise, resolve, reject } = Promise.withResolvers<RecordOutcome>();
+    // Rejections are handled through the caller's outcomes; this keeps a duplicate-less
+    // promise from being reported as unhandled.
+    promise.catch(() => {});
+    this.#inFlight.set(key, promise);
+    toAsk.push({
+      id: `r${toAsk.length + 1}`,
+      text,
+      key,
+      singleTries: 0,
+      resolve: (outcome) => {
+        if (outcome.kind === "enriched") {
+          cache.set(key, outcome.value);
+          this.#deps.onCacheEntry?.(key, outcome.value);
+        }
+        this.#inFlight.delete(key);
+        resolve(outcome);
+      },
+      reject: (error) => {
+        this.#inFlight.delete(key);
+        reject(error);
+      },
+    });
+    return promise;
   }
 
   /** Asks the model for one batch; resolves every item, or throws for the whole batch. */
@@ -341,62 +225,63 @@ export class EnrichmentEngine {
 
   /** One request with retries; a non-retryable error is returned, not thrown. */
   async #call(batch: Pending[], kind: TaskKind, ctx: EnrichContext): Promise<KindReply | ModelCallError> {
-    const { controller, metrics, model } = this.#deps;
     const schedule = new RetrySchedule(this.#deps.backoff, this.#now(), this.#deps.random);
+    // Tokens as the provider counts them: the prompt plus the expected completion.
+    const tokens = requestTokens(batch) + batch.length * COMPLETION_TOKENS_PER_RECORD;
     for (;;) {
-      // Tokens as the provider counts them: the prompt plus the expected completion.
-      const tokens = requestTokens(batch) + batch.length * COMPLETION_TOKENS_PER_RECORD;
-      const permit = await controller.acquire(ctx.signal, tokens);
-      metrics.inFlight.set(controller.inFlight);
-      const started = performance.now();
-      metrics.modelRecords.inc(batch.length);
-      let error: ModelCallError;
-      try {
-        const reply = await kind.ask(
-          model,
-          ctx.model,
-          batch.map((item) => ({ id: item.id, text: item.text })),
-          ctx.signal,
-        );
-        permit.release("success", reply.rateLimit);
-        metrics.modelRequests.inc({ outcome: reply.kind });
-        metrics.requestSeconds.observe((performance.now() - started) / 1000);
-        if (reply.usage) {
-          metrics.tokens.inc({ kind: "prompt" }, reply.usage.promptTokens);
-          metrics.tokens.inc({ kind: "completion" }, reply.usage.completionTokens);
-        }
-        return reply;
-      } catch (caught) {
-        if (ctx.signal?.aborted) {
-          permit.release("failed");
-          throw ctx.signal.reason;
-        }
-        error = classifyError(caught);
-        permit.release(error.code === "rate_limited" ? "rate_limited" : "failed", error.rateLimit);
-        metrics.modelRequests.inc({ outcome: error.code });
-        metrics.requestSeconds.observe((performance.now() - started) / 1000);
-        if (error.code === "rate_limited") metrics.rateLimited.inc();
-      } finally {
-        metrics.inFlight.set(controller.inFlight);
-        metrics.concurrencyLimit.set(controller.limit);
-      }
-      if (!error.retryable) return error;
-      const tokenLimit = error.rateLimit.limitTokens;
-      if (error.code === "rate_limited" && tokenLimit !== undefined && tokens > tokenLimit) {
+      const reply = await this.#attempt(batch, kind, ctx, tokens);
+      if (!(reply instanceof ModelCallError) || !reply.retryable) return reply;
+      const tokenLimit = reply.rateLimit.limitTokens;
+      if (reply.code === "rate_limited" && tokenLimit !== undefined && tokens > tokenLimit) {
         // Larger than the whole per-minute token budget ("Request too large"): waiting
         // cannot help, a smaller request can.
-        return new ModelCallError(
-          "rejected",
-          `request of ~${tokens} tokens exceeds the limit of ${tokenLimit}`,
-          {
-            status: 429,
-            rateLimit: error.rateLimit,
-          },
-        );
+        const message = `request of ~${tokens} tokens exceeds the limit of ${tokenLimit}`;
+        return new ModelCallError("rejected", message, { status: 429, rateLimit: reply.rateLimit });
       }
-      const delay = schedule.next(this.#now(), error.rateLimit.retryAfterMs);
-      if (delay === undefined) throw new ModelUnavailableError(error);
-      await sleep(delay, ctx.signal);
+      const delay = schedule.next(this.#now(), reply.rateLimit.retryAfterMs);
+      if (delay === undefined) throw new ModelUnavailableError(reply);
+      await sleep(delay, undefined, ctx.signal ? { signal: ctx.signal } : {}).catch((error: unknown) => {
+        throw ctx.signal?.reason ?? error;
+      });
+    }
+  }
+
+  /** One request under a concurrency permit; a failed call is returned, an abort thrown. */
+  async #attempt(
+    batch: Pending[],
+    kind: TaskKind,
+    ctx: EnrichContext,
+    tokens: number,
+  ): Promise<KindReply | ModelCallError> {
+    const { controller, metrics, model } = this.#deps;
+    const permit = await controller.acquire(ctx.signal, tokens);
+    metrics.inFlight.set(controller.inFlight);
+    const started = performance.now();
+    metrics.modelRecords.inc(batch.length);
+    const records = batch.map((item) => ({ id: item.id, text: item.text }));
+    try {
+      const reply = await kind.ask(model, ctx.model, records, ctx.signal);
+      permit.release("success", reply.rateLimit);
+      metrics.modelRequests.inc({ outcome: reply.kind });
+      if (reply.usage) {
+        metrics.tokens.inc({ kind: "prompt" }, reply.usage.promptTokens);
+        metrics.tokens.inc({ kind: "completion" }, reply.usage.completionTokens);
+      }
+      return reply;
+    } catch (caught) {
+      if (ctx.signal?.aborted) {
+        permit.release("failed");
+        throw ctx.signal.reason;
+      }
+      const error = classifyError(caught);
+      permit.release(error.code === "rate_limited" ? "rate_limited" : "failed", error.rateLimit);
+      metrics.modelRequests.inc({ outcome: error.code });
+      if (error.code === "rate_limited") metrics.rateLimited.inc();
+      return error;
+    } finally {
+      metrics.requestSeconds.observe((performance.now() - started) / 1000);
+      metrics.inFlight.set(controller.inFlight);
+      metrics.concurrencyLimit.set(controller.limit);
     }
   }
 }

@@ -1,10 +1,13 @@
 /**
  * The enricher's command line: `node services/enricher/src/main.ts`, configured by the
- * environment (see config.ts). SIGINT/SIGTERM stop it gracefully: the chunk in hand is
- * committed or abandoned uncommitted, and nothing is lost either way.
+ * environment (see config.ts). SIGINT/SIGTERM stop it gracefully (close-with-grace: a
+ * second signal, or 30 s, ends it at once): the chunk in hand is committed or
+ * abandoned uncommitted, and nothing is lost either way.
  */
-import { ConfigError, configFromEnv } from "./config.ts";
+import closeWithGrace from "close-with-grace";
+import { configFromEnv } from "./config.ts";
 import { startEnricher } from "./enricher.ts";
+import { ConfigError } from "./errors.ts";
 import { jsonLogger } from "./log.ts";
 
 let config: ReturnType<typeof configFromEnv>;
@@ -21,20 +24,11 @@ const enricher = await startEnricher(config, { logger }).catch((error: unknown) 
 });
 logger.log("info", "enricher started", { http: enricher.url, tasks: enricher.tasks() });
 
-let stopping = false;
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    logger.log("info", "stopping", { signal });
-    const force = setTimeout(() => process.exit(1), 30_000);
-    force.unref();
-    enricher.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.log("error", "error while stopping", { error: String(error) });
-        process.exit(1);
-      },
-    );
-  });
-}
+closeWithGrace(
+  { delay: 30_000, logger: { error: (message) => logger.log("error", String(message)) } },
+  async ({ signal, err }) => {
+    if (err) logger.log("error", "stopping after an error", { error: String(err) });
+    else logger.log("info", "stopping", { signal });
+    await enricher.stop();
+  },
+);

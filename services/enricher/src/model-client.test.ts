@@ -2,16 +2,15 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { APIError } from "openai";
 import { afterEach, describe, expect, it } from "vitest";
+import { ModelCallError } from "./errors.ts";
+import { classifyError, OpenAIModelClient } from "./model-client.ts";
 import {
-  classifyError,
   customResponseSchema,
-  ModelCallError,
-  OpenAIModelClient,
   parseThemesContent,
   systemPrompt,
   THEMES_RESPONSE_SCHEMA,
   userMessage,
-} from "./model-client.ts";
+} from "./model-protocol.ts";
 
 describe("parseThemesContent", () => {
   it("accepts a reply that follows the schema", () => {

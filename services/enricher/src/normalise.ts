@@ -46,14 +46,6 @@ export function normaliseThemes(themes: readonly unknown[], bounds: ThemeBounds)
   return out;
 }
 
-/** The theme bounds of a themes task. */
-export function themeBounds(task: EnrichmentTask): ThemeBounds {
-  if (task.task.kind !== "themes") {
-    throw new Error(`task kind "${task.task.kind}" has no theme bounds`);
-  }
-  return { maxThemes: task.task.maxThemes, maxThemeLength: task.task.maxThemeLength };
-}
-
 /**
  * The cache key of one review under one task and model: sha256 (hex) of the normalised
  * text, the task kind and parameters that change the answer, the prompt version and the

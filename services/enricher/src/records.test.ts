@@ -61,7 +61,7 @@ describe("output records", () => {
 
 describe("bySize", () => {
   it("splits output records into produce requests under a byte budget", async () => {
-    const { bySize } = await import("./kafka.ts");
+    const { bySize } = await import("./kafka/index.ts");
     const records = Array.from({ length: 10 }, (_, i) => ({
       topic: "t",
       key: `k${i}`,

@@ -1,6 +1,6 @@
 import type { EnrichmentTask } from "@sluice/flink-jobs";
 import type { RecordErrorCode } from "./engine.ts";
-import type { InputRecord, OutputRecord } from "./kafka.ts";
+import type { InputRecord, OutputRecord } from "./kafka/index.ts";
 
 /** An input record after parsing: a review to enrich, or a reason to dead-letter it. */
 export type ParsedReview =

@@ -1,28 +1,59 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream, type WriteStream } from "node:fs";
-import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import getPort from "get-port";
 
 const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
 
-/** A free TCP port on the loopback interface. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
+/** A running `node services/enricher/src/main.ts`. */
+export interface EnricherChild {
+  process: ChildProcess;
+  /** Base URL of its metrics/health server. */
+  url: string;
 }
 
-/** Starts `node services/enricher/src/main.ts` with `env`, its output appended to `log`. */
-export function spawnEnricher(env: NodeJS.ProcessEnv, log: WriteStream): ChildProcess {
-  const child = spawn(process.execPath, [MAIN], { env, stdio: ["ignore", "pipe", "pipe"] });
-  child.stdout?.pipe(log, { end: false });
-  child.stderr?.pipe(log, { end: false });
-  return child;
+/**
+ * The enricher processes of one test, their output appended to one log file in the
+ * temporary directory; `stopAll` (in a `finally`) ends every one of them.
+ */
+export class EnricherProcesses {
+  readonly logPath: string;
+  readonly #log: WriteStream;
+  readonly #children: ChildProcess[] = [];
+
+  constructor(name: string) {
+    this.logPath = join(tmpdir(), `${name}.log`);
+    this.#log = createWriteStream(this.logPath);
+  }
+
+  /** Starts an enricher with `env` (over this process's environment) on a free HTTP port. */
+  async spawn(env: Record<string, string>): Promise<EnricherChild> {
+    const port = await getPort({ host: "127.0.0.1" });
+    const child = spawn(process.execPath, [MAIN], {
+      env: { ...process.env, ...env, ENRICHER_HTTP_HOST: "127.0.0.1", ENRICHER_HTTP_PORT: String(port) },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stdout?.pipe(this.#log, { end: false });
+    child.stderr?.pipe(this.#log, { end: false });
+    this.#children.push(child);
+    return { process: child, url: `http://127.0.0.1:${port}` };
+  }
+
+  /** Asks every child to stop (thawing a frozen one), kills what is left after `graceMs`, closes the log. */
+  async stopAll(graceMs = 15_000): Promise<void> {
+    await Promise.all(
+      this.#children.splice(0).map(async (child) => {
+        child.kill("SIGCONT");
+        child.kill("SIGTERM");
+        await Promise.race([exited(child), new Promise((r) => setTimeout(r, graceMs))]);
+        child.kill("SIGKILL");
+        await exited(child);
+      }),
+    );
+    this.#log.end();
+  }
 }
 
 /** Resolves when the child has exited (at once if it already has). */
@@ -32,5 +63,3 @@ export function exited(child: ChildProcess): Promise<void> {
     else child.once("exit", () => resolve());
   });
 }
-
-export { createWriteStream };

@@ -1,35 +1,26 @@
-import { startModelServer, themesFor } from "@sluice/model-server";
-import { consumeAll, endOffsets, produceRaw, uniqueName, waitFor } from "@sluice/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { configFromEnv, startEnricher } from "../src/index.ts";
-import { makeReviews } from "./reviews.ts";
+import { themesFor } from "@sluice/model-server";
+import { consumeAll, produceRaw, uniqueName, waitFor } from "@sluice/testkit";
+import { describe, expect, it } from "vitest";
 import {
   type EnrichedReview,
-  enricherEnv,
   freshTask,
+  freshTaskForFile,
+  produceReviews,
+  quietModelServer,
   removeTask,
-  type TestTopics,
+  startTestEnricher,
   waitForInputCommitted,
 } from "./setup.ts";
 
 const COUNT = Number(process.env.ENRICHER_IT_COUNT ?? 5000);
 
 describe("enricher on real Kafka with the model server", () => {
-  let run: TestTopics;
-  beforeAll(async () => {
-    run = await freshTask(3);
-  });
-  afterAll(() => removeTask(run));
+  const task = freshTaskForFile(3);
 
   it("enriches every valid review exactly once and dead-letters the malformed ones", async () => {
-    const model = await startModelServer({ latencyMs: 10, log: () => {} });
-    const reviews = makeReviews(COUNT);
-    await produceRaw(run.task.inputTopic, reviews.records);
-    const ends = await endOffsets(run.task.inputTopic);
+    const { run, model, reviews, ends } = await task.prepare({ latencyMs: 10 }, COUNT);
     const started = Date.now();
-    const enricher = await startEnricher(configFromEnv(enricherEnv(run, model.url)), {
-      logger: { log: () => {} },
-    });
+    const enricher = await startTestEnricher(run, model.url);
     try {
       await waitForInputCommitted(run, ends);
       const elapsedMs = Date.now() - started;
@@ -73,20 +64,18 @@ describe("enricher on real Kafka with the model server", () => {
   });
 
   it("runs the tasks published on the task topic, stops on a tombstone, and serves probes and metrics", async () => {
-    const model = await startModelServer({ latencyMs: 5, log: () => {} });
+    const model = await quietModelServer({ latencyMs: 5 });
     const dynamic = await freshTask(2);
     const taskTopic = uniqueName("enricher_it_tasks");
-    const reviews = makeReviews(300, 5);
-    await produceRaw(dynamic.task.inputTopic, reviews.records);
-    const ends = await endOffsets(dynamic.task.inputTopic);
+    const { reviews, ends } = await produceReviews(dynamic, 300, 5);
     await produceRaw(taskTopic, [
       { key: "broken", value: "{not a task" },
       { key: dynamic.task.id, value: JSON.stringify(dynamic.task) },
     ]);
-    const enricher = await startEnricher(
-      configFromEnv(enricherEnv(dynamic, model.url, { ENRICHER_TASK: "", ENRICHER_TASK_TOPIC: taskTopic })),
-      { logger: { log: () => {} } },
-    );
+    const enricher = await startTestEnricher(dynamic, model.url, {
+      ENRICHER_TASK: "",
+      ENRICHER_TASK_TOPIC: taskTopic,
+    });
     try {
       expect(enricher.tasks()).toEqual([dynamic.task.id]);
       await waitForInputCommitted(dynamic, ends);

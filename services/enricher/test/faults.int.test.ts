@@ -1,53 +1,35 @@
-import { startModelServer, themesFor } from "@sluice/model-server";
-import { consumeAll, endOffsets, produceRaw } from "@sluice/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { configFromEnv, startEnricher } from "../src/index.ts";
-import { makeReviews } from "./reviews.ts";
-import {
-  type EnrichedReview,
-  enricherEnv,
-  freshTask,
-  removeTask,
-  type TestTopics,
-  waitForInputCommitted,
-} from "./setup.ts";
+import { themesFor } from "@sluice/model-server";
+import { consumeAll } from "@sluice/testkit";
+import { describe, expect, it } from "vitest";
+import { type EnrichedReview, freshTaskForFile, startTestEnricher, waitForInputCommitted } from "./setup.ts";
 
 const COUNT = Number(process.env.ENRICHER_FAULTS_COUNT ?? 2000);
 
 describe("enricher under faulty replies and a tight rate limit", () => {
-  let run: TestTopics;
-  beforeAll(async () => {
-    run = await freshTask(2);
-  });
-  afterAll(() => removeTask(run));
+  const task = freshTaskForFile(2);
 
   it("completes, loses nothing and keeps 429s bounded", async () => {
     // 20% of replies faulty, of every kind; 180 requests per minute for ~350 requests
     // (small batches), so the budget runs out about halfway.
-    const model = await startModelServer({
-      latencyMs: 10,
-      rpm: 180,
-      tpm: 200_000,
-      faults: { "5xx": 0.05, timeout: 0.03, invalid_json: 0.04, wrong_ids: 0.04, truncated: 0.04 },
-      faultTimeoutMs: 3000,
-      seed: 7,
-      log: () => {},
-    });
-    const reviews = makeReviews(COUNT, 23);
-    await produceRaw(run.task.inputTopic, reviews.records);
-    const ends = await endOffsets(run.task.inputTopic);
-    const started = Date.now();
-    const enricher = await startEnricher(
-      configFromEnv(
-        enricherEnv(run, model.url, {
-          ENRICHER_REQUEST_TIMEOUT_MS: "1000",
-          ENRICHER_BATCH_SIZE: "5",
-          ENRICHER_MAX_CONCURRENCY: "16",
-          ENRICHER_INITIAL_CONCURRENCY: "8",
-        }),
-      ),
-      { logger: { log: () => {} } },
+    const { run, model, reviews, ends } = await task.prepare(
+      {
+        latencyMs: 10,
+        rpm: 180,
+        tpm: 200_000,
+        faults: { "5xx": 0.05, timeout: 0.03, invalid_json: 0.04, wrong_ids: 0.04, truncated: 0.04 },
+        faultTimeoutMs: 3000,
+        seed: 7,
+      },
+      COUNT,
+      23,
     );
+    const started = Date.now();
+    const enricher = await startTestEnricher(run, model.url, {
+      ENRICHER_REQUEST_TIMEOUT_MS: "1000",
+      ENRICHER_BATCH_SIZE: "5",
+      ENRICHER_MAX_CONCURRENCY: "16",
+      ENRICHER_INITIAL_CONCURRENCY: "8",
+    });
     try {
       await waitForInputCommitted(run, ends, { timeoutMs: 400_000 });
       const elapsedMs = Date.now() - started;

@@ -15,7 +15,7 @@ import {
   waitFor,
 } from "@sluice/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Chunk, KafkaGateway, type OutputRecord } from "../src/kafka.ts";
+import { type Chunk, KafkaGateway, type OutputRecord } from "../src/kafka/index.ts";
 
 describe("transactional id per input partition", () => {
   const input = uniqueName("fencing_in");

@@ -1,35 +1,24 @@
-import { startModelServer, themesFor } from "@sluice/model-server";
-import { consumeAll, endOffsets, produceRaw, waitFor } from "@sluice/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { configFromEnv, type Enricher, startEnricher } from "../src/index.ts";
-import { makeReviews } from "./reviews.ts";
+import { waitFor } from "@sluice/testkit";
+import { describe, it } from "vitest";
+import type { Enricher } from "../src/index.ts";
 import {
-  type EnrichedReview,
-  enricherEnv,
-  freshTask,
-  removeTask,
-  type TestTopics,
+  expectEachValidReviewOnce,
+  freshTaskForFile,
+  startTestEnricher,
   waitForInputCommitted,
 } from "./setup.ts";
 
 describe("enrichers as a consumer group", () => {
-  let run: TestTopics;
-  beforeAll(async () => {
-    run = await freshTask(4);
-  });
-  afterAll(() => removeTask(run));
+  const task = freshTaskForFile(4);
 
   it("share the partitions and keep exactly-once output through rebalances", async () => {
-    const model = await startModelServer({ latencyMs: 20, log: () => {} });
-    const reviews = makeReviews(3000, 31);
-    await produceRaw(run.task.inputTopic, reviews.records);
-    const ends = await endOffsets(run.task.inputTopic);
-    const env = enricherEnv(run, model.url, {
-      ENRICHER_BATCH_SIZE: "5",
-      ENRICHER_MAX_CONCURRENCY: "2",
-      ENRICHER_CHUNK_SIZE: "50",
-    });
-    const start = () => startEnricher(configFromEnv(env), { logger: { log: () => {} } });
+    const { run, model, reviews, ends } = await task.prepare({ latencyMs: 20 }, 3000, 31);
+    const start = () =>
+      startTestEnricher(run, model.url, {
+        ENRICHER_BATCH_SIZE: "5",
+        ENRICHER_MAX_CONCURRENCY: "2",
+        ENRICHER_CHUNK_SIZE: "50",
+      });
     const running: Enricher[] = [];
     try {
       const first = await start();
@@ -48,14 +37,7 @@ describe("enrichers as a consumer group", () => {
       await first.stop();
       running.shift();
       await waitForInputCommitted(run, ends);
-      const output = await consumeAll(run.task.outputTopic);
-      const ids = output.map((r) => (r.value as EnrichedReview).id);
-      for (const r of output) {
-        const value = r.value as EnrichedReview;
-        expect(value.themes).toEqual(themesFor(value.review_text, 5));
-      }
-      expect(ids.length).toBe(new Set(ids).size);
-      expect(new Set(ids)).toEqual(new Set(reviews.valid.keys()));
+      const output = await expectEachValidReviewOnce(run, reviews);
       const stats = model.stats();
       console.log(
         `[enricher scale-out] records=3000 unique texts=${reviews.uniqueTexts} output=${output.length} ` +

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ModelServerError } from "./errors.ts";
 import { DEFAULT_MAX_THEMES, MAX_THEMES_LIMIT, themesFor } from "./themes.ts";
 
 /**
@@ -73,15 +74,13 @@ export type Answer =
   | { readonly kind: "task"; readonly task: ThemesTask; readonly results: { id: string; themes: string[] }[] }
   | { readonly kind: "text"; readonly content: string };
 
-export class BadTaskError extends Error {}
-
 /**
  * Compute the answer for a request. The last user message is either the enricher's
  * themes task (answered as `{"results":[...]}`) or free text, answered with that text's
  * themes: as `{"themes":[...]}` when a JSON object is requested, else as a JSON array
  * (what the origin example asked a model for, and what Flink's ML_PREDICT receives).
  *
- * @throws BadTaskError when the content is JSON with a `task` field that breaks the contract.
+ * @throws ModelServerError `bad_task` when the content is JSON with a `task` field that breaks the contract.
  */
 export function answer(request: ChatRequest): Answer {
   const lastUser = request.messages.findLast((m) => m.role === "user");
@@ -90,7 +89,8 @@ export function answer(request: ChatRequest): Answer {
   if (parsed && "task" in parsed) {
     const task = themesTaskSchema.safeParse(parsed);
     if (!task.success) {
-      throw new BadTaskError(`the task in the last user message is invalid: ${z.prettifyError(task.error)}`);
+      const message = `the task in the last user message is invalid: ${z.prettifyError(task.error)}`;
+      throw new ModelServerError("bad_task", message, { param: "messages" });
     }
     const results = task.data.records.map((r) => ({
       id: r.id,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ModelServerError } from "./errors.ts";
 import { faultRatesSchema } from "./faults.ts";
 import type { ModelServerOptions } from "./server.ts";
 
@@ -44,7 +45,10 @@ export function optionsFromEnv(env: Record<string, string | undefined>): ModelSe
       const shown = name === "MODEL_SERVER_API_KEY" ? "" : ` (got ${JSON.stringify(relevant[name])})`;
       return `  ${name}: ${i.message}${shown}`;
     });
-    throw new Error(`invalid model-server configuration:\n${problems.join("\n")}`);
+    throw new ModelServerError(
+      "config_invalid",
+      `invalid model-server configuration:\n${problems.join("\n")}`,
+    );
   }
   const e = parsed.data;
   const faults = faultRatesSchema.safeParse({
@@ -55,7 +59,8 @@ export function optionsFromEnv(env: Record<string, string | undefined>): ModelSe
     truncated: e.MODEL_SERVER_FAULT_RATE_TRUNCATED,
   });
   if (!faults.success) {
-    throw new Error(
+    throw new ModelServerError(
+      "config_invalid",
       "invalid model-server configuration:\n  MODEL_SERVER_FAULT_RATE_*: the rates must add up to at most 1",
     );
   }

@@ -30,8 +30,6 @@ export const faultRatesSchema = z
     message: "fault rates must add up to at most 1",
   });
 
-export const NO_FAULTS: FaultRates = { "5xx": 0, timeout: 0, invalid_json: 0, wrong_ids: 0, truncated: 0 };
-
 /**
  * mulberry32: a tiny seeded PRNG, so that the same seed and the same sequence of requests
  * give the same faults and the same jitter in every run.

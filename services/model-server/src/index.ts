@@ -1,5 +1,6 @@
 export { estimateTokens, type ThemesTask, themesTaskSchema } from "./chat.ts";
 export { optionsFromEnv } from "./config.ts";
+export { type HttpErrorCode, ModelServerError, type ModelServerErrorCode } from "./errors.ts";
 export { FAULT_KINDS, type FaultKind, type FaultRates, seededRandom } from "./faults.ts";
 export { formatDuration } from "./rate-limit.ts";
 export {

@@ -1,7 +1,9 @@
 /**
  * CLI: `node services/model-server/src/main.ts`, configured by MODEL_SERVER_* environment
- * variables (see config.ts and the README). Stops gracefully on SIGINT and SIGTERM.
+ * variables (see config.ts and the README). Stops gracefully on SIGINT and SIGTERM
+ * (close-with-grace: a second signal, or 10 s, ends it at once).
  */
+import closeWithGrace from "close-with-grace";
 import { optionsFromEnv } from "./config.ts";
 import { startModelServer } from "./server.ts";
 
@@ -21,15 +23,8 @@ process.stderr.write(
     `seed ${options.seed}, api key ${options.apiKey ? "required" : "not required"}\n`,
 );
 
-let stopping = false;
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    process.stderr.write(`model-server: ${signal} received, closing\n`);
-    server.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  });
-}
+closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+  if (err) process.stderr.write(`model-server: closing after an error: ${String(err)}\n`);
+  else process.stderr.write(`model-server: ${signal} received, closing\n`);
+  await server.close();
+});

@@ -1,5 +1,6 @@
 import OpenAI from "openai";
 import { afterEach, describe, expect, it } from "vitest";
+import type { FaultKind } from "./faults.ts";
 import { type ModelServer, type ModelServerOptions, startModelServer } from "./server.ts";
 import { themesFor } from "./themes.ts";
 
@@ -19,6 +20,12 @@ function clientFor(
   extra: Partial<ConstructorParameters<typeof OpenAI>[0]> = {},
 ): OpenAI {
   return new OpenAI({ baseURL: server.url, apiKey: "sk-test", maxRetries: 0, ...extra });
+}
+
+/** A themes request to a server that always injects `fault`. */
+async function completeWithFault(fault: FaultKind) {
+  const server = await start({ faults: { [fault]: 1 } });
+  return { server, completion: await clientFor(server).chat.completions.create(themesRequest()) };
 }
 
 const resultsSchema = {
@@ -236,16 +243,17 @@ describe("faults", () => {
     expect(server.stats().faults.timeout).toBe(2);
   });
 
-  it("invalid_json: content is not JSON", async () => {
-    const server = await start({ faults: { invalid_json: 1 } });
-    const completion = await clientFor(server).chat.completions.create(themesRequest());
-    expect(completion.choices[0]?.finish_reason).toBe("stop");
+  it.each([
+    ["invalid_json", "stop"],
+    ["truncated", "length"],
+  ] as const)("%s: content is not JSON, finish_reason %s", async (fault, finishReason) => {
+    const { completion } = await completeWithFault(fault);
+    expect(completion.choices[0]?.finish_reason).toBe(finishReason);
     expect(() => JSON.parse(completion.choices[0]?.message.content ?? "")).toThrow();
   });
 
   it("wrong_ids: one id altered and the last record missing", async () => {
-    const server = await start({ faults: { wrong_ids: 1 } });
-    const completion = await clientFor(server).chat.completions.create(themesRequest());
+    const { server, completion } = await completeWithFault("wrong_ids");
     const ids = JSON.parse(completion.choices[0]?.message.content ?? "").results.map(
       (r: { id: string }) => r.id,
     );
@@ -258,13 +266,6 @@ describe("faults", () => {
     });
     expect(JSON.parse(text.choices[0]?.message.content ?? "")).toEqual(["price"]);
     expect(server.stats().faults.wrong_ids).toBe(1);
-  });
-
-  it("truncated: finish_reason length and cut content", async () => {
-    const server = await start({ faults: { truncated: 1 } });
-    const completion = await clientFor(server).chat.completions.create(themesRequest());
-    expect(completion.choices[0]?.finish_reason).toBe("length");
-    expect(() => JSON.parse(completion.choices[0]?.message.content ?? "")).toThrow();
   });
 
   it("draws faults from a seeded PRNG: the same seed gives the same faults", async () => {
