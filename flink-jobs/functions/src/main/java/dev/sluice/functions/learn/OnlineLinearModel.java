@@ -55,12 +55,8 @@ public abstract class OnlineLinearModel extends AggregateFunction<Row, LinearMod
     }
   }
 
-  private static boolean learnable(Double label) {
-    return Numbers.usable(label);
-  }
-
   private boolean learn(LinearModelState s, Double label, Double[] x, SgdConfig c) {
-    if (!learnable(label) || Double.isNaN(lossGradient(label, 0.0))) {
+    if (!Numbers.usable(label) || Double.isNaN(lossGradient(label, 0.0))) {
       return false;
     }
     if (c.standardize() && !LinearSgd.learnScale(s, x)) {
