@@ -4,25 +4,34 @@ import dev.sluice.functions.Numbers;
 
 /**
  * The update rules of the online linear models, on a {@link LinearModelState}. Nothing here
- * allocates: features are read from the caller's array and transformed on the fly.
+ * allocates: features are read from the caller's array and scaled on the fly.
  */
 final class LinearSgd {
   private LinearSgd() {}
 
-  /** Feature {@code i} as the model sees it: raw, or standardised by the running statistics. */
-  static double feature(LinearModelState s, Double[] x, int i, boolean standardize) {
-    double value = x[i];
-    if (!standardize) {
-      return value;
+  /**
+   * The inverse standard deviation of each feature, 1 / sqrt(M2 / n) (population, as River's
+   * StandardScaler), or 0 while it is 0: computed once per row into the caller's buffer, so that
+   * each later pass over the features costs a subtraction and a multiplication.
+   */
+  static void inverseScales(LinearModelState s, double[] inverse) {
+    for (int i = 0; i < inverse.length; i++) {
+      double m2 = s.featureM2[i];
+      inverse[i] = s.featureRows > 0 && m2 > 0 ? 1.0 / Math.sqrt(m2 / s.featureRows) : 0.0;
     }
-    return Numbers.standardize(value, s.featureMean[i], s.featureM2[i], s.featureRows);
+  }
+
+  /** Feature {@code i} as the model sees it: raw (no scales), or (x − mean) / sd. */
+  static double feature(LinearModelState s, Double[] x, int i, double[] inverse) {
+    double value = x[i];
+    return inverse == null ? value : (value - s.featureMean[i]) * inverse[i];
   }
 
   /** The linear score b + Σ wᵢ·xᵢ. */
-  static double margin(LinearModelState s, Double[] x, boolean standardize) {
+  static double margin(LinearModelState s, Double[] x, double[] inverse) {
     double sum = s.intercept;
     for (int i = 0; i < x.length; i++) {
-      sum += s.weights[i] * feature(s, x, i, standardize);
+      sum += s.weights[i] * feature(s, x, i, inverse);
     }
     return sum;
   }
@@ -54,7 +63,8 @@ final class LinearSgd {
    * One SGD step with L2 decay, all or nothing: g = clip(∂ℓ/∂margin), wᵢ ← wᵢ − η(g·xᵢ + λ·wᵢ),
    * b ← b − η_b·g. Refuses (false) a step that would leave a non-finite weight.
    */
-  static boolean step(LinearModelState s, Double[] x, double gradient, SgdConfig c) {
+  static boolean step(
+      LinearModelState s, Double[] x, double gradient, SgdConfig c, double[] inverse) {
     double g = Numbers.clip(gradient, c.clip());
     double eta = c.rate(s.updates);
     double intercept = s.intercept - c.interceptLr() * g;
@@ -63,13 +73,13 @@ final class LinearSgd {
     }
     for (int i = 0; i < x.length; i++) {
       double w = s.weights[i];
-      if (!Double.isFinite(w - eta * (g * feature(s, x, i, c.standardize()) + c.l2() * w))) {
+      if (!Double.isFinite(w - eta * (g * feature(s, x, i, inverse) + c.l2() * w))) {
         return false;
       }
     }
     for (int i = 0; i < x.length; i++) {
       double w = s.weights[i];
-      s.weights[i] = w - eta * (g * feature(s, x, i, c.standardize()) + c.l2() * w);
+      s.weights[i] = w - eta * (g * feature(s, x, i, inverse) + c.l2() * w);
     }
     s.intercept = intercept;
     s.updates++;

@@ -28,6 +28,9 @@ public abstract class OnlineLinearModel extends AggregateFunction<Row, LinearMod
   private transient ParsedOnce<SgdConfig> config;
   private transient boolean coefficients;
 
+  /** Per-call scratch: 1 / sd of each feature for the key being updated (a task is one thread). */
+  private transient double[] inverseScales;
+
   /** The prediction reported for a margin (identity, or the probability for logistic). */
   protected abstract double predict(double margin);
 
@@ -46,7 +49,7 @@ public abstract class OnlineLinearModel extends AggregateFunction<Row, LinearMod
       s.skipped++;
       return;
     }
-    s.lastPrediction = predict(LinearSgd.margin(s, features, c.standardize()));
+    s.lastPrediction = predict(LinearSgd.margin(s, features, scales(s, c)));
     if (label == null) {
       return;
     }
@@ -62,8 +65,21 @@ public abstract class OnlineLinearModel extends AggregateFunction<Row, LinearMod
     if (c.standardize() && !LinearSgd.learnScale(s, x)) {
       return false;
     }
-    double margin = LinearSgd.margin(s, x, c.standardize());
-    return LinearSgd.step(s, x, lossGradient(label, margin), c);
+    double[] inverse = scales(s, c);
+    double margin = LinearSgd.margin(s, x, inverse);
+    return LinearSgd.step(s, x, lossGradient(label, margin), c, inverse);
+  }
+
+  /** The features' inverse scales from the key's current statistics; null without standardize. */
+  private double[] scales(LinearModelState s, SgdConfig c) {
+    if (!c.standardize()) {
+      return null;
+    }
+    if (inverseScales == null || inverseScales.length != s.featureMean.length) {
+      inverseScales = new double[s.featureMean.length];
+    }
+    LinearSgd.inverseScales(s, inverseScales);
+    return inverseScales;
   }
 
   @Override
