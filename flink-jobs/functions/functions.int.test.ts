@@ -92,8 +92,13 @@ async function registerFunctions(session: string): Promise<void> {
   }
 }
 
-/** A `datagen` sequence i = 1..end (or endless), one row per `1 / rate` s, with a processing-time column. */
-function sequenceTable(name: string, rate: number, end = 1_000_000_000): string {
+/**
+ * A `datagen` sequence i = 1..end, `rate` rows per second, with a processing-time column. Keep
+ * `end` small: the sequence generator holds its whole range in the TaskManager's heap from the
+ * start (an end of 1e9 ran a shared TaskManager out of memory).
+ */
+function sequenceTable(name: string, rate: number, end: number): string {
+  if (end > 100_000) throw new Error(`sequence end ${end} would fill the TaskManager's heap`);
   return `CREATE TEMPORARY TABLE ${name} (i BIGINT, ts AS PROCTIME()) WITH (
     'connector' = 'datagen', 'rows-per-second' = '${rate}',
     'fields.i.kind' = 'sequence', 'fields.i.start' = '1', 'fields.i.end' = '${end}')`;
@@ -224,7 +229,7 @@ describe("Sluice's Flink functions on the real cluster", () => {
     const job = async (properties: Record<string, string>): Promise<string> => {
       const session = await openSession(properties);
       await registerFunctions(session);
-      await run(session, sequenceTable("seq", 20));
+      await run(session, sequenceTable("seq", 20, 20_000));
       await run(
         session,
         `CREATE TEMPORARY TABLE model_out (i BIGINT, w DOUBLE, b DOUBLE, updates BIGINT) WITH (
