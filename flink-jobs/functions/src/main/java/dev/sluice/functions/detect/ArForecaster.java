@@ -64,10 +64,6 @@ public class ArForecaster extends Detector<ArForecaster.State, ArForecaster.Conf
     return new State();
   }
 
-  public void accumulate(State s, Double value, String params) {
-    accumulateValue(s, value, params);
-  }
-
   @Override
   protected Config parse(String params) {
     Params p =

@@ -31,8 +31,8 @@ public abstract class Detector<S extends DetectorState, C> extends AggregateFunc
   /** Scores {@code x} into {@code s}, then learns from it; false (and no change) to refuse it. */
   protected abstract boolean observe(S s, double x, C config);
 
-  /** The body of every detector's {@code accumulate(state, value, params)}. */
-  protected final void accumulateValue(S s, Double value, String params) {
+  /** Scores and learns one value; Flink resolves {@code S} to each detector's own state class. */
+  public void accumulate(S s, Double value, String params) {
     if (config == null) {
       config = new ParsedOnce<>(this::parse);
     }

@@ -31,10 +31,6 @@ public class EwmaZScore extends Detector<EwmaZScore.State, EwmaZScore.Config> {
     return new State();
   }
 
-  public void accumulate(State s, Double value, String params) {
-    accumulateValue(s, value, params);
-  }
-
   @Override
   protected Config parse(String params) {
     Params p = Params.parse(params, Set.of("alpha", "threshold", "warmup"));

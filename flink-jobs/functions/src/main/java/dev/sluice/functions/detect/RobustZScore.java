@@ -43,10 +43,6 @@ public class RobustZScore extends Detector<RobustZScore.State, RobustZScore.Conf
     return new State();
   }
 
-  public void accumulate(State s, Double value, String params) {
-    accumulateValue(s, value, params);
-  }
-
   @Override
   protected Config parse(String params) {
     Params p = Params.parse(params, Set.of("window", "threshold", "warmup"));
