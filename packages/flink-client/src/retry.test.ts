@@ -109,11 +109,13 @@ describe("shouldRetry", () => {
 });
 
 describe("backoffDelay", () => {
-  it("grows exponentially with jitter and never exceeds the cap", () => {
-    expect(backoffDelay(policy, 1, () => 0)).toBe(50);
+  it("draws uniformly from [0, ceiling] (full jitter); the ceiling doubles up to the cap", () => {
+    expect(backoffDelay(policy, 1, () => 0)).toBe(0);
+    expect(backoffDelay(policy, 1, () => 0.5)).toBe(50);
     expect(backoffDelay(policy, 1, () => 1)).toBe(100);
+    expect(backoffDelay(policy, 3, () => 0.25)).toBe(100);
     expect(backoffDelay(policy, 3, () => 1)).toBe(400);
     expect(backoffDelay(policy, 10, () => 1)).toBe(1_000);
-    expect(backoffDelay(policy, 10, () => 0)).toBe(500);
+    expect(backoffDelay(policy, 10, () => 0)).toBe(0);
   });
 });

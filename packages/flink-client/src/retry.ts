@@ -11,7 +11,7 @@ import { FlinkClientError } from "./errors.ts";
 export interface RetryPolicy {
   /** Attempts in total, the first one included. */
   maxAttempts: number;
-  /** Delay before the first retry; each retry doubles it (full jitter). */
+  /** Ceiling of the first retry's delay; each retry doubles it (full jitter below the ceiling). */
   baseDelayMs: number;
   /** Upper bound of one delay. */
   maxDelayMs: number;
@@ -54,10 +54,14 @@ export function shouldRetry(error: unknown, idempotent: boolean): boolean {
   return error.notSent || error.status === 503;
 }
 
-/** Delay before retry number `retry` (1-based): full jitter over an exponential ceiling. */
+/**
+ * Delay before retry number `retry` (1-based): full jitter, a uniform draw from
+ * [0, ceiling] where the ceiling doubles from `baseDelayMs` up to `maxDelayMs`
+ * (so clients that failed together do not retry together).
+ */
 export function backoffDelay(policy: RetryPolicy, retry: number, random: () => number): number {
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (retry - 1));
-  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+  return Math.round(random() * ceiling);
 }
 
 /**

@@ -3,7 +3,7 @@ import { createWriteStream, type WriteStream } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import getPort from "get-port";
+import { freePort } from "@sluice/testkit";
 
 const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
 
@@ -30,7 +30,7 @@ export class EnricherProcesses {
 
   /** Starts an enricher with `env` (over this process's environment) on a free HTTP port. */
   async spawn(env: Record<string, string>): Promise<EnricherChild> {
-    const port = await getPort({ host: "127.0.0.1" });
+    const port = await freePort();
     const child = spawn(process.execPath, [MAIN], {
       env: { ...process.env, ...env, ENRICHER_HTTP_HOST: "127.0.0.1", ENRICHER_HTTP_PORT: String(port) },
       stdio: ["ignore", "pipe", "pipe"],
