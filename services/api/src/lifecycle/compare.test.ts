@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { JobSpecLike } from "../compiler/port.ts";
 import type { FlinkJobSummary } from "../flink/port.ts";
 import type { JobRecord, OperationRecord, RunRecord } from "../store/store.ts";
 import { type Action, type CompareInput, compare, findStrays, restartDelay } from "./compare.ts";
@@ -157,6 +158,53 @@ const cases: Array<[string, Omit<CompareInput, "now" | "restart">, Action[]]> = 
       observed: [flink("a", "RUNNING")],
     },
     [{ kind: "note-run-state", flinkJobId: "a", from: null, to: "RUNNING" }],
+  ],
+  [
+    "a description-only version while the job runs: applied to the running Flink job",
+    {
+      job: job({ currentVersion: 3 }),
+      activeOperation: undefined,
+      runs: [run("a")],
+      observed: [flink("a", "RUNNING")],
+      specs: {
+        running: { name: "orders", description: "old" },
+        current: { name: "orders", description: "new" },
+      },
+    },
+    [{ kind: "apply-version", flinkJobId: "a", fromVersion: 2, toVersion: 3, changed: ["description"] }],
+  ],
+  [
+    "a version that changes the SQL while the job runs and nothing upgrades: upgrade",
+    {
+      job: job({ currentVersion: 3 }),
+      activeOperation: undefined,
+      runs: [run("a")],
+      observed: [flink("a", "RUNNING")],
+      specs: { running: { name: "orders" }, current: { name: "orders", inserts: [] } as JobSpecLike },
+    },
+    [{ kind: "upgrade", fromVersion: 2, toVersion: 3 }],
+  ],
+  [
+    "a new version while an operation is in flight: the operation owns the job",
+    {
+      job: job({ currentVersion: 3 }),
+      activeOperation: op,
+      runs: [run("a")],
+      observed: [flink("a", "RUNNING")],
+      specs: { running: { name: "orders" }, current: { name: "orders", inserts: [] } as JobSpecLike },
+    },
+    [{ kind: "advance-operation", operationId: 7 }],
+  ],
+  [
+    "a new version while the job is stopped: nothing until it starts",
+    {
+      job: job({ currentVersion: 3, desiredState: "STOPPED" }),
+      activeOperation: undefined,
+      runs: [run("a", { lastSeenState: "FINISHED" })],
+      observed: [flink("a", "FINISHED")],
+      specs: { running: { name: "orders" }, current: { name: "orders", description: "new" } },
+    },
+    [],
   ],
 ];
 

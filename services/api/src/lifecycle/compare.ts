@@ -1,5 +1,7 @@
+import type { JobSpecLike } from "../compiler/port.ts";
 import { ACTIVE_FLINK_STATES, type FlinkJobSummary, parsePipelineName } from "../flink/port.ts";
 import type { JobRecord, OperationRecord, RunRecord } from "../store/store.ts";
+import { classifySpecChange } from "./spec-change.ts";
 
 /** What the reconciler decided to do for one job in one pass. */
 export type Action =
@@ -16,7 +18,14 @@ export type Action =
   /** The planned restart time has come. */
   | { kind: "restart"; attempt: number }
   /** The job FAILED and the restart limit is reached: nothing more is tried. */
-  | { kind: "give-up"; attempts: number };
+  | { kind: "give-up"; attempts: number }
+  /**
+   * The current version differs from the running one only in what no statement carries
+   * (descriptions): it is recorded as applied to the running Flink job, which is not touched.
+   */
+  | { kind: "apply-version"; flinkJobId: string; fromVersion: number; toVersion: number; changed: string[] }
+  /** The current version changes the SQL and no operation upgrades to it yet: record one. */
+  | { kind: "upgrade"; fromVersion: number; toVersion: number };
 
 export interface CompareInput {
   job: JobRecord;
@@ -27,6 +36,11 @@ export interface CompareInput {
   observed: FlinkJobSummary[];
   now: number;
   restart: { limit: number; backoffMs: number; backoffMaxMs: number };
+  /**
+   * The specs of the job's current version and of the version its current run runs, when these
+   * versions differ (a new version was recorded while the job runs).
+   */
+  specs?: { current: JobSpecLike; running: JobSpecLike } | undefined;
 }
 
 /** Delay before automatic restart number `attempt` (1-based): base * 2^(attempt-1), capped. */
@@ -102,6 +116,12 @@ export function compare(input: CompareInput): Action[] {
     }
   }
 
+  if (currentActive && current && job.desiredState === "RUNNING" && input.specs) {
+    const version = versionAction(job, current, input.specs);
+    if (version) actions.push(version);
+    return actions;
+  }
+
   if (
     job.desiredState === "RUNNING" &&
     current &&
@@ -122,6 +142,36 @@ export function compare(input: CompareInput): Action[] {
     }
   }
   return actions;
+}
+
+/** What a running job needs to run its current version: nothing, a re-label, or an upgrade. */
+function versionAction(
+  job: JobRecord,
+  current: RunRecord,
+  specs: NonNullable<CompareInput["specs"]>,
+): Action | undefined {
+  if (current.version === job.currentVersion) return undefined;
+  const change = classifySpecChange(specs.running, specs.current);
+  const fromVersion = current.version;
+  const toVersion = job.currentVersion;
+  switch (change.kind) {
+    case "ignore":
+    case "metadata":
+      return {
+        kind: "apply-version",
+        flinkJobId: current.flinkJobId,
+        fromVersion,
+        toVersion,
+        changed: change.changed,
+      };
+    case "savepoint-upgrade":
+    case "stateless-restart":
+      return { kind: "upgrade", fromVersion, toVersion };
+    default: {
+      const never: never = change.kind;
+      throw new Error(`unknown spec change ${String(never)}`);
+    }
+  }
 }
 
 /** Active `sluice/*` Flink jobs whose Sluice name has no record: reported, never touched. */

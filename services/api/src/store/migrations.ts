@@ -9,6 +9,10 @@ export interface Migration {
   sql: string;
 }
 
+/** Columns every per-job log table starts with (savepoints, operations, events). */
+const LOG_KEY_COLUMNS = `id INTEGER PRIMARY KEY AUTOINCREMENT,
+        job_name TEXT NOT NULL REFERENCES jobs(name) ON DELETE CASCADE`;
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -51,8 +55,7 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX runs_by_job ON runs(job_name, submitted_at);
 
       CREATE TABLE savepoints (
-        id            INTEGER PRIMARY KEY AUTOINCREMENT,
-        job_name      TEXT NOT NULL REFERENCES jobs(name) ON DELETE CASCADE,
+        ${LOG_KEY_COLUMNS},
         version       INTEGER NOT NULL,
         flink_job_id  TEXT NOT NULL,
         path          TEXT NOT NULL,
@@ -64,8 +67,7 @@ export const MIGRATIONS: readonly Migration[] = [
 
       -- Operations are recorded BEFORE acting so that a crash mid-way is resumed at restart.
       CREATE TABLE operations (
-        id           INTEGER PRIMARY KEY AUTOINCREMENT,
-        job_name     TEXT NOT NULL REFERENCES jobs(name) ON DELETE CASCADE,
+        ${LOG_KEY_COLUMNS},
         kind         TEXT NOT NULL,
         params_json  TEXT NOT NULL,
         status       TEXT NOT NULL CHECK (status IN ('pending', 'running', 'succeeded', 'failed')),
@@ -78,8 +80,7 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX operations_by_job ON operations(job_name, id);
 
       CREATE TABLE events (
-        id        INTEGER PRIMARY KEY AUTOINCREMENT,
-        job_name  TEXT NOT NULL REFERENCES jobs(name) ON DELETE CASCADE,
+        ${LOG_KEY_COLUMNS},
         at        INTEGER NOT NULL,
         type      TEXT NOT NULL,
         message   TEXT NOT NULL,

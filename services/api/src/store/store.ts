@@ -3,10 +3,17 @@ import { dirname } from "node:path";
 import { DatabaseSync, type SQLInputValue } from "node:sqlite";
 import type { CompiledJobLike, JobSpecLike } from "../compiler/port.ts";
 import { MIGRATIONS, type Migration } from "./migrations.ts";
+import {
+  type OperationKind,
+  type OperationParamsOf,
+  type OperationRecord,
+  type OperationStatus,
+  operationRecordSchema,
+  parseOperationParams,
+} from "./operation-records.ts";
 
+export type { OperationKind, OperationRecord, OperationStatus } from "./operation-records.ts";
 export type DesiredState = "RUNNING" | "STOPPED";
-export type OperationStatus = "pending" | "running" | "succeeded" | "failed";
-export type OperationKind = "submit" | "stop" | "savepoint" | "upgrade" | "delete";
 
 export interface JobRecord {
   name: string;
@@ -47,19 +54,6 @@ export interface SavepointRecord {
   kind: "savepoint" | "checkpoint";
   reason: string;
   createdAt: number;
-}
-
-export interface OperationRecord<P = Record<string, unknown>, G = Record<string, unknown>> {
-  id: number;
-  jobName: string;
-  kind: OperationKind;
-  params: P;
-  status: OperationStatus;
-  progress: G;
-  error: string | null;
-  createdAt: number;
-  updatedAt: number;
-  finishedAt: number | null;
 }
 
 export interface EventRecord {
@@ -237,10 +231,7 @@ export class JobStore {
     if (patch.restartAttempts !== undefined) columns.restart_attempts = patch.restartAttempts;
     if (patch.nextRestartAt !== undefined) columns.next_restart_at = patch.nextRestartAt;
     columns.updated_at = now;
-    const keys = Object.keys(columns);
-    this.db
-      .prepare(`UPDATE jobs SET ${keys.map((k) => `${k} = ?`).join(", ")} WHERE name = ?`)
-      .run(...keys.map((k) => columns[k] as SQLInputValue), name);
+    this.update("jobs", columns, "name", name);
   }
 
   /** Removes a job and everything recorded about it. */
@@ -307,7 +298,15 @@ export class JobStore {
   }
 
   setRunSeenState(flinkJobId: string, state: string): void {
-    this.db.prepare("UPDATE runs SET last_seen_state = ? WHERE flink_job_id = ?").run(state, flinkJobId);
+    this.update("runs", { last_seen_state: state }, "flink_job_id", flinkJobId);
+  }
+
+  /**
+   * Re-labels a run with a newer version of its job: a change the Flink job does not see (only
+   * descriptions differ) is applied without stopping it.
+   */
+  setRunVersion(flinkJobId: string, version: number): void {
+    this.update("runs", { version }, "flink_job_id", flinkJobId);
   }
 
   // ---- savepoints ---------------------------------------------------------------------------
@@ -338,18 +337,23 @@ export class JobStore {
 
   // ---- operations ---------------------------------------------------------------------------
 
-  addOperation(
+  /** Records an operation, pending; `params` are checked against the kind's schema first. */
+  addOperation<K extends OperationKind>(
     name: string,
-    kind: OperationKind,
-    params: Record<string, unknown>,
+    kind: K,
+    params: OperationParamsOf<K>,
     now: number,
   ): OperationRecord {
+    parseOperationParams(kind, params);
     const result = this.db
       .prepare(
         "INSERT INTO operations (job_name, kind, params_json, status, created_at, updated_at) VALUES (?, ?, ?, 'pending', ?, ?)",
       )
       .run(name, kind, JSON.stringify(params), now, now);
-    return this.getOperation(Number(result.lastInsertRowid)) as OperationRecord;
+    const id = Number(result.lastInsertRowid);
+    const recorded = this.getOperation(id);
+    if (!recorded) throw new Error(`operation ${id} of ${name} was not recorded`);
+    return recorded;
   }
 
   getOperation(id: number): OperationRecord | undefined {
@@ -383,7 +387,7 @@ export class JobStore {
 
   updateOperation(
     id: number,
-    patch: { status?: OperationStatus; progress?: Record<string, unknown>; error?: string | null },
+    patch: { status?: OperationStatus; progress?: OperationRecord["progress"]; error?: string | null },
     now: number,
   ): void {
     const columns: Record<string, SQLInputValue> = { updated_at: now };
@@ -393,10 +397,20 @@ export class JobStore {
     }
     if (patch.progress !== undefined) columns.progress_json = JSON.stringify(patch.progress);
     if (patch.error !== undefined) columns.error = patch.error;
-    const keys = Object.keys(columns);
+    this.update("operations", columns, "id", id);
+  }
+
+  /** `UPDATE <table> SET <columns> WHERE <key> = ?` (table and column names are this file's own). */
+  private update(
+    table: string,
+    columns: Record<string, SQLInputValue>,
+    key: string,
+    value: SQLInputValue,
+  ): void {
+    const names = Object.keys(columns);
     this.db
-      .prepare(`UPDATE operations SET ${keys.map((k) => `${k} = ?`).join(", ")} WHERE id = ?`)
-      .run(...keys.map((k) => columns[k] as SQLInputValue), id);
+      .prepare(`UPDATE ${table} SET ${names.map((k) => `${k} = ?`).join(", ")} WHERE ${key} = ?`)
+      .run(...names.map((k) => columns[k] as SQLInputValue), value);
   }
 
   // ---- events -------------------------------------------------------------------------------
@@ -428,7 +442,7 @@ function toJob(row: Row): JobRecord {
     desiredState: row.desired_state as DesiredState,
     currentVersion: Number(row.current_version),
     restartAttempts: Number(row.restart_attempts),
-    nextRestartAt: row.next_restart_at === null ? null : Number(row.next_restart_at),
+    nextRestartAt: nullableNumber(row.next_restart_at),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   };
@@ -451,10 +465,10 @@ function toRun(row: Row): RunRecord {
     flinkJobId: String(row.flink_job_id),
     jobName: String(row.job_name),
     version: Number(row.version),
-    restoredFrom: row.restored_from === null ? null : String(row.restored_from),
-    operationId: row.operation_id === null ? null : Number(row.operation_id),
+    restoredFrom: nullableString(row.restored_from),
+    operationId: nullableNumber(row.operation_id),
     submittedAt: Number(row.submitted_at),
-    lastSeenState: row.last_seen_state === null ? null : String(row.last_seen_state),
+    lastSeenState: nullableString(row.last_seen_state),
   };
 }
 
@@ -471,19 +485,28 @@ function toSavepoint(row: Row): SavepointRecord {
   };
 }
 
+/** Parsed, not cast: a record this version of the code cannot read fails here, by its id. */
 function toOperation(row: Row): OperationRecord {
-  return {
+  return operationRecordSchema.parse({
     id: Number(row.id),
     jobName: String(row.job_name),
-    kind: row.kind as OperationKind,
+    kind: row.kind,
     params: JSON.parse(String(row.params_json)),
-    status: row.status as OperationStatus,
+    status: row.status,
     progress: JSON.parse(String(row.progress_json)),
-    error: row.error === null ? null : String(row.error),
+    error: nullableString(row.error),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
-    finishedAt: row.finished_at === null ? null : Number(row.finished_at),
-  };
+    finishedAt: nullableNumber(row.finished_at),
+  });
+}
+
+function nullableString(value: SQLInputValue | undefined): string | null {
+  return value === null || value === undefined ? null : String(value);
+}
+
+function nullableNumber(value: SQLInputValue | undefined): number | null {
+  return value === null || value === undefined ? null : Number(value);
 }
 
 function toEvent(row: Row): EventRecord {
