@@ -7,8 +7,8 @@ import { ApiError, jsonPath } from "../errors.ts";
 import { ACTIVE_FLINK_STATES, pipelineName } from "../flink/port.ts";
 import type { RestoreRequest, StopParams, SubmitParams, UpgradeParams } from "../lifecycle/operations.ts";
 import type { ObservationResult } from "../lifecycle/reconciler.ts";
-import { classifySpecChange } from "../lifecycle/spec-change.ts";
 import { assertSecretsConfigured, scrub, secretValues, secretVariable } from "../lifecycle/secrets.ts";
+import { classifySpecChange } from "../lifecycle/spec-change.ts";
 import {
   createQuery,
   deleteQuery,
@@ -315,7 +315,8 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
       }
       const hash = specHash(spec);
       const previous = store.getVersion(name, job.currentVersion);
-      const change = previous && classifySpecChange(previous.spec, spec, { stateless: request.query.stateless });
+      const change =
+        previous && classifySpecChange(previous.spec, spec, { stateless: request.query.stateless });
       if (change?.kind === "ignore") return reply.code(200).send(detail(name, await app.observation()));
       refuseIfBusy(name);
       assertSecretsConfigured(app.lifecycle, compiled);
