@@ -25,21 +25,27 @@ async function open(flink: FakeFlink, clock: Clock, env: Record<string, string> 
   return t;
 }
 
+/** A first API process over a store file in a fresh directory, with job `name` created. */
+async function firstProcess(name: string) {
+  dir = mkdtempSync(join(tmpdir(), "sluice-rec-"));
+  const clock = new Clock();
+  const flink = new FakeFlink(clock.now);
+  const first = await open(flink, clock);
+  await first.app.inject({ method: "POST", url: "/v1/jobs", headers: auth, payload: datagenSpec(name) });
+  return { clock, flink, first };
+}
+
+/** Starts a pass whose submission never returns (the process "dies" there) and waits for the call. */
+async function dieWhileSubmitting(first: TestApp, flink: FakeFlink): Promise<void> {
+  flink.hangSubmit = true;
+  void first.app.reconciler.tick();
+  await flink.waitForCall("submit");
+}
+
 describe("reconciler after a crash", () => {
   it("adopts the job a crashed submission created instead of submitting twice", async () => {
-    dir = mkdtempSync(join(tmpdir(), "sluice-rec-"));
-    const clock = new Clock();
-    const flink = new FakeFlink(clock.now);
-    const first = await open(flink, clock);
-    await first.app.inject({
-      method: "POST",
-      url: "/v1/jobs",
-      headers: auth,
-      payload: datagenSpec("crashy"),
-    });
-    flink.hangSubmit = true;
-    void first.app.reconciler.tick(); // never returns: the process "dies" here
-    await new Promise((r) => setTimeout(r, 20));
+    const { clock, flink, first } = await firstProcess("crashy");
+    await dieWhileSubmitting(first, flink);
     expect(first.store.activeOperation("crashy")?.progress).toMatchObject({ startedAt: clock.t });
     // ... but the gateway did create the job.
     const created = flink.addJob("sluice/crashy/v1", "RUNNING");
@@ -60,14 +66,8 @@ describe("reconciler after a crash", () => {
   });
 
   it("resubmits once the grace period shows the crashed submission never reached Flink", async () => {
-    dir = mkdtempSync(join(tmpdir(), "sluice-rec-"));
-    const clock = new Clock();
-    const flink = new FakeFlink(clock.now);
-    const first = await open(flink, clock);
-    await first.app.inject({ method: "POST", url: "/v1/jobs", headers: auth, payload: datagenSpec("lost") });
-    flink.hangSubmit = true;
-    void first.app.reconciler.tick();
-    await new Promise((r) => setTimeout(r, 20));
+    const { clock, flink, first } = await firstProcess("lost");
+    await dieWhileSubmitting(first, flink);
 
     flink.hangSubmit = false;
     const second = await open(flink, clock);
@@ -82,16 +82,7 @@ describe("reconciler after a crash", () => {
   });
 
   it("finishes a stop whose savepoint was triggered before the crash", async () => {
-    dir = mkdtempSync(join(tmpdir(), "sluice-rec-"));
-    const clock = new Clock();
-    const flink = new FakeFlink(clock.now);
-    const first = await open(flink, clock);
-    await first.app.inject({
-      method: "POST",
-      url: "/v1/jobs",
-      headers: auth,
-      payload: datagenSpec("halfway"),
-    });
+    const { clock, flink, first } = await firstProcess("halfway");
     await first.tick();
     await first.tick();
     flink.savepointPolls = 3;
@@ -113,11 +104,7 @@ describe("reconciler after a crash", () => {
   });
 
   it("records the savepoint of a stop that completed while the API was down", async () => {
-    dir = mkdtempSync(join(tmpdir(), "sluice-rec-"));
-    const clock = new Clock();
-    const flink = new FakeFlink(clock.now);
-    const first = await open(flink, clock);
-    await first.app.inject({ method: "POST", url: "/v1/jobs", headers: auth, payload: datagenSpec("quick") });
+    const { clock, flink, first } = await firstProcess("quick");
     await first.tick();
     await first.tick();
     await first.app.inject({ method: "POST", url: "/v1/jobs/quick/stop", headers: auth, payload: {} });
