@@ -14,7 +14,8 @@ import { FlinkClientAdapter } from "../flink/adapter.ts";
 /**
  * The lifecycle on the REAL stack (shared Flink session cluster and Kafka): create, stop with a
  * savepoint, start from it with its state, upgrade keeping state, a state-incompatible upgrade
- * that rolls back, a cancel from outside, delete.
+ * that rolls back, a description-only change applied without touching Flink, a cancel from
+ * outside, delete.
  */
 const endpoints = stackEndpoints();
 const TOKEN = "integration-token-123";
@@ -200,6 +201,38 @@ describe("job lifecycle on the real Flink", () => {
     expect(job.versions.find((v) => v.version === 3)?.status).toBe("rejected");
     const overview = (await flink.listJobs()).find((j) => j.id === job.flinkJobId);
     expect(overview).toMatchObject({ name: `sluice/${name}/v2`, state: "RUNNING" });
+  });
+
+  it("a description-only PUT applies the new version to the same Flink job, without a savepoint", async () => {
+    const before = await getJob();
+    expect(before.version).toBe(2);
+    const spec = {
+      ...countingSpec(name, topic, endpoints.kafkaBrokers.join(","), { rowsPerSecond: 30 }),
+      description: "counts per bucket, now described",
+    };
+    const res = await app.inject({ method: "PUT", url: `/v1/jobs/${name}`, headers, payload: spec });
+    expect(res.statusCode).toBe(200);
+    const job = await waitFor(
+      async () => {
+        const j = await getJob();
+        return j.runs[0]?.version === 4 ? j : undefined;
+      },
+      { timeout: 30_000, interval: 500, description: "v4 applied to the running Flink job" },
+    );
+    // v3 was the rejected incompatible upgrade: the description-only change is v4.
+    expect(job).toMatchObject({
+      state: "RUNNING",
+      version: 4,
+      flinkJobId: before.flinkJobId,
+      operation: null,
+    });
+    expect(job.runs).toHaveLength(before.runs.length);
+    expect(job.savepoints).toHaveLength(before.savepoints.length);
+    expect(await flinkState(before.flinkJobId as string)).toBe("RUNNING");
+    const events = (await app.inject({ url: `/v1/jobs/${name}/events?limit=1000` })).json().events as Array<{
+      type: string;
+    }>;
+    expect(events.map((e) => e.type)).toContain("version-applied");
   });
 
   it("a job cancelled through the Flink REST API directly is noticed and shown FAILED with the reason", async () => {
