@@ -1,3 +1,5 @@
+import type { DatabaseSync } from "node:sqlite";
+
 /**
  * Versioned schema migrations of the job store. Each runs once, in order, inside a
  * transaction, and is recorded in `schema_migrations`. Never edit a released migration: add
@@ -90,3 +92,37 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
 ];
+
+/**
+ * Applies the migrations not yet recorded in `schema_migrations`, each in its own transaction
+ * (`inTransaction`), in version order; returns the versions applied.
+ */
+export function applyMigrations(
+  db: DatabaseSync,
+  migrations: readonly Migration[],
+  inTransaction: (fn: () => void) => void,
+): number[] {
+  db.exec(
+    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
+  );
+  const applied = new Set(
+    db
+      .prepare("SELECT version FROM schema_migrations")
+      .all()
+      .map((r) => Number(r.version)),
+  );
+  const done: number[] = [];
+  for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
+    if (applied.has(migration.version)) continue;
+    inTransaction(() => {
+      db.exec(migration.sql);
+      db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)").run(
+        migration.version,
+        migration.name,
+        Date.now(),
+      );
+    });
+    done.push(migration.version);
+  }
+  return done;
+}

@@ -89,7 +89,7 @@ describe("JobStore", () => {
     }
   });
 
-  it("parses operation records on read and refuses what it cannot read", () => {
+  it("parses records on read and refuses what it cannot read", () => {
     const store = JobStore.open(":memory:");
     store.createJob({ name: "a", spec: { name: "a" }, specHash: "h", compiled, desiredState: "RUNNING" }, 1);
     const op = store.addOperation("a", "upgrade", { fromVersion: 1, toVersion: 2, stateless: false }, 2);
@@ -100,5 +100,7 @@ describe("JobStore", () => {
     expect(() => store.addOperation("a", "upgrade", { fromVersion: 1 }, 4)).toThrow(/toVersion/);
     store.db.prepare("UPDATE operations SET params_json = ? WHERE id = ?").run('{"mode":"later"}', op.id);
     expect(() => store.getOperation(op.id)).toThrow(/fromVersion/);
+    store.db.prepare("UPDATE versions SET compiled_json = '{}'").run();
+    expect(() => store.getVersion("a", 1)).toThrow(/statements/);
   });
 });

@@ -2,70 +2,39 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync, type SQLInputValue } from "node:sqlite";
 import type { CompiledJobLike, JobSpecLike } from "../compiler/port.ts";
-import { MIGRATIONS, type Migration } from "./migrations.ts";
+import { applyMigrations, MIGRATIONS, type Migration } from "./migrations.ts";
 import {
   type OperationKind,
   type OperationParamsOf,
   type OperationRecord,
   type OperationStatus,
-  operationRecordSchema,
   parseOperationParams,
 } from "./operation-records.ts";
+import {
+  type DesiredState,
+  type EventRecord,
+  type JobRecord,
+  type Row,
+  type RunRecord,
+  type SavepointRecord,
+  toEvent,
+  toJob,
+  toOperation,
+  toRun,
+  toSavepoint,
+  toVersion,
+  type VersionRecord,
+} from "./records.ts";
 
 export type { OperationKind, OperationRecord, OperationStatus } from "./operation-records.ts";
-export type DesiredState = "RUNNING" | "STOPPED";
-
-export interface JobRecord {
-  name: string;
-  desiredState: DesiredState;
-  currentVersion: number;
-  restartAttempts: number;
-  nextRestartAt: number | null;
-  createdAt: number;
-  updatedAt: number;
-}
-
-export interface VersionRecord {
-  jobName: string;
-  version: number;
-  spec: JobSpecLike;
-  specHash: string;
-  compiled: CompiledJobLike;
-  status: "accepted" | "rejected";
-  createdAt: number;
-}
-
-export interface RunRecord {
-  flinkJobId: string;
-  jobName: string;
-  version: number;
-  restoredFrom: string | null;
-  operationId: number | null;
-  submittedAt: number;
-  lastSeenState: string | null;
-}
-
-export interface SavepointRecord {
-  id: number;
-  jobName: string;
-  version: number;
-  flinkJobId: string;
-  path: string;
-  kind: "savepoint" | "checkpoint";
-  reason: string;
-  createdAt: number;
-}
-
-export interface EventRecord {
-  id: number;
-  jobName: string;
-  at: number;
-  type: string;
-  message: string;
-  data: Record<string, unknown> | null;
-}
-
-type Row = Record<string, SQLInputValue>;
+export type {
+  DesiredState,
+  EventRecord,
+  JobRecord,
+  RunRecord,
+  SavepointRecord,
+  VersionRecord,
+} from "./records.ts";
 
 /**
  * The job store: jobs, spec versions, Flink runs, savepoints, operations and the event log, in
@@ -108,32 +77,11 @@ export class JobStore {
 
   /** Applies the migrations not yet recorded in `schema_migrations`; returns the versions applied. */
   migrate(migrations: readonly Migration[] = MIGRATIONS): number[] {
-    this.db.exec(
-      "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
-    );
-    const applied = new Set(
-      this.db
-        .prepare("SELECT version FROM schema_migrations")
-        .all()
-        .map((r) => Number(r.version)),
-    );
-    const done: number[] = [];
-    for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
-      if (applied.has(migration.version)) continue;
-      this.transaction(() => {
-        this.db.exec(migration.sql);
-        this.db
-          .prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)")
-          .run(migration.version, migration.name, Date.now());
-      });
-      done.push(migration.version);
-    }
-    return done;
+    return applyMigrations(this.db, migrations, (fn) => this.transaction(fn));
   }
 
   schemaVersion(): number {
-    const row = this.db.prepare("SELECT MAX(version) AS v FROM schema_migrations").get();
-    return Number(row?.v ?? 0);
+    return Number(this.db.prepare("SELECT MAX(version) AS v FROM schema_migrations").get()?.v ?? 0);
   }
 
   /** Runs `fn` in one transaction (nested calls join the outer one). */
@@ -157,12 +105,11 @@ export class JobStore {
   // ---- jobs ---------------------------------------------------------------------------------
 
   getJob(name: string): JobRecord | undefined {
-    const row = this.db.prepare("SELECT * FROM jobs WHERE name = ?").get(name);
-    return row ? toJob(row) : undefined;
+    return this.one(toJob, "SELECT * FROM jobs WHERE name = ?", name);
   }
 
   listJobs(): JobRecord[] {
-    return this.db.prepare("SELECT * FROM jobs ORDER BY name").all().map(toJob);
+    return this.many(toJob, "SELECT * FROM jobs ORDER BY name");
   }
 
   /** Inserts a job with its first version; returns version 1. */
@@ -242,17 +189,11 @@ export class JobStore {
   // ---- versions -----------------------------------------------------------------------------
 
   getVersion(name: string, version: number): VersionRecord | undefined {
-    const row = this.db
-      .prepare("SELECT * FROM versions WHERE job_name = ? AND version = ?")
-      .get(name, version);
-    return row ? toVersion(row) : undefined;
+    return this.one(toVersion, "SELECT * FROM versions WHERE job_name = ? AND version = ?", name, version);
   }
 
   listVersions(name: string): VersionRecord[] {
-    return this.db
-      .prepare("SELECT * FROM versions WHERE job_name = ? ORDER BY version")
-      .all(name)
-      .map(toVersion);
+    return this.many(toVersion, "SELECT * FROM versions WHERE job_name = ? ORDER BY version", name);
   }
 
   markVersionRejected(name: string, version: number): void {
@@ -263,12 +204,10 @@ export class JobStore {
 
   /** Every accepted version of every job (for the enrichment task listing). */
   currentVersions(): VersionRecord[] {
-    return this.db
-      .prepare(
-        "SELECT v.* FROM versions v JOIN jobs j ON j.name = v.job_name AND j.current_version = v.version ORDER BY v.job_name",
-      )
-      .all()
-      .map(toVersion);
+    return this.many(
+      toVersion,
+      "SELECT v.* FROM versions v JOIN jobs j ON j.name = v.job_name AND j.current_version = v.version ORDER BY v.job_name",
+    );
   }
 
   // ---- runs ---------------------------------------------------------------------------------
@@ -282,10 +221,11 @@ export class JobStore {
   }
 
   listRuns(name: string): RunRecord[] {
-    return this.db
-      .prepare("SELECT * FROM runs WHERE job_name = ? ORDER BY submitted_at DESC, rowid DESC")
-      .all(name)
-      .map(toRun);
+    return this.many(
+      toRun,
+      "SELECT * FROM runs WHERE job_name = ? ORDER BY submitted_at DESC, rowid DESC",
+      name,
+    );
   }
 
   latestRun(name: string): RunRecord | undefined {
@@ -293,8 +233,7 @@ export class JobStore {
   }
 
   getRun(flinkJobId: string): RunRecord | undefined {
-    const row = this.db.prepare("SELECT * FROM runs WHERE flink_job_id = ?").get(flinkJobId);
-    return row ? toRun(row) : undefined;
+    return this.one(toRun, "SELECT * FROM runs WHERE flink_job_id = ?", flinkJobId);
   }
 
   setRunSeenState(flinkJobId: string, state: string): void {
@@ -317,22 +256,21 @@ export class JobStore {
         "INSERT OR IGNORE INTO savepoints (job_name, version, flink_job_id, path, kind, reason, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
       )
       .run(sp.jobName, sp.version, sp.flinkJobId, sp.path, sp.kind, sp.reason, sp.createdAt);
-    const row = this.db
-      .prepare("SELECT * FROM savepoints WHERE job_name = ? AND path = ?")
-      .get(sp.jobName, sp.path);
-    return toSavepoint(row as Row);
+    const recorded = this.findSavepoint(sp.jobName, sp.path);
+    if (!recorded) throw new Error(`savepoint ${sp.path} of ${sp.jobName} was not recorded`);
+    return recorded;
   }
 
   listSavepoints(name: string): SavepointRecord[] {
-    return this.db
-      .prepare("SELECT * FROM savepoints WHERE job_name = ? ORDER BY created_at DESC, id DESC")
-      .all(name)
-      .map(toSavepoint);
+    return this.many(
+      toSavepoint,
+      "SELECT * FROM savepoints WHERE job_name = ? ORDER BY created_at DESC, id DESC",
+      name,
+    );
   }
 
   findSavepoint(name: string, path: string): SavepointRecord | undefined {
-    const row = this.db.prepare("SELECT * FROM savepoints WHERE job_name = ? AND path = ?").get(name, path);
-    return row ? toSavepoint(row) : undefined;
+    return this.one(toSavepoint, "SELECT * FROM savepoints WHERE job_name = ? AND path = ?", name, path);
   }
 
   // ---- operations ---------------------------------------------------------------------------
@@ -357,32 +295,33 @@ export class JobStore {
   }
 
   getOperation(id: number): OperationRecord | undefined {
-    const row = this.db.prepare("SELECT * FROM operations WHERE id = ?").get(id);
-    return row ? toOperation(row) : undefined;
+    return this.one(toOperation, "SELECT * FROM operations WHERE id = ?", id);
   }
 
   /** The job's unfinished operation (at most one exists: routes refuse a second). */
   activeOperation(name: string): OperationRecord | undefined {
-    const row = this.db
-      .prepare(
-        "SELECT * FROM operations WHERE job_name = ? AND status IN ('pending', 'running') ORDER BY id LIMIT 1",
-      )
-      .get(name);
-    return row ? toOperation(row) : undefined;
+    return this.one(
+      toOperation,
+      "SELECT * FROM operations WHERE job_name = ? AND status IN ('pending', 'running') ORDER BY id LIMIT 1",
+      name,
+    );
   }
 
   lastOperation(name: string): OperationRecord | undefined {
-    const row = this.db
-      .prepare("SELECT * FROM operations WHERE job_name = ? ORDER BY id DESC LIMIT 1")
-      .get(name);
-    return row ? toOperation(row) : undefined;
+    return this.one(
+      toOperation,
+      "SELECT * FROM operations WHERE job_name = ? ORDER BY id DESC LIMIT 1",
+      name,
+    );
   }
 
   listOperations(name: string, limit = 20): OperationRecord[] {
-    return this.db
-      .prepare("SELECT * FROM operations WHERE job_name = ? ORDER BY id DESC LIMIT ?")
-      .all(name, limit)
-      .map(toOperation);
+    return this.many(
+      toOperation,
+      "SELECT * FROM operations WHERE job_name = ? ORDER BY id DESC LIMIT ?",
+      name,
+      limit,
+    );
   }
 
   updateOperation(
@@ -413,6 +352,20 @@ export class JobStore {
       .run(...names.map((k) => columns[k] as SQLInputValue), value);
   }
 
+  /** The first row of a query, parsed; `undefined` when there is none. */
+  private one<T>(parse: (row: Row) => T, sql: string, ...params: SQLInputValue[]): T | undefined {
+    const row = this.db.prepare(sql).get(...params);
+    return row ? parse(row) : undefined;
+  }
+
+  /** Every row of a query, parsed. */
+  private many<T>(parse: (row: Row) => T, sql: string, ...params: SQLInputValue[]): T[] {
+    return this.db
+      .prepare(sql)
+      .all(...params)
+      .map(parse);
+  }
+
   // ---- events -------------------------------------------------------------------------------
 
   addEvent(
@@ -429,93 +382,12 @@ export class JobStore {
 
   /** Events of a job, oldest first, after the given event id. */
   listEvents(name: string, options: { after?: number; limit?: number } = {}): EventRecord[] {
-    return this.db
-      .prepare("SELECT * FROM events WHERE job_name = ? AND id > ? ORDER BY id LIMIT ?")
-      .all(name, options.after ?? 0, options.limit ?? 100)
-      .map(toEvent);
+    return this.many(
+      toEvent,
+      "SELECT * FROM events WHERE job_name = ? AND id > ? ORDER BY id LIMIT ?",
+      name,
+      options.after ?? 0,
+      options.limit ?? 100,
+    );
   }
-}
-
-function toJob(row: Row): JobRecord {
-  return {
-    name: String(row.name),
-    desiredState: row.desired_state as DesiredState,
-    currentVersion: Number(row.current_version),
-    restartAttempts: Number(row.restart_attempts),
-    nextRestartAt: nullableNumber(row.next_restart_at),
-    createdAt: Number(row.created_at),
-    updatedAt: Number(row.updated_at),
-  };
-}
-
-function toVersion(row: Row): VersionRecord {
-  return {
-    jobName: String(row.job_name),
-    version: Number(row.version),
-    spec: JSON.parse(String(row.spec_json)),
-    specHash: String(row.spec_hash),
-    compiled: JSON.parse(String(row.compiled_json)),
-    status: row.status as VersionRecord["status"],
-    createdAt: Number(row.created_at),
-  };
-}
-
-function toRun(row: Row): RunRecord {
-  return {
-    flinkJobId: String(row.flink_job_id),
-    jobName: String(row.job_name),
-    version: Number(row.version),
-    restoredFrom: nullableString(row.restored_from),
-    operationId: nullableNumber(row.operation_id),
-    submittedAt: Number(row.submitted_at),
-    lastSeenState: nullableString(row.last_seen_state),
-  };
-}
-
-function toSavepoint(row: Row): SavepointRecord {
-  return {
-    id: Number(row.id),
-    jobName: String(row.job_name),
-    version: Number(row.version),
-    flinkJobId: String(row.flink_job_id),
-    path: String(row.path),
-    kind: row.kind as SavepointRecord["kind"],
-    reason: String(row.reason),
-    createdAt: Number(row.created_at),
-  };
-}
-
-/** Parsed, not cast: a record this version of the code cannot read fails here, by its id. */
-function toOperation(row: Row): OperationRecord {
-  return operationRecordSchema.parse({
-    id: Number(row.id),
-    jobName: String(row.job_name),
-    kind: row.kind,
-    params: JSON.parse(String(row.params_json)),
-    status: row.status,
-    progress: JSON.parse(String(row.progress_json)),
-    error: nullableString(row.error),
-    createdAt: Number(row.created_at),
-    updatedAt: Number(row.updated_at),
-    finishedAt: nullableNumber(row.finished_at),
-  });
-}
-
-function nullableString(value: SQLInputValue | undefined): string | null {
-  return value === null || value === undefined ? null : String(value);
-}
-
-function nullableNumber(value: SQLInputValue | undefined): number | null {
-  return value === null || value === undefined ? null : Number(value);
-}
-
-function toEvent(row: Row): EventRecord {
-  return {
-    id: Number(row.id),
-    jobName: String(row.job_name),
-    at: Number(row.at),
-    type: String(row.type),
-    message: String(row.message),
-    data: row.data_json === null ? null : JSON.parse(String(row.data_json)),
-  };
 }
