@@ -1,11 +1,5 @@
 import { type CompiledStatement, compileJob } from "@sluice/flink-jobs";
-import {
-  clicksWithProducts,
-  reviewThemes,
-  sensorAnomalies,
-  sensorZscore,
-  transactionsHourly,
-} from "@sluice/flink-jobs/jobs";
+import * as flagships from "@sluice/flink-jobs/jobs";
 import { describe, expect, it } from "vitest";
 import { explainProblems } from "./fake-explain.ts";
 
@@ -19,12 +13,9 @@ const insert = (into: string, from: string): CompiledStatement => ({
 });
 
 describe("the fake Flink's explain checks", () => {
-  it.each([sensorAnomalies, sensorZscore, reviewThemes, transactionsHourly, clicksWithProducts])(
-    "accepts the compiled statements of %o",
-    (job) => {
-      expect(explainProblems(compileJob(job()).statements)).toEqual([]);
-    },
-  );
+  it.each(Object.entries(flagships))("accepts the compiled statements of %s", (_name, job) => {
+    expect(explainProblems(compileJob(job()).statements)).toEqual([]);
+  });
 
   const cases: Array<[string, CompiledStatement[], RegExp]> = [
     ["a relation never declared", [table("a"), insert("b", "a")], /statement 2 .*Object 'b' not found/],

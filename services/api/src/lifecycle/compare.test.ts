@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import type { JobSpecLike } from "../compiler/port.ts";
 import type { FlinkJobSummary } from "../flink/port.ts";
 import type { JobRecord, OperationRecord, RunRecord } from "../store/store.ts";
 import { type Action, type CompareInput, compare, findStrays, restartDelay } from "./compare.ts";
@@ -33,6 +32,17 @@ const flink = (id: string, state: string, version = 2, startTime = 0): FlinkJobS
 });
 const op = { id: 7, kind: "stop" } as OperationRecord;
 const restart = { limit: 3, backoffMs: 1000, backoffMaxMs: 10_000 };
+/** v3 recorded while v2 runs as Flink job "a"; `change` is what v3 changes in the spec. */
+const newVersion = (change: Record<string, unknown>): Omit<CompareInput, "now" | "restart"> => ({
+  job: job({ currentVersion: 3 }),
+  activeOperation: undefined,
+  runs: [run("a")],
+  observed: [flink("a", "RUNNING")],
+  specs: {
+    running: { name: "orders", description: "old" },
+    current: { name: "orders", description: "old", ...change },
+  },
+});
 
 const cases: Array<[string, Omit<CompareInput, "now" | "restart">, Action[]]> = [
   [
@@ -161,48 +171,26 @@ const cases: Array<[string, Omit<CompareInput, "now" | "restart">, Action[]]> = 
   ],
   [
     "a description-only version while the job runs: applied to the running Flink job",
-    {
-      job: job({ currentVersion: 3 }),
-      activeOperation: undefined,
-      runs: [run("a")],
-      observed: [flink("a", "RUNNING")],
-      specs: {
-        running: { name: "orders", description: "old" },
-        current: { name: "orders", description: "new" },
-      },
-    },
+    newVersion({ description: "new" }),
     [{ kind: "apply-version", flinkJobId: "a", fromVersion: 2, toVersion: 3, changed: ["description"] }],
   ],
   [
     "a version that changes the SQL while the job runs and nothing upgrades: upgrade",
-    {
-      job: job({ currentVersion: 3 }),
-      activeOperation: undefined,
-      runs: [run("a")],
-      observed: [flink("a", "RUNNING")],
-      specs: { running: { name: "orders" }, current: { name: "orders", inserts: [] } as JobSpecLike },
-    },
+    newVersion({ inserts: [] }),
     [{ kind: "upgrade", fromVersion: 2, toVersion: 3 }],
   ],
   [
     "a new version while an operation is in flight: the operation owns the job",
-    {
-      job: job({ currentVersion: 3 }),
-      activeOperation: op,
-      runs: [run("a")],
-      observed: [flink("a", "RUNNING")],
-      specs: { running: { name: "orders" }, current: { name: "orders", inserts: [] } as JobSpecLike },
-    },
+    { ...newVersion({ inserts: [] }), activeOperation: op },
     [{ kind: "advance-operation", operationId: 7 }],
   ],
   [
     "a new version while the job is stopped: nothing until it starts",
     {
+      ...newVersion({ description: "new" }),
       job: job({ currentVersion: 3, desiredState: "STOPPED" }),
-      activeOperation: undefined,
       runs: [run("a", { lastSeenState: "FINISHED" })],
       observed: [flink("a", "FINISHED")],
-      specs: { running: { name: "orders" }, current: { name: "orders", description: "new" } },
     },
     [],
   ],
