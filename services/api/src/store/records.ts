@@ -38,9 +38,11 @@ const compiledSchema = z.object({
   secretNames: z.array(z.string()),
 }) satisfies z.ZodType<CompiledJobLike>;
 
+/** What is recorded about one version of a job (versions, runs, savepoints). */
+const ofJobVersion = { jobName: z.string(), version: z.number() };
+
 const versionRecordSchema = z.object({
-  jobName: z.string(),
-  version: z.number(),
+  ...ofJobVersion,
   spec: specSchema,
   specHash: z.string(),
   compiled: compiledSchema,
@@ -51,8 +53,7 @@ export type VersionRecord = z.infer<typeof versionRecordSchema>;
 
 const runRecordSchema = z.object({
   flinkJobId: z.string(),
-  jobName: z.string(),
-  version: z.number(),
+  ...ofJobVersion,
   restoredFrom: z.string().nullable(),
   operationId: z.number().nullable(),
   submittedAt: z.number(),
@@ -62,8 +63,7 @@ export type RunRecord = z.infer<typeof runRecordSchema>;
 
 const savepointRecordSchema = z.object({
   id: z.number(),
-  jobName: z.string(),
-  version: z.number(),
+  ...ofJobVersion,
   flinkJobId: z.string(),
   path: z.string(),
   kind: z.enum(["savepoint", "checkpoint"]),
