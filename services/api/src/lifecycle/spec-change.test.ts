@@ -2,19 +2,19 @@ import { describe, expect, it } from "vitest";
 import type { JobSpecLike } from "../compiler/port.ts";
 import { classifySpecChange, type SpecChange } from "./spec-change.ts";
 
+const tables: Array<Record<string, unknown>> = [
+  { name: "orders", description: "raw orders", columns: [{ name: "id", type: "BIGINT" }] },
+  { name: "totals", columns: [{ name: "n", type: "BIGINT" }] },
+];
 const base = {
   name: "orders",
   description: "orders per minute",
   version: 1,
-  tables: [
-    { name: "orders", description: "raw orders", columns: [{ name: "id", type: "BIGINT" }] },
-    { name: "totals", columns: [{ name: "n", type: "BIGINT" }] },
-  ],
+  tables,
   views: [{ name: "recent", description: "last hour", query: { from: "orders" } }],
   inserts: [{ into: "totals", query: { from: "recent" } }],
 } as JobSpecLike;
 const spec = (patch: Record<string, unknown>) => ({ ...base, ...patch }) as JobSpecLike;
-const tables = (base as unknown as { tables: Array<Record<string, unknown>> }).tables;
 
 const cases: Array<[string, JobSpecLike, { stateless?: boolean }, SpecChange]> = [
   ["the same spec", spec({}), {}, { kind: "ignore", changed: [] }],

@@ -51,7 +51,12 @@ type Json = Record<string, unknown>;
 /** The spec as stored (JSON: `undefined` members dropped), without the API-assigned version. */
 function normalise(spec: JobSpecLike): Json {
   const { version: _version, ...rest } = spec;
-  return JSON.parse(JSON.stringify(rest)) as Json;
+  const stored: unknown = JSON.parse(JSON.stringify(rest));
+  return isObject(stored) ? stored : {};
+}
+
+function isObject(value: unknown): value is Json {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
 function withoutDescriptions(spec: Json): Json {
@@ -60,8 +65,8 @@ function withoutDescriptions(spec: Json): Json {
     const items = rest[list];
     if (Array.isArray(items)) {
       rest[list] = items.map((item: unknown) => {
-        if (item === null || typeof item !== "object") return item;
-        const { description: _d, ...kept } = item as Json;
+        if (!isObject(item)) return item;
+        const { description: _d, ...kept } = item;
         return kept;
       });
     }
@@ -87,13 +92,9 @@ function differingPaths(before: Json, after: Json): string[] {
 }
 
 function itemPaths(prefix: string, a: unknown, b: unknown): string[] {
-  if (a === null || b === null || typeof a !== "object" || typeof b !== "object") {
-    return isDeepStrictEqual(a, b) ? [] : [prefix];
-  }
-  const x = a as Json;
-  const y = b as Json;
-  return [...new Set([...Object.keys(x), ...Object.keys(y)])]
+  if (!isObject(a) || !isObject(b)) return isDeepStrictEqual(a, b) ? [] : [prefix];
+  return [...new Set([...Object.keys(a), ...Object.keys(b)])]
     .sort()
-    .filter((k) => !isDeepStrictEqual(x[k], y[k]))
+    .filter((k) => !isDeepStrictEqual(a[k], b[k]))
     .map((k) => `${prefix}.${k}`);
 }

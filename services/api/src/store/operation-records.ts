@@ -123,9 +123,6 @@ export type OperationRecord = z.infer<typeof operationRecordSchema>;
 export type OperationOf<K extends OperationKind> = Extract<OperationRecord, { kind: K }>;
 
 /** Checks parameters before they are recorded (a typo in a route fails there, not at the next read). */
-export function parseOperationParams<K extends OperationKind>(
-  kind: K,
-  params: unknown,
-): OperationParamsOf<K> {
-  return paramsSchemas[kind].parse(params) as OperationParamsOf<K>;
+export function checkOperationParams(kind: OperationKind, params: unknown): void {
+  paramsSchemas[kind].parse(params);
 }

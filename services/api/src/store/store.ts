@@ -4,11 +4,11 @@ import { DatabaseSync, type SQLInputValue } from "node:sqlite";
 import type { CompiledJobLike, JobSpecLike } from "../compiler/port.ts";
 import { applyMigrations, MIGRATIONS, type Migration } from "./migrations.ts";
 import {
+  checkOperationParams,
   type OperationKind,
   type OperationParamsOf,
   type OperationRecord,
   type OperationStatus,
-  parseOperationParams,
 } from "./operation-records.ts";
 import {
   type DesiredState,
@@ -282,7 +282,7 @@ export class JobStore {
     params: OperationParamsOf<K>,
     now: number,
   ): OperationRecord {
-    parseOperationParams(kind, params);
+    checkOperationParams(kind, params);
     const result = this.db
       .prepare(
         "INSERT INTO operations (job_name, kind, params_json, status, created_at, updated_at) VALUES (?, ?, ?, 'pending', ?, ?)",
