@@ -15,152 +15,143 @@ export interface Actors {
   reportOnce: (key: string) => boolean;
 }
 
+type ActionOf<K extends Action["kind"]> = Extract<Action, { kind: K }>;
+
 /** Executes one action that `compare()` decided for a job. */
 export async function act(actors: Actors, job: JobRecord, action: Action, obs: Observation): Promise<void> {
-  const { store, now, log } = actors.ctx;
+  const { ctx } = actors;
   switch (action.kind) {
     case "advance-operation": {
-      const op = store.getOperation(action.operationId);
+      const op = ctx.store.getOperation(action.operationId);
       if (op) await actors.runner.advance(op, Listing.seen(obs));
       return;
     }
     case "adopt":
-      store.transaction(() => {
-        store.recordRun({
-          flinkJobId: action.flinkJobId,
-          jobName: job.name,
-          version: action.version,
-          restoredFrom: null,
-          operationId: null,
-          submittedAt: obs.jobs.find((j) => j.id === action.flinkJobId)?.startTime ?? now(),
-        });
-        store.addEvent(
-          job.name,
-          "adopted",
-          `re-attached to running Flink job ${action.flinkJobId}`,
-          {
-            flinkJobId: action.flinkJobId,
-          },
-          now(),
-        );
+      return adopt(ctx, job, action, obs);
+    case "note-run-state":
+      return noteRunState(ctx, job, action);
+    case "report-duplicates":
+      return reportDuplicates(actors, job, action);
+    case "schedule-restart": {
+      const { at, attempt } = action;
+      const message = `automatic restart ${attempt}/${ctx.config.restartLimit} in ${Math.round((at - ctx.now()) / 1000)} s`;
+      return change(ctx, job, { type: "restart-scheduled", message, data: { at, attempt } }, () => {
+        ctx.store.updateJob(job.name, { nextRestartAt: at }, ctx.now());
       });
-      return;
-    case "note-run-state": {
-      store.setRunSeenState(action.flinkJobId, action.to);
-      const ended = action.to === "MISSING" || TERMINAL_FLINK_STATES.has(action.to);
-      const outside = ended && job.desiredState === "RUNNING" && !store.activeOperation(job.name);
-      let message = `Flink job ${action.flinkJobId} is ${action.to}`;
-      let exceptions: string[] = [];
-      if (outside) {
-        exceptions = await recentExceptions(actors.ctx, job, action.flinkJobId);
-        message += `, outside Sluice${exceptions.length > 0 ? `: ${exceptions[0]}` : ""}`;
-        log.warn({ job: job.name, flinkJobId: action.flinkJobId, state: action.to }, message);
-      }
-      store.addEvent(
-        job.name,
-        outside ? "flink-job-ended" : "flink-state",
-        message,
-        {
-          flinkJobId: action.flinkJobId,
-          from: action.from,
-          to: action.to,
-          ...(exceptions.length > 0 ? { exceptions } : {}),
-        },
-        now(),
-      );
-      return;
     }
-    case "report-duplicates": {
-      actors.duplicates.set(job.name, { keep: action.keep, others: action.others });
-      if (actors.reportOnce(`dup:${job.name}:${action.others.join(",")}`)) {
-        log.warn(
-          { job: job.name, keep: action.keep, others: action.others },
-          "duplicate Flink jobs for one Sluice job",
-        );
-        store.addEvent(
-          job.name,
-          "duplicates",
-          `several Flink jobs run this job: keeping ${action.keep}, not touching ${action.others.join(", ")}`,
-          { keep: action.keep, others: action.others },
-          now(),
-        );
-      }
-      return;
+    case "restart":
+      return restart(ctx, job, action);
+    case "give-up": {
+      const message = `job failed and the restart limit (${action.attempts}) is reached; start it by hand`;
+      return change(ctx, job, { type: "restart-limit", message, data: null });
     }
-    case "schedule-restart":
-      store.transaction(() => {
-        store.updateJob(job.name, { nextRestartAt: action.at }, now());
-        store.addEvent(
-          job.name,
-          "restart-scheduled",
-          `automatic restart ${action.attempt}/${actors.ctx.config.restartLimit} in ${Math.round((action.at - now()) / 1000)} s`,
-          { at: action.at, attempt: action.attempt },
-          now(),
-        );
-      });
-      return;
-    case "restart": {
-      const failedRun = store.latestRun(job.name);
-      store.transaction(() => {
-        if (store.activeOperation(job.name)) return; // a user operation got there first
-        const params: SubmitParams = {
-          version: job.currentVersion,
-          restore: failedRun ? { mode: "auto", failedJobId: failedRun.flinkJobId } : { mode: "latest" },
-          reason: "restart",
-        };
-        store.addOperation(job.name, "submit", params, now());
-        store.updateJob(job.name, { restartAttempts: action.attempt, nextRestartAt: null }, now());
-        store.addEvent(
-          job.name,
-          "restarting",
-          `automatic restart ${action.attempt}/${actors.ctx.config.restartLimit}`,
-          {
-            attempt: action.attempt,
-          },
-          now(),
-        );
-      });
-      return;
-    }
-    case "give-up":
-      store.addEvent(
-        job.name,
-        "restart-limit",
-        `job failed and the restart limit (${action.attempts}) is reached; start it by hand`,
-        null,
-        now(),
-      );
-      return;
     case "apply-version":
-      store.transaction(() => {
-        store.setRunVersion(action.flinkJobId, action.toVersion);
-        store.addEvent(
-          job.name,
-          "version-applied",
-          `v${action.toVersion} applied to the running Flink job ${action.flinkJobId} without restarting it (changed: ${action.changed.join(", ") || "nothing"})`,
-          { flinkJobId: action.flinkJobId, fromVersion: action.fromVersion, toVersion: action.toVersion },
-          now(),
-        );
-      });
-      return;
+      return applyVersion(ctx, job, action);
     case "upgrade":
-      store.transaction(() => {
-        if (store.activeOperation(job.name)) return; // a user operation got there first
-        const { fromVersion, toVersion } = action;
-        const params: UpgradeParams = { fromVersion, toVersion, stateless: false };
-        store.addOperation(job.name, "upgrade", params, now());
-        store.addEvent(
-          job.name,
-          "upgrading",
-          `upgrading from v${fromVersion} to v${toVersion}`,
-          params,
-          now(),
-        );
-      });
-      return;
+      return recordUpgrade(ctx, job, action);
     default: {
       const never: never = action;
-      log.error({ action: never }, "unknown reconcile action");
+      ctx.log.error({ action: never }, "unknown reconcile action");
     }
   }
+}
+
+interface JobEvent {
+  type: string;
+  message: string;
+  data: Record<string, unknown> | null;
+}
+
+/**
+ * Applies `update` to the store and records `event`, in one transaction; `update` returning
+ * `false` records nothing (e.g. a user operation got there first).
+ */
+function change(ctx: LifecycleContext, job: JobRecord, event: JobEvent, update?: () => unknown): void {
+  const { store, now } = ctx;
+  store.transaction(() => {
+    if (update?.() === false) return;
+    store.addEvent(job.name, event.type, event.message, event.data, now());
+  });
+}
+
+/** A Flink job runs the current version without a record: record it instead of submitting again. */
+function adopt(ctx: LifecycleContext, job: JobRecord, action: ActionOf<"adopt">, obs: Observation): void {
+  const { flinkJobId, version } = action;
+  const message = `re-attached to running Flink job ${flinkJobId}`;
+  change(ctx, job, { type: "adopted", message, data: { flinkJobId } }, () => {
+    const submittedAt = obs.jobs.find((j) => j.id === flinkJobId)?.startTime ?? ctx.now();
+    const run = {
+      flinkJobId,
+      jobName: job.name,
+      version,
+      restoredFrom: null,
+      operationId: null,
+      submittedAt,
+    };
+    ctx.store.recordRun(run);
+  });
+}
+
+async function noteRunState(ctx: LifecycleContext, job: JobRecord, action: ActionOf<"note-run-state">) {
+  const { store, log } = ctx;
+  const { flinkJobId, from, to } = action;
+  store.setRunSeenState(flinkJobId, to);
+  const ended = to === "MISSING" || TERMINAL_FLINK_STATES.has(to);
+  const outside = ended && job.desiredState === "RUNNING" && !store.activeOperation(job.name);
+  let message = `Flink job ${flinkJobId} is ${to}`;
+  let exceptions: string[] = [];
+  if (outside) {
+    exceptions = await recentExceptions(ctx, job, flinkJobId);
+    message += `, outside Sluice${exceptions.length > 0 ? `: ${exceptions[0]}` : ""}`;
+    log.warn({ job: job.name, flinkJobId, state: to }, message);
+  }
+  const data = { flinkJobId, from, to, ...(exceptions.length > 0 ? { exceptions } : {}) };
+  change(ctx, job, { type: outside ? "flink-job-ended" : "flink-state", message, data });
+}
+
+function reportDuplicates(actors: Actors, job: JobRecord, action: ActionOf<"report-duplicates">): void {
+  const { keep, others } = action;
+  actors.duplicates.set(job.name, { keep, others });
+  if (!actors.reportOnce(`dup:${job.name}:${others.join(",")}`)) return;
+  actors.ctx.log.warn({ job: job.name, keep, others }, "duplicate Flink jobs for one Sluice job");
+  const message = `several Flink jobs run this job: keeping ${keep}, not touching ${others.join(", ")}`;
+  change(actors.ctx, job, { type: "duplicates", message, data: { keep, others } });
+}
+
+/** The planned automatic restart: a submit operation from the newest savepoint or checkpoint. */
+function restart(ctx: LifecycleContext, job: JobRecord, action: ActionOf<"restart">): void {
+  const { store, now } = ctx;
+  const { attempt } = action;
+  const failedRun = store.latestRun(job.name);
+  const message = `automatic restart ${attempt}/${ctx.config.restartLimit}`;
+  change(ctx, job, { type: "restarting", message, data: { attempt } }, () => {
+    if (store.activeOperation(job.name)) return false; // a user operation got there first
+    const params: SubmitParams = {
+      version: job.currentVersion,
+      restore: failedRun ? { mode: "auto", failedJobId: failedRun.flinkJobId } : { mode: "latest" },
+      reason: "restart",
+    };
+    store.addOperation(job.name, "submit", params, now());
+    store.updateJob(job.name, { restartAttempts: attempt, nextRestartAt: null }, now());
+  });
+}
+
+/** A description-only version: the running Flink job now counts as running it. Flink is not called. */
+function applyVersion(ctx: LifecycleContext, job: JobRecord, action: ActionOf<"apply-version">): void {
+  const { flinkJobId, fromVersion, toVersion, changed } = action;
+  const message = `v${toVersion} applied to the running Flink job ${flinkJobId} without restarting it (changed: ${changed.join(", ") || "nothing"})`;
+  change(ctx, job, { type: "version-applied", message, data: { flinkJobId, fromVersion, toVersion } }, () => {
+    ctx.store.setRunVersion(flinkJobId, toVersion);
+  });
+}
+
+/** A version that changes the SQL with no operation to run it: record the upgrade. */
+function recordUpgrade(ctx: LifecycleContext, job: JobRecord, action: ActionOf<"upgrade">): void {
+  const { fromVersion, toVersion } = action;
+  const params: UpgradeParams = { fromVersion, toVersion, stateless: false };
+  const message = `upgrading from v${fromVersion} to v${toVersion}`;
+  change(ctx, job, { type: "upgrading", message, data: params }, () => {
+    if (ctx.store.activeOperation(job.name)) return false; // a user operation got there first
+    ctx.store.addOperation(job.name, "upgrade", params, ctx.now());
+  });
 }
