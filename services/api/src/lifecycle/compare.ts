@@ -61,7 +61,7 @@ export function restartDelay(attempt: number, backoffMs: number, backoffMaxMs: n
  * ```
  */
 export function compare(input: CompareInput): Action[] {
-  const { job, activeOperation, runs, observed, now } = input;
+  const { job, activeOperation, runs, observed } = input;
   const actions: Action[] = [];
   const byId = new Map(observed.map((j) => [j.id, j]));
   const current = runs[0];
@@ -77,24 +77,9 @@ export function compare(input: CompareInput): Action[] {
     });
   }
 
-  // Duplicates: more than one active Flink job with this job's name. Keep the newest recorded.
   const active = observed.filter((j) => ACTIVE_FLINK_STATES.has(j.state));
-  if (active.length > 1) {
-    const recorded = new Set(runs.map((r) => r.flinkJobId));
-    const keep =
-      runs.find((r) => active.some((j) => j.id === r.flinkJobId))?.flinkJobId ??
-      [...active].sort((a, b) => b.startTime - a.startTime)[0]?.id;
-    if (keep !== undefined) {
-      actions.push({
-        kind: "report-duplicates",
-        keep,
-        others: active
-          .filter((j) => j.id !== keep)
-          .map((j) => j.id)
-          .sort((a, b) => Number(recorded.has(b)) - Number(recorded.has(a)) || a.localeCompare(b)),
-      });
-    }
-  }
+  const duplicates = duplicatesOf(active, runs);
+  if (duplicates) actions.push(duplicates);
 
   // An operation in flight owns the job: it adopts, submits, stops by itself.
   if (activeOperation) {
@@ -127,21 +112,39 @@ export function compare(input: CompareInput): Action[] {
     current &&
     (currentState === "FAILED" || currentState === "MISSING")
   ) {
-    const { limit, backoffMs, backoffMaxMs } = input.restart;
-    if (job.nextRestartAt !== null) {
-      if (now >= job.nextRestartAt) actions.push({ kind: "restart", attempt: job.restartAttempts + 1 });
-    } else if (job.restartAttempts < limit) {
-      const attempt = job.restartAttempts + 1;
-      actions.push({
-        kind: "schedule-restart",
-        at: now + restartDelay(attempt, backoffMs, backoffMaxMs),
-        attempt,
-      });
-    } else if (current.lastSeenState !== currentState) {
-      actions.push({ kind: "give-up", attempts: job.restartAttempts });
-    }
+    const restart = restartAction(input, current, currentState);
+    if (restart) actions.push(restart);
   }
   return actions;
+}
+
+/** More than one active Flink job with this job's name: keep the newest recorded, report the others. */
+function duplicatesOf(active: FlinkJobSummary[], runs: RunRecord[]): Action | undefined {
+  if (active.length <= 1) return undefined;
+  const recorded = new Set(runs.map((r) => r.flinkJobId));
+  const keep =
+    runs.find((r) => active.some((j) => j.id === r.flinkJobId))?.flinkJobId ??
+    [...active].sort((a, b) => b.startTime - a.startTime)[0]?.id;
+  if (keep === undefined) return undefined;
+  const others = active
+    .filter((j) => j.id !== keep)
+    .map((j) => j.id)
+    .sort((a, b) => Number(recorded.has(b)) - Number(recorded.has(a)) || a.localeCompare(b));
+  return { kind: "report-duplicates", keep, others };
+}
+
+/** The current run FAILED (or vanished) while the job should run: restart, plan one, or give up. */
+function restartAction(input: CompareInput, current: RunRecord, currentState: string): Action | undefined {
+  const { job, now } = input;
+  const { limit, backoffMs, backoffMaxMs } = input.restart;
+  const attempt = job.restartAttempts + 1;
+  if (job.nextRestartAt !== null) return now >= job.nextRestartAt ? { kind: "restart", attempt } : undefined;
+  if (job.restartAttempts < limit) {
+    return { kind: "schedule-restart", at: now + restartDelay(attempt, backoffMs, backoffMaxMs), attempt };
+  }
+  return current.lastSeenState !== currentState
+    ? { kind: "give-up", attempts: job.restartAttempts }
+    : undefined;
 }
 
 /** What a running job needs to run its current version: nothing, a re-label, or an upgrade. */
