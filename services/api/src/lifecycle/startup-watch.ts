@@ -18,7 +18,7 @@ export const STARTING_FLINK_STATES: ReadonlySet<string> = new Set(["INITIALIZING
  * which reads derive the state from and the next pass acts on).
  */
 export class StartupWatch {
-  private readonly ctx: LifecycleContext;
+  private readonly ctx: Pick<LifecycleContext, "flink" | "now">;
   private readonly onRead: (job: FlinkJobSummary) => void;
   private active = false;
   /** Flink jobs read one by one while starting, with when each read began (fresher than a listing begun earlier). */
@@ -27,7 +27,7 @@ export class StartupWatch {
   private readonly watches = new Map<string, NodeJS.Timeout | undefined>();
   private readonly reads = new Set<Promise<void>>();
 
-  constructor(ctx: LifecycleContext, onRead: (job: FlinkJobSummary) => void) {
+  constructor(ctx: Pick<LifecycleContext, "flink" | "now">, onRead: (job: FlinkJobSummary) => void) {
     this.ctx = ctx;
     this.onRead = onRead;
   }
