@@ -38,7 +38,7 @@ export async function submitStep(scope: OperationScope, request: SubmitRequest):
 
 async function startJob(scope: OperationScope, request: SubmitRequest, record: VersionRecord): Promise<Step> {
   const { ctx, save } = scope;
-  const { store, now, config } = ctx;
+  const { now, config } = ctx;
   const { version, progress: p } = request;
   const name = pipelineName(scope.jobName, version);
   const startedAt = p.startedAt;
@@ -73,27 +73,18 @@ async function startJob(scope: OperationScope, request: SubmitRequest, record: V
   }
   const submitted = await execute(scope, request, record, seen === undefined);
   if ("kind" in submitted) return submitted;
-  store.transaction(() => {
-    store.recordRun({
-      flinkJobId: submitted.jobId,
-      jobName: scope.jobName,
-      version,
-      restoredFrom: p.restorePath ?? null,
-      operationId: scope.operationId,
-      submittedAt: now(),
-    });
-    store.addEvent(
-      scope.jobName,
-      "submitted",
-      `submitted v${version} as Flink job ${submitted.jobId}${p.restorePath ? ` from ${p.restorePath}` : " with empty state"}`,
-      { flinkJobId: submitted.jobId, version, restoredFrom: p.restorePath ?? null },
-      now(),
-    );
-  });
-  p.flinkJobId = submitted.jobId;
-  save();
-  scope.onSubmitted?.(submitted.jobId);
-  return request.verify ? WAIT : DONE;
+  const { jobId } = submitted;
+  const from = p.restorePath ? ` from ${p.restorePath}` : " with empty state";
+  return recordRun(
+    scope,
+    request,
+    { flinkJobId: jobId, submittedAt: now() },
+    {
+      type: "submitted",
+      message: `submitted v${version} as Flink job ${jobId}${from}`,
+      data: { flinkJobId: jobId, version, restoredFrom: p.restorePath ?? null },
+    },
+  );
 }
 
 /**
@@ -171,29 +162,36 @@ function runningVersion(
 }
 
 function adopt(scope: OperationScope, request: SubmitRequest, existing: FlinkJobSummary): Step {
-  const { ctx, jobName } = scope;
-  const { store, now } = ctx;
+  const name = pipelineName(scope.jobName, request.version);
+  return recordRun(
+    scope,
+    request,
+    { flinkJobId: existing.id, submittedAt: existing.startTime },
+    {
+      type: "adopted",
+      message: `adopted Flink job ${existing.id} (${name}) instead of submitting`,
+      data: { flinkJobId: existing.id },
+    },
+  );
+}
+
+/** Records the Flink job that runs this submission (submitted or adopted) and watches it start. */
+function recordRun(
+  scope: OperationScope,
+  request: SubmitRequest,
+  run: { flinkJobId: string; submittedAt: number },
+  event: { type: string; message: string; data: Record<string, unknown> },
+): Step {
+  const { store, now } = scope.ctx;
+  const { jobName, operationId } = scope;
   const { version, progress: p } = request;
   store.transaction(() => {
-    store.recordRun({
-      flinkJobId: existing.id,
-      jobName,
-      version,
-      restoredFrom: p.restorePath ?? null,
-      operationId: scope.operationId,
-      submittedAt: existing.startTime,
-    });
-    store.addEvent(
-      jobName,
-      "adopted",
-      `adopted Flink job ${existing.id} (${pipelineName(jobName, version)}) instead of submitting`,
-      { flinkJobId: existing.id },
-      now(),
-    );
+    store.recordRun({ ...run, jobName, version, restoredFrom: p.restorePath ?? null, operationId });
+    store.addEvent(jobName, event.type, event.message, event.data, now());
   });
-  p.flinkJobId = existing.id;
+  p.flinkJobId = run.flinkJobId;
   scope.save();
-  scope.onSubmitted?.(existing.id);
+  scope.onSubmitted?.(run.flinkJobId);
   return request.verify ? WAIT : DONE;
 }
 
