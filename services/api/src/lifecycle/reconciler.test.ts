@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { auth, Clock, type TestApp, testApp } from "../../test/helper.ts";
 import { datagenSpec } from "../../test/specs.ts";
 import { sluiceCompiler } from "../compiler/sluice-compiler.ts";
@@ -213,18 +213,28 @@ describe("operation timeout", () => {
   });
 });
 
-/** Waits (real time) until `predicate` holds; the loop's passes run on real timers. */
-async function waitFor(predicate: () => boolean, what: string, timeoutMs = 3_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
+/**
+ * Waits until `predicate` holds, moving the fake timers 5 ms per check: the loop's passes and
+ * the startup watch's reads run when those timers fire, not when real time has passed.
+ */
+async function waitFor(predicate: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  await vi.waitFor(
+    async () => {
+      if (!(await predicate())) throw new Error(`still waiting for ${what}`);
+    },
+    { timeout: 5_000, interval: 5 },
+  );
 }
 
 describe("the running loop", () => {
   // An interval no test waits for: whatever happens below was triggered by a wake or a watch.
   const env = { SLUICE_RECONCILE_INTERVAL_MS: "600000" };
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
 
   it("submits a created job at once and shows it RUNNING as soon as Flink does, not at the next pass", async () => {
     const t = await testApp({ env });
@@ -248,10 +258,10 @@ describe("the running loop", () => {
     const passes = t.app.reconciler.stats.passes;
     t.flink.setState(id, "RUNNING");
     let job: { state?: string; flinkState?: string } = {};
-    for (let i = 0; i < 200 && job.state !== "RUNNING"; i++) {
-      await new Promise((r) => setTimeout(r, 10));
+    await waitFor(async () => {
       job = (await t.app.inject("/v1/jobs/quick")).json();
-    }
+      return job.state === "RUNNING";
+    }, "the job shown RUNNING");
     expect(job).toMatchObject({ state: "RUNNING", flinkState: "RUNNING" });
     expect(t.app.reconciler.stats.passes).toBe(passes); // the watch saw it, not a pass
   });
