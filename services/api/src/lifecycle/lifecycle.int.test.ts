@@ -64,6 +64,16 @@ async function eventTypes(): Promise<string[]> {
   return (res.json().events as Array<{ type: string }>).map((e) => e.type);
 }
 
+/** Waits for an event of `type`. */
+async function eventually(type: string): Promise<void> {
+  const description = `a ${type} event`;
+  await waitFor(async () => (await eventTypes()).includes(type), {
+    timeout: 10_000,
+    interval: 200,
+    description,
+  });
+}
+
 /** Latest count per bucket in the topic (upsert stream: the last record per key wins). */
 async function latestCounts(): Promise<Map<number, number>> {
   const records = await consumeAll(topic, {
@@ -251,11 +261,7 @@ describe("job lifecycle on the real Flink", () => {
     );
     expect(seen.reason).toContain("CANCELED, outside Sluice");
     // The state shows from the pass's listing; its event follows once the pass has read the job's exceptions.
-    await waitFor(async () => (await eventTypes()).includes("flink-job-ended"), {
-      timeout: 10_000,
-      interval: 200,
-      description: "the flink-job-ended event",
-    });
+    await eventually("flink-job-ended");
   });
 
   it("delete: the job is forgotten and nothing of it runs in Flink", async () => {
