@@ -1,4 +1,4 @@
-import type { EnrichmentTask } from "@sluice/flink-jobs";
+import type { CompiledStatement, EnrichmentTask } from "@sluice/flink-jobs";
 import type { Problem } from "../errors.ts";
 
 /**
@@ -9,11 +9,6 @@ export interface JobSpecLike {
   name: string;
   description?: string | undefined;
   version?: number | undefined;
-}
-
-export interface CompiledStatement {
-  kind: "set" | "create-table" | "create-view" | "insert" | "statement-set";
-  sql: string;
 }
 
 export interface CompiledJobLike {

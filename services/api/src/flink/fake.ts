@@ -1,13 +1,6 @@
-import {
-  type CheckpointInfo,
-  FlinkError,
-  type FlinkException,
-  type FlinkJobSummary,
-  type FlinkPort,
-  type SavepointStatus,
-  type SubmitRequest,
-  TERMINAL_FLINK_STATES,
-} from "./port.ts";
+import { explainProblems } from "./fake-explain.ts";
+import type { CheckpointInfo, FlinkException, FlinkJobSummary, FlinkPort, SavepointStatus } from "./port.ts";
+import { FlinkError, type SubmitRequest, TERMINAL_FLINK_STATES } from "./port.ts";
 
 interface FakeJob extends FlinkJobSummary {
   request: SubmitRequest;
@@ -55,6 +48,9 @@ export class FakeFlink implements FlinkPort {
   failNextSavepointTransiently: string | undefined;
   /** When set, submit() never returns (simulates a crash while the gateway works). */
   hangSubmit = false;
+  /** Relations Flink is made not to find (as if their connector were missing): explain rejects them. */
+  readonly missingObjects = new Set(["NO_SUCH_TABLE"]);
+  private readonly callWaiters: Array<{ call: string; resolve: () => void }> = [];
 
   private triggers = new Map<string, FakeTrigger>();
   private counter = 0;
@@ -64,8 +60,21 @@ export class FakeFlink implements FlinkPort {
     this.now = now;
   }
 
+  /**
+   * Resolves once `call` (e.g. `"submit"`) has been made, at once if it already was: lets a test
+   * wait for the lifecycle to reach a call instead of sleeping.
+   */
+  waitForCall(call: string): Promise<void> {
+    if (this.calls.includes(call)) return Promise.resolve();
+    return new Promise((resolve) => this.callWaiters.push({ call, resolve }));
+  }
+
   private check(call: string): void {
     this.calls.push(call);
+    for (const waiter of this.callWaiters.filter((w) => w.call === call)) {
+      this.callWaiters.splice(this.callWaiters.indexOf(waiter), 1);
+      waiter.resolve();
+    }
     if (!this.reachable) {
       throw new FlinkError("FLINK_UNREACHABLE", "connect ECONNREFUSED (fake)", {
         urls: [this.endpoints.restUrl, this.endpoints.sqlGatewayUrl],
@@ -107,8 +116,12 @@ export class FakeFlink implements FlinkPort {
 
   async explain(request: SubmitRequest): Promise<string> {
     this.check("explain");
-    const bad = request.statements.find((s) => s.sql.includes("NO_SUCH_TABLE"));
-    if (bad) throw new FlinkError("SQL_ERROR", "Object 'NO_SUCH_TABLE' not found");
+    const problems = explainProblems(request.statements);
+    for (const name of this.missingObjects) {
+      if (request.statements.some((s) => s.sql.includes(`\`${name}\``)))
+        problems.push(`Object '${name}' not found`);
+    }
+    if (problems.length > 0) throw new FlinkError("SQL_ERROR", problems.join("; "));
     return `== Abstract Syntax Tree ==\n${request.statements.map((s) => s.sql).join("\n")}`;
   }
 

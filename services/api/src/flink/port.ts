@@ -1,20 +1,20 @@
+import { type JobState, KNOWN_JOB_STATES, TERMINAL_JOB_STATES } from "@sluice/flink-client";
+import type { CompiledStatement } from "@sluice/flink-jobs";
+
 /**
  * What the API needs from Flink, and nothing more. The lifecycle code is written against this
  * port; `adapter.ts` implements it over `@sluice/flink-client` and `fake.ts` implements it in
  * memory for unit tests. Keeping the port small keeps both honest.
  */
 
-/** One compiled statement, as the compiler emits it (secrets already resolved at submission). */
-export interface SubmitStatement {
-  kind: "set" | "create-table" | "create-view" | "insert" | "statement-set";
-  sql: string;
-}
-
 export interface SubmitRequest {
   /** Session settings applied first, e.g. `pipeline.name`, `execution.state-recovery.path`. */
   settings: Record<string, string>;
-  /** The compiled statements in order; the last one starts the job (`EXECUTE STATEMENT SET`). */
-  statements: SubmitStatement[];
+  /**
+   * The compiled statements in order, secrets resolved; the last one starts the job
+   * (`EXECUTE STATEMENT SET`).
+   */
+  statements: CompiledStatement[];
   /**
    * Called once the session and the DDL are ready, just before the statement that starts the
    * job; if it throws, no job is started (the last look for a duplicate runs meanwhile).
@@ -22,41 +22,19 @@ export interface SubmitRequest {
   beforeExecute?: (() => Promise<void>) | undefined;
 }
 
-/** Flink's job status names (JobStatus enum). */
-export const FLINK_JOB_STATES = [
-  "INITIALIZING",
-  "CREATED",
-  "RUNNING",
-  "FAILING",
-  "FAILED",
-  "CANCELLING",
-  "CANCELED",
-  "FINISHED",
-  "RESTARTING",
-  "SUSPENDED",
-  "RECONCILING",
-] as const;
-export type FlinkJobState = (typeof FLINK_JOB_STATES)[number];
-
 /** States in which a job occupies (or will occupy) slots: another submission would be a duplicate. */
-export const ACTIVE_FLINK_STATES: ReadonlySet<string> = new Set([
-  "INITIALIZING",
-  "CREATED",
-  "RUNNING",
-  "FAILING",
-  "CANCELLING",
-  "RESTARTING",
-  "RECONCILING",
-]);
+export const ACTIVE_FLINK_STATES: ReadonlySet<string> = new Set(
+  KNOWN_JOB_STATES.filter((state) => !TERMINAL_JOB_STATES.has(state) && state !== "SUSPENDED"),
+);
 
 /** Globally terminal states: the job will not run again. */
-export const TERMINAL_FLINK_STATES: ReadonlySet<string> = new Set(["FAILED", "CANCELED", "FINISHED"]);
+export const TERMINAL_FLINK_STATES: ReadonlySet<string> = TERMINAL_JOB_STATES;
 
 export interface FlinkJobSummary {
   id: string;
   /** `pipeline.name`; Sluice sets it to `sluice/<name>/v<version>`. */
   name: string;
-  state: string;
+  state: JobState;
   /** Epoch milliseconds. */
   startTime: number;
   /** Epoch milliseconds, when the job has ended. */

@@ -32,6 +32,17 @@ const flink = (id: string, state: string, version = 2, startTime = 0): FlinkJobS
 });
 const op = { id: 7, kind: "stop" } as OperationRecord;
 const restart = { limit: 3, backoffMs: 1000, backoffMaxMs: 10_000 };
+/** v3 recorded while v2 runs as Flink job "a"; `change` is what v3 changes in the spec. */
+const newVersion = (change: Record<string, unknown>): Omit<CompareInput, "now" | "restart"> => ({
+  job: job({ currentVersion: 3 }),
+  activeOperation: undefined,
+  runs: [run("a")],
+  observed: [flink("a", "RUNNING")],
+  specs: {
+    running: { name: "orders", description: "old" },
+    current: { name: "orders", description: "old", ...change },
+  },
+});
 
 const cases: Array<[string, Omit<CompareInput, "now" | "restart">, Action[]]> = [
   [
@@ -157,6 +168,31 @@ const cases: Array<[string, Omit<CompareInput, "now" | "restart">, Action[]]> = 
       observed: [flink("a", "RUNNING")],
     },
     [{ kind: "note-run-state", flinkJobId: "a", from: null, to: "RUNNING" }],
+  ],
+  [
+    "a description-only version while the job runs: applied to the running Flink job",
+    newVersion({ description: "new" }),
+    [{ kind: "apply-version", flinkJobId: "a", fromVersion: 2, toVersion: 3, changed: ["description"] }],
+  ],
+  [
+    "a version that changes the SQL while the job runs and nothing upgrades: upgrade",
+    newVersion({ inserts: [] }),
+    [{ kind: "upgrade", fromVersion: 2, toVersion: 3 }],
+  ],
+  [
+    "a new version while an operation is in flight: the operation owns the job",
+    { ...newVersion({ inserts: [] }), activeOperation: op },
+    [{ kind: "advance-operation", operationId: 7 }],
+  ],
+  [
+    "a new version while the job is stopped: nothing until it starts",
+    {
+      ...newVersion({ description: "new" }),
+      job: job({ currentVersion: 3, desiredState: "STOPPED" }),
+      runs: [run("a", { lastSeenState: "FINISHED" })],
+      observed: [flink("a", "FINISHED")],
+    },
+    [],
   ],
 ];
 

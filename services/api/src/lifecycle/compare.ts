@@ -1,5 +1,7 @@
+import type { JobSpecLike } from "../compiler/port.ts";
 import { ACTIVE_FLINK_STATES, type FlinkJobSummary, parsePipelineName } from "../flink/port.ts";
 import type { JobRecord, OperationRecord, RunRecord } from "../store/store.ts";
+import { classifySpecChange } from "./spec-change.ts";
 
 /** What the reconciler decided to do for one job in one pass. */
 export type Action =
@@ -16,7 +18,14 @@ export type Action =
   /** The planned restart time has come. */
   | { kind: "restart"; attempt: number }
   /** The job FAILED and the restart limit is reached: nothing more is tried. */
-  | { kind: "give-up"; attempts: number };
+  | { kind: "give-up"; attempts: number }
+  /**
+   * The current version differs from the running one only in what no statement carries
+   * (descriptions): it is recorded as applied to the running Flink job, which is not touched.
+   */
+  | { kind: "apply-version"; flinkJobId: string; fromVersion: number; toVersion: number; changed: string[] }
+  /** The current version changes the SQL and no operation upgrades to it yet: record one. */
+  | { kind: "upgrade"; fromVersion: number; toVersion: number };
 
 export interface CompareInput {
   job: JobRecord;
@@ -27,6 +36,11 @@ export interface CompareInput {
   observed: FlinkJobSummary[];
   now: number;
   restart: { limit: number; backoffMs: number; backoffMaxMs: number };
+  /**
+   * The specs of the job's current version and of the version its current run runs, when these
+   * versions differ (a new version was recorded while the job runs).
+   */
+  specs?: { current: JobSpecLike; running: JobSpecLike } | undefined;
 }
 
 /** Delay before automatic restart number `attempt` (1-based): base * 2^(attempt-1), capped. */
@@ -47,7 +61,7 @@ export function restartDelay(attempt: number, backoffMs: number, backoffMaxMs: n
  * ```
  */
 export function compare(input: CompareInput): Action[] {
-  const { job, activeOperation, runs, observed, now } = input;
+  const { job, activeOperation, runs, observed } = input;
   const actions: Action[] = [];
   const byId = new Map(observed.map((j) => [j.id, j]));
   const current = runs[0];
@@ -63,24 +77,9 @@ export function compare(input: CompareInput): Action[] {
     });
   }
 
-  // Duplicates: more than one active Flink job with this job's name. Keep the newest recorded.
   const active = observed.filter((j) => ACTIVE_FLINK_STATES.has(j.state));
-  if (active.length > 1) {
-    const recorded = new Set(runs.map((r) => r.flinkJobId));
-    const keep =
-      runs.find((r) => active.some((j) => j.id === r.flinkJobId))?.flinkJobId ??
-      [...active].sort((a, b) => b.startTime - a.startTime)[0]?.id;
-    if (keep !== undefined) {
-      actions.push({
-        kind: "report-duplicates",
-        keep,
-        others: active
-          .filter((j) => j.id !== keep)
-          .map((j) => j.id)
-          .sort((a, b) => Number(recorded.has(b)) - Number(recorded.has(a)) || a.localeCompare(b)),
-      });
-    }
-  }
+  const duplicates = duplicatesOf(active, runs);
+  if (duplicates) actions.push(duplicates);
 
   // An operation in flight owns the job: it adopts, submits, stops by itself.
   if (activeOperation) {
@@ -102,26 +101,80 @@ export function compare(input: CompareInput): Action[] {
     }
   }
 
+  if (currentActive && current && job.desiredState === "RUNNING" && input.specs) {
+    const version = versionAction(job, current, input.specs);
+    if (version) actions.push(version);
+    return actions;
+  }
+
   if (
     job.desiredState === "RUNNING" &&
     current &&
     (currentState === "FAILED" || currentState === "MISSING")
   ) {
-    const { limit, backoffMs, backoffMaxMs } = input.restart;
-    if (job.nextRestartAt !== null) {
-      if (now >= job.nextRestartAt) actions.push({ kind: "restart", attempt: job.restartAttempts + 1 });
-    } else if (job.restartAttempts < limit) {
-      const attempt = job.restartAttempts + 1;
-      actions.push({
-        kind: "schedule-restart",
-        at: now + restartDelay(attempt, backoffMs, backoffMaxMs),
-        attempt,
-      });
-    } else if (current.lastSeenState !== currentState) {
-      actions.push({ kind: "give-up", attempts: job.restartAttempts });
-    }
+    const restart = restartAction(input, current, currentState);
+    if (restart) actions.push(restart);
   }
   return actions;
+}
+
+/** More than one active Flink job with this job's name: keep the newest recorded, report the others. */
+function duplicatesOf(active: FlinkJobSummary[], runs: RunRecord[]): Action | undefined {
+  if (active.length <= 1) return undefined;
+  const recorded = new Set(runs.map((r) => r.flinkJobId));
+  const keep =
+    runs.find((r) => active.some((j) => j.id === r.flinkJobId))?.flinkJobId ??
+    [...active].sort((a, b) => b.startTime - a.startTime)[0]?.id;
+  if (keep === undefined) return undefined;
+  const others = active
+    .filter((j) => j.id !== keep)
+    .map((j) => j.id)
+    .sort((a, b) => Number(recorded.has(b)) - Number(recorded.has(a)) || a.localeCompare(b));
+  return { kind: "report-duplicates", keep, others };
+}
+
+/** The current run FAILED (or vanished) while the job should run: restart, plan one, or give up. */
+function restartAction(input: CompareInput, current: RunRecord, currentState: string): Action | undefined {
+  const { job, now } = input;
+  const { limit, backoffMs, backoffMaxMs } = input.restart;
+  const attempt = job.restartAttempts + 1;
+  if (job.nextRestartAt !== null) return now >= job.nextRestartAt ? { kind: "restart", attempt } : undefined;
+  if (job.restartAttempts < limit) {
+    return { kind: "schedule-restart", at: now + restartDelay(attempt, backoffMs, backoffMaxMs), attempt };
+  }
+  return current.lastSeenState !== currentState
+    ? { kind: "give-up", attempts: job.restartAttempts }
+    : undefined;
+}
+
+/** What a running job needs to run its current version: nothing, a re-label, or an upgrade. */
+function versionAction(
+  job: JobRecord,
+  current: RunRecord,
+  specs: NonNullable<CompareInput["specs"]>,
+): Action | undefined {
+  if (current.version === job.currentVersion) return undefined;
+  const change = classifySpecChange(specs.running, specs.current);
+  const fromVersion = current.version;
+  const toVersion = job.currentVersion;
+  switch (change.kind) {
+    case "ignore":
+    case "metadata":
+      return {
+        kind: "apply-version",
+        flinkJobId: current.flinkJobId,
+        fromVersion,
+        toVersion,
+        changed: change.changed,
+      };
+    case "savepoint-upgrade":
+    case "stateless-restart":
+      return { kind: "upgrade", fromVersion, toVersion };
+    default: {
+      const never: never = change.kind;
+      throw new Error(`unknown spec change ${String(never)}`);
+    }
+  }
 }
 
 /** Active `sluice/*` Flink jobs whose Sluice name has no record: reported, never touched. */

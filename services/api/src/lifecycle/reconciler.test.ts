@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { auth, Clock, type TestApp, testApp } from "../../test/helper.ts";
 import { datagenSpec } from "../../test/specs.ts";
 import { sluiceCompiler } from "../compiler/sluice-compiler.ts";
@@ -25,21 +25,27 @@ async function open(flink: FakeFlink, clock: Clock, env: Record<string, string> 
   return t;
 }
 
+/** A first API process over a store file in a fresh directory, with job `name` created. */
+async function firstProcess(name: string) {
+  dir = mkdtempSync(join(tmpdir(), "sluice-rec-"));
+  const clock = new Clock();
+  const flink = new FakeFlink(clock.now);
+  const first = await open(flink, clock);
+  await first.app.inject({ method: "POST", url: "/v1/jobs", headers: auth, payload: datagenSpec(name) });
+  return { clock, flink, first };
+}
+
+/** Starts a pass whose submission never returns (the process "dies" there) and waits for the call. */
+async function dieWhileSubmitting(first: TestApp, flink: FakeFlink): Promise<void> {
+  flink.hangSubmit = true;
+  void first.app.reconciler.tick();
+  await flink.waitForCall("submit");
+}
+
 describe("reconciler after a crash", () => {
   it("adopts the job a crashed submission created instead of submitting twice", async () => {
-    dir = mkdtempSync(join(tmpdir(), "sluice-rec-"));
-    const clock = new Clock();
-    const flink = new FakeFlink(clock.now);
-    const first = await open(flink, clock);
-    await first.app.inject({
-      method: "POST",
-      url: "/v1/jobs",
-      headers: auth,
-      payload: datagenSpec("crashy"),
-    });
-    flink.hangSubmit = true;
-    void first.app.reconciler.tick(); // never returns: the process "dies" here
-    await new Promise((r) => setTimeout(r, 20));
+    const { clock, flink, first } = await firstProcess("crashy");
+    await dieWhileSubmitting(first, flink);
     expect(first.store.activeOperation("crashy")?.progress).toMatchObject({ startedAt: clock.t });
     // ... but the gateway did create the job.
     const created = flink.addJob("sluice/crashy/v1", "RUNNING");
@@ -60,14 +66,8 @@ describe("reconciler after a crash", () => {
   });
 
   it("resubmits once the grace period shows the crashed submission never reached Flink", async () => {
-    dir = mkdtempSync(join(tmpdir(), "sluice-rec-"));
-    const clock = new Clock();
-    const flink = new FakeFlink(clock.now);
-    const first = await open(flink, clock);
-    await first.app.inject({ method: "POST", url: "/v1/jobs", headers: auth, payload: datagenSpec("lost") });
-    flink.hangSubmit = true;
-    void first.app.reconciler.tick();
-    await new Promise((r) => setTimeout(r, 20));
+    const { clock, flink, first } = await firstProcess("lost");
+    await dieWhileSubmitting(first, flink);
 
     flink.hangSubmit = false;
     const second = await open(flink, clock);
@@ -82,16 +82,7 @@ describe("reconciler after a crash", () => {
   });
 
   it("finishes a stop whose savepoint was triggered before the crash", async () => {
-    dir = mkdtempSync(join(tmpdir(), "sluice-rec-"));
-    const clock = new Clock();
-    const flink = new FakeFlink(clock.now);
-    const first = await open(flink, clock);
-    await first.app.inject({
-      method: "POST",
-      url: "/v1/jobs",
-      headers: auth,
-      payload: datagenSpec("halfway"),
-    });
+    const { clock, flink, first } = await firstProcess("halfway");
     await first.tick();
     await first.tick();
     flink.savepointPolls = 3;
@@ -113,11 +104,7 @@ describe("reconciler after a crash", () => {
   });
 
   it("records the savepoint of a stop that completed while the API was down", async () => {
-    dir = mkdtempSync(join(tmpdir(), "sluice-rec-"));
-    const clock = new Clock();
-    const flink = new FakeFlink(clock.now);
-    const first = await open(flink, clock);
-    await first.app.inject({ method: "POST", url: "/v1/jobs", headers: auth, payload: datagenSpec("quick") });
+    const { clock, flink, first } = await firstProcess("quick");
     await first.tick();
     await first.tick();
     await first.app.inject({ method: "POST", url: "/v1/jobs/quick/stop", headers: auth, payload: {} });
@@ -226,18 +213,28 @@ describe("operation timeout", () => {
   });
 });
 
-/** Waits (real time) until `predicate` holds; the loop's passes run on real timers. */
-async function waitFor(predicate: () => boolean, what: string, timeoutMs = 3_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
+/**
+ * Waits until `predicate` holds, moving the fake timers 5 ms per check: the loop's passes and
+ * the startup watch's reads run when those timers fire, not when real time has passed.
+ */
+async function waitFor(predicate: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  await vi.waitFor(
+    async () => {
+      if (!(await predicate())) throw new Error(`still waiting for ${what}`);
+    },
+    { timeout: 5_000, interval: 5 },
+  );
 }
 
 describe("the running loop", () => {
   // An interval no test waits for: whatever happens below was triggered by a wake or a watch.
   const env = { SLUICE_RECONCILE_INTERVAL_MS: "600000" };
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
 
   it("submits a created job at once and shows it RUNNING as soon as Flink does, not at the next pass", async () => {
     const t = await testApp({ env });
@@ -261,10 +258,10 @@ describe("the running loop", () => {
     const passes = t.app.reconciler.stats.passes;
     t.flink.setState(id, "RUNNING");
     let job: { state?: string; flinkState?: string } = {};
-    for (let i = 0; i < 200 && job.state !== "RUNNING"; i++) {
-      await new Promise((r) => setTimeout(r, 10));
+    await waitFor(async () => {
       job = (await t.app.inject("/v1/jobs/quick")).json();
-    }
+      return job.state === "RUNNING";
+    }, "the job shown RUNNING");
     expect(job).toMatchObject({ state: "RUNNING", flinkState: "RUNNING" });
     expect(t.app.reconciler.stats.passes).toBe(passes); // the watch saw it, not a pass
   });

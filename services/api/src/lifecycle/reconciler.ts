@@ -1,34 +1,17 @@
-import {
-  type FlinkException,
-  type FlinkJobSummary,
-  isFlinkError,
-  parsePipelineName,
-  TERMINAL_FLINK_STATES,
-} from "../flink/port.ts";
+import { type FlinkException, type FlinkJobSummary, isFlinkError, parsePipelineName } from "../flink/port.ts";
 import type { JobRecord, OperationRecord } from "../store/store.ts";
-import { type Action, compare, findStrays } from "./compare.ts";
+import { type Actors, act } from "./actions.ts";
+import { type Action, type CompareInput, compare, findStrays } from "./compare.ts";
 import type { LifecycleContext, Observation } from "./context.ts";
-import { OperationRunner, type PendingObservation, type SubmitParams } from "./operations.ts";
-import { scrub, secretValues } from "./secrets.ts";
+import { ExceptionCache } from "./exceptions.ts";
+import { Listing, OperationRunner } from "./operations.ts";
+import { StartupWatch } from "./startup-watch.ts";
+
+export { EXCEPTIONS_REFRESH_MS } from "./exceptions.ts";
+export { STARTUP_WATCH_MS } from "./startup-watch.ts";
 
 /** Delay of the next pass while an operation is in flight. */
 const FAST_PASS_MS = 100;
-
-/**
- * How often a just-submitted Flink job is read directly (`GET /jobs/<id>`) until it leaves its
- * starting states, so that RUNNING shows within this delay of Flink reporting it instead of at
- * the next pass. The API overhead benchmark polls its SQL Gateway baseline at the same rate.
- */
-export const STARTUP_WATCH_MS = 50;
-/** After this long a job still starting (e.g. waiting for slots) is left to the regular passes. */
-const STARTUP_WATCH_LIMIT_MS = 10_000;
-/** Flink states of a job that has been submitted but does not run yet. */
-const STARTING_FLINK_STATES: ReadonlySet<string> = new Set(["INITIALIZING", "CREATED"]);
-/**
- * How long the passes keep serving a Flink job's exceptions before reading them again (sooner when
- * the job's state changes). Reads of a job serve this copy: a read never calls Flink for them.
- */
-export const EXCEPTIONS_REFRESH_MS = 5_000;
 
 export type ObservationResult =
   | ({ reachable: true } & Observation)
@@ -70,28 +53,30 @@ export class Reconciler {
   /** A wake() arrived during a pass: the next pass starts as soon as this one ends. */
   private wakeRequested = false;
   private reported = new Set<string>();
-  /** Flink jobs read one by one while starting, with when each read began (fresher than a listing begun earlier). */
-  private readonly direct = new Map<string, { job: FlinkJobSummary; at: number }>();
-  /** Just-submitted Flink jobs being watched, with the timer of their next read (none while a read is under way). */
-  private readonly watches = new Map<string, NodeJS.Timeout | undefined>();
-  private readonly watchReads = new Set<Promise<void>>();
-  /** Recent exceptions of each job's current Flink job, as a pass last read them, with the state then seen. */
-  private readonly exceptionCache = new Map<
-    string,
-    { state: string; at: number; exceptions: FlinkException[] }
-  >();
+  private readonly startup: StartupWatch;
+  private readonly exceptions: ExceptionCache;
+  private readonly actors: Actors;
 
   constructor(ctx: LifecycleContext, options: { intervalMs: number }) {
     this.ctx = ctx;
     this.runner = new OperationRunner(ctx);
-    this.runner.onSubmitted = (flinkJobId) => this.watchStart(flinkJobId);
+    this.startup = new StartupWatch(ctx, (job) => this.noteDirectRead(job));
+    this.exceptions = new ExceptionCache(ctx);
+    this.runner.onSubmitted = (flinkJobId) => this.startup.watch(flinkJobId);
     this.intervalMs = options.intervalMs;
+    this.actors = {
+      ctx,
+      runner: this.runner,
+      duplicates: this.duplicates,
+      reportOnce: (key) => this.reportOnce(key),
+    };
   }
 
   /** Starts the loop (no-op when the interval is 0). */
   start(): void {
     if (this.intervalMs <= 0 || !this.stopped) return;
     this.stopped = false;
+    this.startup.start();
     this.schedule(0);
   }
 
@@ -100,10 +85,9 @@ export class Reconciler {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    for (const timer of this.watches.values()) if (timer) clearTimeout(timer);
-    this.watches.clear();
+    const watching = this.startup.stop();
     await this.running?.catch(() => undefined);
-    await Promise.all(this.watchReads);
+    await watching;
   }
 
   /** Asks for a pass now (after a route recorded an operation). */
@@ -156,7 +140,7 @@ export class Reconciler {
     const at = this.ctx.now();
     try {
       const jobs = await this.ctx.flink.listJobs();
-      this.last = { reachable: true, at, jobs: this.withDirectReads(jobs, at) };
+      this.last = { reachable: true, at, jobs: this.startup.withDirectReads(jobs, at) };
     } catch (error) {
       const urls =
         isFlinkError(error) && error.urls.length > 0 ? error.urls : [this.ctx.flink.endpoints.restUrl];
@@ -170,57 +154,8 @@ export class Reconciler {
     return this.last;
   }
 
-  /** A listing begun at `at`, with the jobs read directly since then in place of their listed state. */
-  private withDirectReads(jobs: FlinkJobSummary[], at: number): FlinkJobSummary[] {
-    if (this.direct.size === 0) return jobs;
-    const byId = new Map(jobs.map((j) => [j.id, j]));
-    for (const [id, read] of this.direct) {
-      if (read.at >= at) byId.set(id, read.job);
-      else this.direct.delete(id); // the listing is newer
-    }
-    return [...byId.values()];
-  }
-
-  /**
-   * Reads a just-submitted Flink job every {@link STARTUP_WATCH_MS} until it leaves its starting
-   * states, and puts what it read into the last observation, which reads derive the state from
-   * (and the next pass acts on). Only while the loop runs: tests that call {@link tick} stay step
-   * by step.
-   */
-  private watchStart(flinkJobId: string): void {
-    if (this.stopped || this.watches.has(flinkJobId)) return;
-    const deadline = this.ctx.now() + STARTUP_WATCH_LIMIT_MS;
-    const read = async (): Promise<void> => {
-      const at = this.ctx.now();
-      const job = await this.ctx.flink.getJob(flinkJobId).catch(() => undefined);
-      if (this.stopped) return;
-      if (job) this.noteDirectRead(job, at);
-      if ((job && !STARTING_FLINK_STATES.has(job.state)) || this.ctx.now() >= deadline) {
-        // Reads already show what was seen; the passes act on it (an operation in flight keeps them fast).
-        this.watches.delete(flinkJobId);
-        return;
-      }
-      this.watches.set(flinkJobId, this.later(read));
-    };
-    // The first read at once: the job is often RUNNING by the time its submission returns.
-    this.watches.set(flinkJobId, undefined);
-    this.track(read);
-  }
-
-  private later(read: () => Promise<void>): NodeJS.Timeout {
-    const timer = setTimeout(() => this.track(read), STARTUP_WATCH_MS);
-    timer.unref?.();
-    return timer;
-  }
-
-  /** Runs a watch read, remembered so that {@link stop} can wait for it. */
-  private track(read: () => Promise<void>): void {
-    const pending = read().finally(() => this.watchReads.delete(pending));
-    this.watchReads.add(pending);
-  }
-
-  private noteDirectRead(job: FlinkJobSummary, at: number): void {
-    this.direct.set(job.id, { job, at });
+  /** A direct read of a starting job replaces the listed one in the last observation. */
+  private noteDirectRead(job: FlinkJobSummary): void {
     const last = this.last;
     if (last?.reachable) {
       this.last = { ...last, jobs: [...last.jobs.filter((j) => j.id !== job.id), job] };
@@ -233,7 +168,7 @@ export class Reconciler {
     try {
       const listing = this.observe();
       const early = this.startFirstSubmissions(
-        listing.then((o) => (o.reachable ? o : undefined)),
+        Listing.pending(listing.then((o) => (o.reachable ? o : undefined))),
         report,
       );
       const obs = await listing;
@@ -268,7 +203,7 @@ export class Reconciler {
         }
       }
       await early.done;
-      await this.refreshExceptions(obs);
+      await this.exceptions.refresh(obs);
     } catch (error) {
       this.stats.failedPasses++;
       this.ctx.log.error({ err: error }, "reconcile pass failed");
@@ -284,7 +219,7 @@ export class Reconciler {
    * pass would. Returns the jobs concerned and when they are done.
    */
   private startFirstSubmissions(
-    listing: PendingObservation,
+    listing: Listing,
     report: TickReport,
   ): { jobs: Set<string>; done: Promise<void> } {
     const { store, now, config } = this.ctx;
@@ -309,10 +244,11 @@ export class Reconciler {
   private async reconcileJob(job: JobRecord, obs: Observation, report: TickReport): Promise<void> {
     const { store, now, config } = this.ctx;
     const observed = obs.jobs.filter((j) => parsePipelineName(j.name)?.jobName === job.name);
+    const runs = store.listRuns(job.name);
     const actions = compare({
       job,
       activeOperation: store.activeOperation(job.name),
-      runs: store.listRuns(job.name),
+      runs,
       observed,
       now: now(),
       restart: {
@@ -320,134 +256,21 @@ export class Reconciler {
         backoffMs: config.restartBackoffMs,
         backoffMaxMs: config.restartBackoffMaxMs,
       },
+      specs: this.specs(job, runs[0]?.version),
     });
     for (const action of actions) {
       report.actions.push({ job: job.name, ...action });
       this.stats.actions++;
-      await this.act(job, action, obs);
+      await act(this.actors, job, action, obs);
     }
   }
 
-  private async act(job: JobRecord, action: Action, obs: Observation): Promise<void> {
-    const { store, now, log } = this.ctx;
-    switch (action.kind) {
-      case "advance-operation": {
-        const op = store.getOperation(action.operationId);
-        if (op) await this.runner.advance(op, obs);
-        return;
-      }
-      case "adopt":
-        store.transaction(() => {
-          store.recordRun({
-            flinkJobId: action.flinkJobId,
-            jobName: job.name,
-            version: action.version,
-            restoredFrom: null,
-            operationId: null,
-            submittedAt: obs.jobs.find((j) => j.id === action.flinkJobId)?.startTime ?? now(),
-          });
-          store.addEvent(
-            job.name,
-            "adopted",
-            `re-attached to running Flink job ${action.flinkJobId}`,
-            {
-              flinkJobId: action.flinkJobId,
-            },
-            now(),
-          );
-        });
-        return;
-      case "note-run-state": {
-        store.setRunSeenState(action.flinkJobId, action.to);
-        const ended = action.to === "MISSING" || TERMINAL_FLINK_STATES.has(action.to);
-        const outside = ended && job.desiredState === "RUNNING" && !store.activeOperation(job.name);
-        let message = `Flink job ${action.flinkJobId} is ${action.to}`;
-        let exceptions: string[] = [];
-        if (outside) {
-          exceptions = await this.recentExceptions(job, action.flinkJobId);
-          message += `, outside Sluice${exceptions.length > 0 ? `: ${exceptions[0]}` : ""}`;
-          log.warn({ job: job.name, flinkJobId: action.flinkJobId, state: action.to }, message);
-        }
-        store.addEvent(
-          job.name,
-          outside ? "flink-job-ended" : "flink-state",
-          message,
-          {
-            flinkJobId: action.flinkJobId,
-            from: action.from,
-            to: action.to,
-            ...(exceptions.length > 0 ? { exceptions } : {}),
-          },
-          now(),
-        );
-        return;
-      }
-      case "report-duplicates": {
-        this.duplicates.set(job.name, { keep: action.keep, others: action.others });
-        if (this.reportOnce(`dup:${job.name}:${action.others.join(",")}`)) {
-          log.warn(
-            { job: job.name, keep: action.keep, others: action.others },
-            "duplicate Flink jobs for one Sluice job",
-          );
-          store.addEvent(
-            job.name,
-            "duplicates",
-            `several Flink jobs run this job: keeping ${action.keep}, not touching ${action.others.join(", ")}`,
-            { keep: action.keep, others: action.others },
-            now(),
-          );
-        }
-        return;
-      }
-      case "schedule-restart":
-        store.transaction(() => {
-          store.updateJob(job.name, { nextRestartAt: action.at }, now());
-          store.addEvent(
-            job.name,
-            "restart-scheduled",
-            `automatic restart ${action.attempt}/${this.ctx.config.restartLimit} in ${Math.round((action.at - now()) / 1000)} s`,
-            { at: action.at, attempt: action.attempt },
-            now(),
-          );
-        });
-        return;
-      case "restart": {
-        const failedRun = store.latestRun(job.name);
-        store.transaction(() => {
-          if (store.activeOperation(job.name)) return; // a user operation got there first
-          const params: SubmitParams = {
-            version: job.currentVersion,
-            restore: failedRun ? { mode: "auto", failedJobId: failedRun.flinkJobId } : { mode: "latest" },
-            reason: "restart",
-          };
-          store.addOperation(job.name, "submit", { ...params }, now());
-          store.updateJob(job.name, { restartAttempts: action.attempt, nextRestartAt: null }, now());
-          store.addEvent(
-            job.name,
-            "restarting",
-            `automatic restart ${action.attempt}/${this.ctx.config.restartLimit}`,
-            {
-              attempt: action.attempt,
-            },
-            now(),
-          );
-        });
-        return;
-      }
-      case "give-up":
-        store.addEvent(
-          job.name,
-          "restart-limit",
-          `job failed and the restart limit (${action.attempts}) is reached; start it by hand`,
-          null,
-          now(),
-        );
-        return;
-      default: {
-        const never: never = action;
-        log.error({ action: never }, "unknown reconcile action");
-      }
-    }
+  /** The specs of the current version and of the running one, when they differ. */
+  private specs(job: JobRecord, runningVersion: number | undefined): CompareInput["specs"] {
+    if (runningVersion === undefined || runningVersion === job.currentVersion) return undefined;
+    const current = this.ctx.store.getVersion(job.name, job.currentVersion);
+    const running = this.ctx.store.getVersion(job.name, runningVersion);
+    return current && running ? { current: current.spec, running: running.spec } : undefined;
   }
 
   /**
@@ -460,42 +283,7 @@ export class Reconciler {
    * ```
    */
   exceptionsOf(flinkJobId: string): readonly FlinkException[] {
-    return this.exceptionCache.get(flinkJobId)?.exceptions ?? [];
-  }
-
-  /**
-   * Reads the exceptions of each job's current Flink job when its observed state changed or the
-   * copy is older than {@link EXCEPTIONS_REFRESH_MS}, after the pass has acted (so this never
-   * delays an action). Jobs not started yet have none and are skipped. Copies of Flink jobs that
-   * are no longer a job's current run are dropped.
-   */
-  private async refreshExceptions(obs: Observation): Promise<void> {
-    const { store, now, flink } = this.ctx;
-    const current = new Set<string>();
-    for (const job of store.listJobs()) {
-      const run = store.latestRun(job.name);
-      if (!run) continue;
-      current.add(run.flinkJobId);
-      const state = obs.jobs.find((j) => j.id === run.flinkJobId)?.state;
-      if (state === undefined || STARTING_FLINK_STATES.has(state)) continue;
-      const cached = this.exceptionCache.get(run.flinkJobId);
-      if (cached && cached.state === state && now() - cached.at < EXCEPTIONS_REFRESH_MS) continue;
-      const at = now();
-      try {
-        const exceptions = await flink.exceptions(run.flinkJobId);
-        this.exceptionCache.set(run.flinkJobId, { state, at, exceptions });
-      } catch {
-        // Keep the previous copy (if any); the next pass tries again.
-      }
-    }
-    for (const id of this.exceptionCache.keys()) if (!current.has(id)) this.exceptionCache.delete(id);
-  }
-
-  private async recentExceptions(job: JobRecord, flinkJobId: string): Promise<string[]> {
-    const version = this.ctx.store.getVersion(job.name, job.currentVersion);
-    const secrets = version ? secretValues(this.ctx, version.compiled) : [];
-    const exceptions = await this.ctx.flink.exceptions(flinkJobId).catch(() => []);
-    return exceptions.slice(0, 3).map((e) => scrub(e.message, secrets));
+    return this.exceptions.of(flinkJobId);
   }
 
   private reportOnce(key: string): boolean {

@@ -8,6 +8,7 @@ import { ACTIVE_FLINK_STATES, pipelineName } from "../flink/port.ts";
 import type { RestoreRequest, StopParams, SubmitParams, UpgradeParams } from "../lifecycle/operations.ts";
 import type { ObservationResult } from "../lifecycle/reconciler.ts";
 import { assertSecretsConfigured, scrub, secretValues, secretVariable } from "../lifecycle/secrets.ts";
+import { classifySpecChange } from "../lifecycle/spec-change.ts";
 import {
   createQuery,
   deleteQuery,
@@ -313,9 +314,10 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
         throw new ApiError("NAME_MISMATCH", `The spec is named "${spec.name}" but the URL names "${name}"`);
       }
       const hash = specHash(spec);
-      if (store.getVersion(name, job.currentVersion)?.specHash === hash) {
-        return reply.code(200).send(detail(name, await app.observation()));
-      }
+      const previous = store.getVersion(name, job.currentVersion);
+      const change =
+        previous && classifySpecChange(previous.spec, spec, { stateless: request.query.stateless });
+      if (change?.kind === "ignore") return reply.code(200).send(detail(name, await app.observation()));
       refuseIfBusy(name);
       assertSecretsConfigured(app.lifecycle, compiled);
       const at = now();
@@ -328,7 +330,8 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
           { currentVersion: version.version, restartAttempts: 0, nextRestartAt: null },
           at,
         );
-        if (job.desiredState === "RUNNING") {
+        // Only descriptions changed: the reconciler applies the version to the running Flink job.
+        if (job.desiredState === "RUNNING" && change?.kind !== "metadata") {
           const params: UpgradeParams = {
             fromVersion,
             toVersion: version.version,
@@ -342,7 +345,9 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
           "version-added",
           upgrading
             ? `version ${version.version} accepted; upgrading from v${fromVersion}${request.query.stateless ? " without state" : ""}`
-            : `version ${version.version} recorded; the job is stopped and will start with it`,
+            : job.desiredState === "RUNNING"
+              ? `version ${version.version} recorded; only descriptions changed, the running job keeps running`
+              : `version ${version.version} recorded; the job is stopped and will start with it`,
           { version: version.version, fromVersion },
           at,
         );

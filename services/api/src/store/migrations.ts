@@ -1,3 +1,5 @@
+import type { DatabaseSync } from "node:sqlite";
+
 /**
  * Versioned schema migrations of the job store. Each runs once, in order, inside a
  * transaction, and is recorded in `schema_migrations`. Never edit a released migration: add
@@ -8,6 +10,10 @@ export interface Migration {
   name: string;
   sql: string;
 }
+
+/** Columns every per-job log table starts with (savepoints, operations, events). */
+const LOG_KEY_COLUMNS = `id INTEGER PRIMARY KEY AUTOINCREMENT,
+        job_name TEXT NOT NULL REFERENCES jobs(name) ON DELETE CASCADE`;
 
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -51,8 +57,7 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX runs_by_job ON runs(job_name, submitted_at);
 
       CREATE TABLE savepoints (
-        id            INTEGER PRIMARY KEY AUTOINCREMENT,
-        job_name      TEXT NOT NULL REFERENCES jobs(name) ON DELETE CASCADE,
+        ${LOG_KEY_COLUMNS},
         version       INTEGER NOT NULL,
         flink_job_id  TEXT NOT NULL,
         path          TEXT NOT NULL,
@@ -64,8 +69,7 @@ export const MIGRATIONS: readonly Migration[] = [
 
       -- Operations are recorded BEFORE acting so that a crash mid-way is resumed at restart.
       CREATE TABLE operations (
-        id           INTEGER PRIMARY KEY AUTOINCREMENT,
-        job_name     TEXT NOT NULL REFERENCES jobs(name) ON DELETE CASCADE,
+        ${LOG_KEY_COLUMNS},
         kind         TEXT NOT NULL,
         params_json  TEXT NOT NULL,
         status       TEXT NOT NULL CHECK (status IN ('pending', 'running', 'succeeded', 'failed')),
@@ -78,8 +82,7 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX operations_by_job ON operations(job_name, id);
 
       CREATE TABLE events (
-        id        INTEGER PRIMARY KEY AUTOINCREMENT,
-        job_name  TEXT NOT NULL REFERENCES jobs(name) ON DELETE CASCADE,
+        ${LOG_KEY_COLUMNS},
         at        INTEGER NOT NULL,
         type      TEXT NOT NULL,
         message   TEXT NOT NULL,
@@ -89,3 +92,37 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
 ];
+
+/**
+ * Applies the migrations not yet recorded in `schema_migrations`, each in its own transaction
+ * (`inTransaction`), in version order; returns the versions applied.
+ */
+export function applyMigrations(
+  db: DatabaseSync,
+  migrations: readonly Migration[],
+  inTransaction: (fn: () => void) => void,
+): number[] {
+  db.exec(
+    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
+  );
+  const applied = new Set(
+    db
+      .prepare("SELECT version FROM schema_migrations")
+      .all()
+      .map((r) => Number(r.version)),
+  );
+  const done: number[] = [];
+  for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
+    if (applied.has(migration.version)) continue;
+    inTransaction(() => {
+      db.exec(migration.sql);
+      db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)").run(
+        migration.version,
+        migration.name,
+        Date.now(),
+      );
+    });
+    done.push(migration.version);
+  }
+  return done;
+}

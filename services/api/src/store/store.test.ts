@@ -27,7 +27,7 @@ describe("JobStore", () => {
     // NORMAL (1): durable against a crash of the process, not of the machine.
     expect(store.db.prepare("PRAGMA synchronous").get()).toEqual({ synchronous: 1 });
     store.createJob({ name: "a", spec: { name: "a" }, specHash: "h1", compiled, desiredState: "RUNNING" }, 1);
-    store.addOperation("a", "submit", { version: 1 }, 2);
+    store.addOperation("a", "submit", { version: 1, restore: { mode: "none" }, reason: "create" }, 2);
     store.close();
 
     const again = JobStore.open(path);
@@ -72,54 +72,35 @@ describe("JobStore", () => {
     const store = JobStore.open(":memory:");
     store.createJob({ name: "a", spec: { name: "a" }, specHash: "h1", compiled, desiredState: "RUNNING" }, 1);
     expect(store.addVersion("a", { name: "a" }, "h2", compiled, 2).version).toBe(2);
-    store.recordRun({
-      flinkJobId: "f1",
-      jobName: "a",
-      version: 1,
-      restoredFrom: null,
-      operationId: null,
-      submittedAt: 10,
-    });
-    store.recordRun({
-      flinkJobId: "f2",
-      jobName: "a",
-      version: 2,
-      restoredFrom: "sp",
-      operationId: null,
-      submittedAt: 20,
-    });
-    store.recordRun({
-      flinkJobId: "f2",
-      jobName: "a",
-      version: 2,
-      restoredFrom: "sp",
-      operationId: null,
-      submittedAt: 30,
-    });
+    const run = { jobName: "a", restoredFrom: null, operationId: null };
+    store.recordRun({ ...run, flinkJobId: "f1", version: 1, submittedAt: 10 });
+    store.recordRun({ ...run, flinkJobId: "f2", version: 2, restoredFrom: "sp", submittedAt: 20 });
+    store.recordRun({ ...run, flinkJobId: "f2", version: 2, restoredFrom: "sp", submittedAt: 30 });
     expect(store.listRuns("a").map((r) => r.flinkJobId)).toEqual(["f2", "f1"]);
-    store.addSavepoint({
-      jobName: "a",
-      version: 1,
-      flinkJobId: "f1",
-      path: "sp",
-      kind: "savepoint",
-      reason: "stop",
-      createdAt: 5,
-    });
-    store.addSavepoint({
-      jobName: "a",
-      version: 1,
-      flinkJobId: "f1",
-      path: "sp",
-      kind: "savepoint",
-      reason: "stop",
-      createdAt: 6,
-    });
+    for (const createdAt of [5, 6]) {
+      const savepoint = { jobName: "a", version: 1, flinkJobId: "f1", path: "sp", reason: "stop" } as const;
+      store.addSavepoint({ ...savepoint, kind: "savepoint", createdAt });
+    }
     expect(store.listSavepoints("a")).toHaveLength(1);
     store.addEvent("a", "created", "job created", null, 1);
     store.deleteJob("a");
     for (const table of ["versions", "runs", "savepoints", "operations", "events"]) {
       expect(store.db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get()).toEqual({ n: 0 });
     }
+  });
+
+  it("parses records on read and refuses what it cannot read", () => {
+    const store = JobStore.open(":memory:");
+    store.createJob({ name: "a", spec: { name: "a" }, specHash: "h", compiled, desiredState: "RUNNING" }, 1);
+    const op = store.addOperation("a", "upgrade", { fromVersion: 1, toVersion: 2, stateless: false }, 2);
+    store.updateOperation(op.id, { progress: { phase: "stop", stop: { targetJobId: null } } }, 3);
+    const read = store.getOperation(op.id);
+    expect(read?.kind === "upgrade" && read.progress.stop?.targetJobId).toBeNull();
+    // @ts-expect-error an upgrade needs its versions
+    expect(() => store.addOperation("a", "upgrade", { fromVersion: 1 }, 4)).toThrow(/toVersion/);
+    store.db.prepare("UPDATE operations SET params_json = ? WHERE id = ?").run('{"mode":"later"}', op.id);
+    expect(() => store.getOperation(op.id)).toThrow(/fromVersion/);
+    store.db.prepare("UPDATE versions SET compiled_json = '{}'").run();
+    expect(() => store.getVersion("a", 1)).toThrow(/statements/);
   });
 });

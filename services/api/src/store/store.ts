@@ -2,76 +2,39 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync, type SQLInputValue } from "node:sqlite";
 import type { CompiledJobLike, JobSpecLike } from "../compiler/port.ts";
-import { MIGRATIONS, type Migration } from "./migrations.ts";
+import { applyMigrations, MIGRATIONS, type Migration } from "./migrations.ts";
+import {
+  checkOperationParams,
+  type OperationKind,
+  type OperationParamsOf,
+  type OperationRecord,
+  type OperationStatus,
+} from "./operation-records.ts";
+import {
+  type DesiredState,
+  type EventRecord,
+  type JobRecord,
+  type Row,
+  type RunRecord,
+  type SavepointRecord,
+  toEvent,
+  toJob,
+  toOperation,
+  toRun,
+  toSavepoint,
+  toVersion,
+  type VersionRecord,
+} from "./records.ts";
 
-export type DesiredState = "RUNNING" | "STOPPED";
-export type OperationStatus = "pending" | "running" | "succeeded" | "failed";
-export type OperationKind = "submit" | "stop" | "savepoint" | "upgrade" | "delete";
-
-export interface JobRecord {
-  name: string;
-  desiredState: DesiredState;
-  currentVersion: number;
-  restartAttempts: number;
-  nextRestartAt: number | null;
-  createdAt: number;
-  updatedAt: number;
-}
-
-export interface VersionRecord {
-  jobName: string;
-  version: number;
-  spec: JobSpecLike;
-  specHash: string;
-  compiled: CompiledJobLike;
-  status: "accepted" | "rejected";
-  createdAt: number;
-}
-
-export interface RunRecord {
-  flinkJobId: string;
-  jobName: string;
-  version: number;
-  restoredFrom: string | null;
-  operationId: number | null;
-  submittedAt: number;
-  lastSeenState: string | null;
-}
-
-export interface SavepointRecord {
-  id: number;
-  jobName: string;
-  version: number;
-  flinkJobId: string;
-  path: string;
-  kind: "savepoint" | "checkpoint";
-  reason: string;
-  createdAt: number;
-}
-
-export interface OperationRecord<P = Record<string, unknown>, G = Record<string, unknown>> {
-  id: number;
-  jobName: string;
-  kind: OperationKind;
-  params: P;
-  status: OperationStatus;
-  progress: G;
-  error: string | null;
-  createdAt: number;
-  updatedAt: number;
-  finishedAt: number | null;
-}
-
-export interface EventRecord {
-  id: number;
-  jobName: string;
-  at: number;
-  type: string;
-  message: string;
-  data: Record<string, unknown> | null;
-}
-
-type Row = Record<string, SQLInputValue>;
+export type { OperationKind, OperationRecord, OperationStatus } from "./operation-records.ts";
+export type {
+  DesiredState,
+  EventRecord,
+  JobRecord,
+  RunRecord,
+  SavepointRecord,
+  VersionRecord,
+} from "./records.ts";
 
 /**
  * The job store: jobs, spec versions, Flink runs, savepoints, operations and the event log, in
@@ -114,32 +77,11 @@ export class JobStore {
 
   /** Applies the migrations not yet recorded in `schema_migrations`; returns the versions applied. */
   migrate(migrations: readonly Migration[] = MIGRATIONS): number[] {
-    this.db.exec(
-      "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
-    );
-    const applied = new Set(
-      this.db
-        .prepare("SELECT version FROM schema_migrations")
-        .all()
-        .map((r) => Number(r.version)),
-    );
-    const done: number[] = [];
-    for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
-      if (applied.has(migration.version)) continue;
-      this.transaction(() => {
-        this.db.exec(migration.sql);
-        this.db
-          .prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)")
-          .run(migration.version, migration.name, Date.now());
-      });
-      done.push(migration.version);
-    }
-    return done;
+    return applyMigrations(this.db, migrations, (fn) => this.transaction(fn));
   }
 
   schemaVersion(): number {
-    const row = this.db.prepare("SELECT MAX(version) AS v FROM schema_migrations").get();
-    return Number(row?.v ?? 0);
+    return Number(this.db.prepare("SELECT MAX(version) AS v FROM schema_migrations").get()?.v ?? 0);
   }
 
   /** Runs `fn` in one transaction (nested calls join the outer one). */
@@ -163,12 +105,11 @@ export class JobStore {
   // ---- jobs ---------------------------------------------------------------------------------
 
   getJob(name: string): JobRecord | undefined {
-    const row = this.db.prepare("SELECT * FROM jobs WHERE name = ?").get(name);
-    return row ? toJob(row) : undefined;
+    return this.one(toJob, "SELECT * FROM jobs WHERE name = ?", name);
   }
 
   listJobs(): JobRecord[] {
-    return this.db.prepare("SELECT * FROM jobs ORDER BY name").all().map(toJob);
+    return this.many(toJob, "SELECT * FROM jobs ORDER BY name");
   }
 
   /** Inserts a job with its first version; returns version 1. */
@@ -237,10 +178,7 @@ export class JobStore {
     if (patch.restartAttempts !== undefined) columns.restart_attempts = patch.restartAttempts;
     if (patch.nextRestartAt !== undefined) columns.next_restart_at = patch.nextRestartAt;
     columns.updated_at = now;
-    const keys = Object.keys(columns);
-    this.db
-      .prepare(`UPDATE jobs SET ${keys.map((k) => `${k} = ?`).join(", ")} WHERE name = ?`)
-      .run(...keys.map((k) => columns[k] as SQLInputValue), name);
+    this.update("jobs", columns, "name", name);
   }
 
   /** Removes a job and everything recorded about it. */
@@ -251,17 +189,11 @@ export class JobStore {
   // ---- versions -----------------------------------------------------------------------------
 
   getVersion(name: string, version: number): VersionRecord | undefined {
-    const row = this.db
-      .prepare("SELECT * FROM versions WHERE job_name = ? AND version = ?")
-      .get(name, version);
-    return row ? toVersion(row) : undefined;
+    return this.one(toVersion, "SELECT * FROM versions WHERE job_name = ? AND version = ?", name, version);
   }
 
   listVersions(name: string): VersionRecord[] {
-    return this.db
-      .prepare("SELECT * FROM versions WHERE job_name = ? ORDER BY version")
-      .all(name)
-      .map(toVersion);
+    return this.many(toVersion, "SELECT * FROM versions WHERE job_name = ? ORDER BY version", name);
   }
 
   markVersionRejected(name: string, version: number): void {
@@ -272,12 +204,10 @@ export class JobStore {
 
   /** Every accepted version of every job (for the enrichment task listing). */
   currentVersions(): VersionRecord[] {
-    return this.db
-      .prepare(
-        "SELECT v.* FROM versions v JOIN jobs j ON j.name = v.job_name AND j.current_version = v.version ORDER BY v.job_name",
-      )
-      .all()
-      .map(toVersion);
+    return this.many(
+      toVersion,
+      "SELECT v.* FROM versions v JOIN jobs j ON j.name = v.job_name AND j.current_version = v.version ORDER BY v.job_name",
+    );
   }
 
   // ---- runs ---------------------------------------------------------------------------------
@@ -291,10 +221,11 @@ export class JobStore {
   }
 
   listRuns(name: string): RunRecord[] {
-    return this.db
-      .prepare("SELECT * FROM runs WHERE job_name = ? ORDER BY submitted_at DESC, rowid DESC")
-      .all(name)
-      .map(toRun);
+    return this.many(
+      toRun,
+      "SELECT * FROM runs WHERE job_name = ? ORDER BY submitted_at DESC, rowid DESC",
+      name,
+    );
   }
 
   latestRun(name: string): RunRecord | undefined {
@@ -302,12 +233,19 @@ export class JobStore {
   }
 
   getRun(flinkJobId: string): RunRecord | undefined {
-    const row = this.db.prepare("SELECT * FROM runs WHERE flink_job_id = ?").get(flinkJobId);
-    return row ? toRun(row) : undefined;
+    return this.one(toRun, "SELECT * FROM runs WHERE flink_job_id = ?", flinkJobId);
   }
 
   setRunSeenState(flinkJobId: string, state: string): void {
-    this.db.prepare("UPDATE runs SET last_seen_state = ? WHERE flink_job_id = ?").run(state, flinkJobId);
+    this.update("runs", { last_seen_state: state }, "flink_job_id", flinkJobId);
+  }
+
+  /**
+   * Re-labels a run with a newer version of its job: a change the Flink job does not see (only
+   * descriptions differ) is applied without stopping it.
+   */
+  setRunVersion(flinkJobId: string, version: number): void {
+    this.update("runs", { version }, "flink_job_id", flinkJobId);
   }
 
   // ---- savepoints ---------------------------------------------------------------------------
@@ -318,72 +256,77 @@ export class JobStore {
         "INSERT OR IGNORE INTO savepoints (job_name, version, flink_job_id, path, kind, reason, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
       )
       .run(sp.jobName, sp.version, sp.flinkJobId, sp.path, sp.kind, sp.reason, sp.createdAt);
-    const row = this.db
-      .prepare("SELECT * FROM savepoints WHERE job_name = ? AND path = ?")
-      .get(sp.jobName, sp.path);
-    return toSavepoint(row as Row);
+    const recorded = this.findSavepoint(sp.jobName, sp.path);
+    if (!recorded) throw new Error(`savepoint ${sp.path} of ${sp.jobName} was not recorded`);
+    return recorded;
   }
 
   listSavepoints(name: string): SavepointRecord[] {
-    return this.db
-      .prepare("SELECT * FROM savepoints WHERE job_name = ? ORDER BY created_at DESC, id DESC")
-      .all(name)
-      .map(toSavepoint);
+    return this.many(
+      toSavepoint,
+      "SELECT * FROM savepoints WHERE job_name = ? ORDER BY created_at DESC, id DESC",
+      name,
+    );
   }
 
   findSavepoint(name: string, path: string): SavepointRecord | undefined {
-    const row = this.db.prepare("SELECT * FROM savepoints WHERE job_name = ? AND path = ?").get(name, path);
-    return row ? toSavepoint(row) : undefined;
+    return this.one(toSavepoint, "SELECT * FROM savepoints WHERE job_name = ? AND path = ?", name, path);
   }
 
   // ---- operations ---------------------------------------------------------------------------
 
-  addOperation(
+  /** Records an operation, pending; `params` are checked against the kind's schema first. */
+  addOperation<K extends OperationKind>(
     name: string,
-    kind: OperationKind,
-    params: Record<string, unknown>,
+    kind: K,
+    params: OperationParamsOf<K>,
     now: number,
   ): OperationRecord {
+    checkOperationParams(kind, params);
     const result = this.db
       .prepare(
         "INSERT INTO operations (job_name, kind, params_json, status, created_at, updated_at) VALUES (?, ?, ?, 'pending', ?, ?)",
       )
       .run(name, kind, JSON.stringify(params), now, now);
-    return this.getOperation(Number(result.lastInsertRowid)) as OperationRecord;
+    const id = Number(result.lastInsertRowid);
+    const recorded = this.getOperation(id);
+    if (!recorded) throw new Error(`operation ${id} of ${name} was not recorded`);
+    return recorded;
   }
 
   getOperation(id: number): OperationRecord | undefined {
-    const row = this.db.prepare("SELECT * FROM operations WHERE id = ?").get(id);
-    return row ? toOperation(row) : undefined;
+    return this.one(toOperation, "SELECT * FROM operations WHERE id = ?", id);
   }
 
   /** The job's unfinished operation (at most one exists: routes refuse a second). */
   activeOperation(name: string): OperationRecord | undefined {
-    const row = this.db
-      .prepare(
-        "SELECT * FROM operations WHERE job_name = ? AND status IN ('pending', 'running') ORDER BY id LIMIT 1",
-      )
-      .get(name);
-    return row ? toOperation(row) : undefined;
+    return this.one(
+      toOperation,
+      "SELECT * FROM operations WHERE job_name = ? AND status IN ('pending', 'running') ORDER BY id LIMIT 1",
+      name,
+    );
   }
 
   lastOperation(name: string): OperationRecord | undefined {
-    const row = this.db
-      .prepare("SELECT * FROM operations WHERE job_name = ? ORDER BY id DESC LIMIT 1")
-      .get(name);
-    return row ? toOperation(row) : undefined;
+    return this.one(
+      toOperation,
+      "SELECT * FROM operations WHERE job_name = ? ORDER BY id DESC LIMIT 1",
+      name,
+    );
   }
 
   listOperations(name: string, limit = 20): OperationRecord[] {
-    return this.db
-      .prepare("SELECT * FROM operations WHERE job_name = ? ORDER BY id DESC LIMIT ?")
-      .all(name, limit)
-      .map(toOperation);
+    return this.many(
+      toOperation,
+      "SELECT * FROM operations WHERE job_name = ? ORDER BY id DESC LIMIT ?",
+      name,
+      limit,
+    );
   }
 
   updateOperation(
     id: number,
-    patch: { status?: OperationStatus; progress?: Record<string, unknown>; error?: string | null },
+    patch: { status?: OperationStatus; progress?: OperationRecord["progress"]; error?: string | null },
     now: number,
   ): void {
     const columns: Record<string, SQLInputValue> = { updated_at: now };
@@ -393,10 +336,34 @@ export class JobStore {
     }
     if (patch.progress !== undefined) columns.progress_json = JSON.stringify(patch.progress);
     if (patch.error !== undefined) columns.error = patch.error;
-    const keys = Object.keys(columns);
+    this.update("operations", columns, "id", id);
+  }
+
+  /** `UPDATE <table> SET <columns> WHERE <key> = ?` (table and column names are this file's own). */
+  private update(
+    table: string,
+    columns: Record<string, SQLInputValue>,
+    key: string,
+    value: SQLInputValue,
+  ): void {
+    const names = Object.keys(columns);
     this.db
-      .prepare(`UPDATE operations SET ${keys.map((k) => `${k} = ?`).join(", ")} WHERE id = ?`)
-      .run(...keys.map((k) => columns[k] as SQLInputValue), id);
+      .prepare(`UPDATE ${table} SET ${names.map((k) => `${k} = ?`).join(", ")} WHERE ${key} = ?`)
+      .run(...names.map((k) => columns[k] as SQLInputValue), value);
+  }
+
+  /** The first row of a query, parsed; `undefined` when there is none. */
+  private one<T>(parse: (row: Row) => T, sql: string, ...params: SQLInputValue[]): T | undefined {
+    const row = this.db.prepare(sql).get(...params);
+    return row ? parse(row) : undefined;
+  }
+
+  /** Every row of a query, parsed. */
+  private many<T>(parse: (row: Row) => T, sql: string, ...params: SQLInputValue[]): T[] {
+    return this.db
+      .prepare(sql)
+      .all(...params)
+      .map(parse);
   }
 
   // ---- events -------------------------------------------------------------------------------
@@ -415,84 +382,12 @@ export class JobStore {
 
   /** Events of a job, oldest first, after the given event id. */
   listEvents(name: string, options: { after?: number; limit?: number } = {}): EventRecord[] {
-    return this.db
-      .prepare("SELECT * FROM events WHERE job_name = ? AND id > ? ORDER BY id LIMIT ?")
-      .all(name, options.after ?? 0, options.limit ?? 100)
-      .map(toEvent);
+    return this.many(
+      toEvent,
+      "SELECT * FROM events WHERE job_name = ? AND id > ? ORDER BY id LIMIT ?",
+      name,
+      options.after ?? 0,
+      options.limit ?? 100,
+    );
   }
-}
-
-function toJob(row: Row): JobRecord {
-  return {
-    name: String(row.name),
-    desiredState: row.desired_state as DesiredState,
-    currentVersion: Number(row.current_version),
-    restartAttempts: Number(row.restart_attempts),
-    nextRestartAt: row.next_restart_at === null ? null : Number(row.next_restart_at),
-    createdAt: Number(row.created_at),
-    updatedAt: Number(row.updated_at),
-  };
-}
-
-function toVersion(row: Row): VersionRecord {
-  return {
-    jobName: String(row.job_name),
-    version: Number(row.version),
-    spec: JSON.parse(String(row.spec_json)),
-    specHash: String(row.spec_hash),
-    compiled: JSON.parse(String(row.compiled_json)),
-    status: row.status as VersionRecord["status"],
-    createdAt: Number(row.created_at),
-  };
-}
-
-function toRun(row: Row): RunRecord {
-  return {
-    flinkJobId: String(row.flink_job_id),
-    jobName: String(row.job_name),
-    version: Number(row.version),
-    restoredFrom: row.restored_from === null ? null : String(row.restored_from),
-    operationId: row.operation_id === null ? null : Number(row.operation_id),
-    submittedAt: Number(row.submitted_at),
-    lastSeenState: row.last_seen_state === null ? null : String(row.last_seen_state),
-  };
-}
-
-function toSavepoint(row: Row): SavepointRecord {
-  return {
-    id: Number(row.id),
-    jobName: String(row.job_name),
-    version: Number(row.version),
-    flinkJobId: String(row.flink_job_id),
-    path: String(row.path),
-    kind: row.kind as SavepointRecord["kind"],
-    reason: String(row.reason),
-    createdAt: Number(row.created_at),
-  };
-}
-
-function toOperation(row: Row): OperationRecord {
-  return {
-    id: Number(row.id),
-    jobName: String(row.job_name),
-    kind: row.kind as OperationKind,
-    params: JSON.parse(String(row.params_json)),
-    status: row.status as OperationStatus,
-    progress: JSON.parse(String(row.progress_json)),
-    error: row.error === null ? null : String(row.error),
-    createdAt: Number(row.created_at),
-    updatedAt: Number(row.updated_at),
-    finishedAt: row.finished_at === null ? null : Number(row.finished_at),
-  };
-}
-
-function toEvent(row: Row): EventRecord {
-  return {
-    id: Number(row.id),
-    jobName: String(row.job_name),
-    at: Number(row.at),
-    type: String(row.type),
-    message: String(row.message),
-    data: row.data_json === null ? null : JSON.parse(String(row.data_json)),
-  };
 }
