@@ -1,8 +1,9 @@
 import type { EnrichmentTask } from "@sluice/flink-jobs";
 import { type Admin, type Consumer, Kafka, logLevel, type Producer } from "kafkajs";
+import { KafkaUnavailableError } from "./errors.ts";
 
 /**
- * Everything the API does with Kafka, behind one small module (DESIGN.md: a change of client
+ * Everything the API does with Kafka, behind one small module (docs/ARCHITECTURE.md: a change of client
  * touches one place): publishing enrichment tasks to the compacted task topic the enricher
  * reads, and keeping the latest theme counts of the review-themes job in memory.
  */
@@ -28,17 +29,6 @@ export interface TrendingThemes {
 /** Reads the theme counts the review-themes job writes (two upsert-kafka topics). */
 export interface ThemeCountsSource {
   trending(limit: number): Promise<TrendingThemes>;
-}
-
-/** A Kafka failure: the operation waits for the next reconcile pass instead of failing. */
-export class KafkaUnavailableError extends Error {
-  override readonly name = "KafkaUnavailableError";
-  readonly retryable = true;
-  readonly brokers: string[];
-  constructor(message: string, brokers: string[], cause?: unknown) {
-    super(message, cause === undefined ? undefined : { cause });
-    this.brokers = brokers;
-  }
 }
 
 export interface KafkaOptions {

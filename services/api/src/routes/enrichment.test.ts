@@ -8,7 +8,8 @@ import {
 } from "@sluice/flink-jobs/jobs";
 import { afterEach, describe, expect, it } from "vitest";
 import { auth, type TestApp, testApp } from "../../test/helper.ts";
-import { KafkaUnavailableError, type TaskPublisher, type ThemeCountsSource } from "../kafka.ts";
+import { KafkaUnavailableError } from "../errors.ts";
+import type { TaskPublisher, ThemeCountsSource } from "../kafka.ts";
 
 /** A hand-written task publisher that records what it was asked to publish. */
 class FakeTasks implements TaskPublisher {
