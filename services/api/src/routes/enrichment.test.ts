@@ -1,11 +1,5 @@
 import type { EnrichmentTask } from "@sluice/flink-jobs";
-import {
-  clicksWithProducts,
-  reviewThemes,
-  sensorAnomalies,
-  sensorZscore,
-  transactionsHourly,
-} from "@sluice/flink-jobs/jobs";
+import * as flagships from "@sluice/flink-jobs/jobs";
 import { afterEach, describe, expect, it } from "vitest";
 import { auth, type TestApp, testApp } from "../../test/helper.ts";
 import { KafkaUnavailableError } from "../errors.ts";
@@ -45,7 +39,7 @@ describe("enrichment tasks", () => {
       method: "POST",
       url: "/v1/jobs",
       headers: auth,
-      payload: reviewThemes(),
+      payload: flagships.reviewThemes(),
     });
     expect(res.statusCode).toBe(202);
     await t.tick();
@@ -68,15 +62,11 @@ describe("enrichment tasks", () => {
     expect(tasks.published.size).toBe(0);
   });
 
-  it("accepts every acceptance pipeline of DESIGN.md (dry run on the fake Flink)", async () => {
+  it("accepts every acceptance pipeline of docs/ARCHITECTURE.md (dry run on the fake Flink)", async () => {
     t = await testApp();
-    for (const spec of [
-      sensorAnomalies(),
-      sensorZscore(),
-      reviewThemes(),
-      transactionsHourly(),
-      clicksWithProducts(),
-    ]) {
+    const specs = Object.values(flagships).map((flagship) => flagship());
+    expect(specs).toHaveLength(5);
+    for (const spec of specs) {
       const res = await t.app.inject({
         method: "POST",
         url: "/v1/jobs?dryRun=true",
