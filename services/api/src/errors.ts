@@ -1,3 +1,6 @@
+import type { z } from "zod";
+import type { problemSchema } from "./schemas.ts";
+
 /**
  * The API's one error family. Every failure a client can see is an {@link ApiError} with a
  * stable `code`; the error handler turns it into `application/problem+json` (RFC 9457). Clients
@@ -94,16 +97,8 @@ export class ConfigError extends ApiError {
   }
 }
 
-/** The problem+json document for an error code. */
-export interface ProblemDocument {
-  type: string;
-  title: string;
-  status: number;
-  code: string;
-  detail: string;
-  problems?: Problem[];
-  [extra: string]: unknown;
-}
+/** The problem+json document of an error (its schema, `problemSchema`, is in the OpenAPI document). */
+export type ProblemDocument = z.output<typeof problemSchema>;
 
 export function problemDocument(error: ApiError): ProblemDocument {
   const { status, title } = API_ERRORS[error.code];
