@@ -175,33 +175,38 @@ describe("Swagger UI", () => {
       return;
     }
     const page: Page = await context.newPage();
-    await page.goto(`${baseUrl}/docs`);
-    await page.locator(".swagger-ui .info .title").filter({ hasText: "Sluice API" }).waitFor();
-    await authorize(page);
-
-    const createJob = page
-      .locator(".opblock.opblock-post")
-      .filter({ has: page.locator('.opblock-summary-path[data-path="/v1/jobs"]') });
-    await createJob.locator(".opblock-summary").first().click();
-    // The body's schema: JobSpec, expanded all the way down. Swagger UI resolves each subtree's
-    // $refs as it opens it; an unresolvable one shows a "Resolver error" box.
+    let createJob = await openCreateJob(page);
+    // The body's schema: JobSpec, with `inserts` expanded all the way down (queries, FROM clauses,
+    // expressions, types: the recursive parts). Swagger UI resolves each subtree's $refs as it
+    // opens it; an unresolvable one shows a "Resolver error" box.
     const body = createJob.locator(".opblock-section-request-body");
     await body.locator('.tablinks[data-name="model"]').click();
-    const expandAll = body.locator(".json-schema-2020-12-expand-deep-button").first();
-    await expandAll.click();
-    await expect.poll(() => expandAll.textContent()).toBe("Expand all");
-    await expandAll.click();
-    await expect.poll(() => expandAll.textContent()).toBe("Collapse all");
-    await page.waitForTimeout(1000);
-    expect(await page.locator(".errors-wrapper").allTextContents()).toEqual([]);
+    await body.getByText("JobSpecInput").first().waitFor();
+    const inserts = body
+      .locator(".json-schema-2020-12-property")
+      .filter({ has: page.locator(".json-schema-2020-12__title", { hasText: /^inserts$/ }) })
+      .first();
+    await inserts
+      .locator(".json-schema-2020-12-expand-deep-button")
+      .filter({ hasText: "Expand all" })
+      .click();
+    // Rendering the recursive tree takes seconds on a loaded machine.
+    const rendering = { timeout: 60_000 };
+    // Opened down to the recursive parts (by name), or stopped by a resolver error.
+    const errors = page.locator(".errors-wrapper");
+    const opened = async () => (await errors.count()) + (await body.getByText("ExpressionInput").count());
+    await expect.poll(opened, rendering).toBeGreaterThan(0);
+    expect(await errors.allTextContents()).toEqual([]);
     expect(await page.locator("body").textContent()).not.toMatch(
       /Could not resolve reference|Resolver error/,
     );
-    // The recursive parts are there, by name.
     for (const part of ["ExpressionInput", "QueryInput", "FromInput", "SqlTypeInput"]) {
-      expect(await body.getByText(part).count(), part).toBeGreaterThan(0);
+      await expect
+        .poll(() => body.getByText(part).count(), { ...rendering, message: part })
+        .toBeGreaterThan(0);
     }
-    await expandAll.click(); // collapse again: the page re-renders the open tree on every change
+    // A fresh page for Try it out: the fully open tree makes every re-render slow.
+    createJob = await openCreateJob(page);
 
     // Try it out: a dry run of a datagen job, EXPLAINed by the real Flink.
     await createJob.locator("button.try-out__btn").click();
@@ -227,6 +232,18 @@ describe("Swagger UI", () => {
     await page.screenshot({ path: join(screenshotDir, "swagger-ui-create-job.png"), fullPage: true });
   });
 });
+
+/** Swagger UI, authorized, with "POST /v1/jobs" open. */
+async function openCreateJob(page: Page) {
+  await page.goto(`${baseUrl}/docs`);
+  await page.locator(".swagger-ui .info .title").filter({ hasText: "Sluice API" }).waitFor();
+  await authorize(page);
+  const createJob = page
+    .locator(".opblock.opblock-post")
+    .filter({ has: page.locator('.opblock-summary-path[data-path="/v1/jobs"]') });
+  await createJob.locator(".opblock-summary").first().click();
+  return createJob;
+}
 
 /** "Authorize" with the bearer token: Try it out sends it to every route that needs it. */
 async function authorize(page: Page): Promise<void> {
