@@ -181,6 +181,11 @@ export const exprSchema: z.ZodType<Expr> = z.lazy(() =>
     }),
   ]),
 );
+// Named, so that JSON Schema and OpenAPI documents reference it as a component (it is recursive).
+z.globalRegistry.add(exprSchema, {
+  id: "Expression",
+  description: "An expression over the columns in scope",
+});
 
 /** `INTERVAL '5' SECOND` */
 export function renderInterval(interval: Interval): string {

@@ -136,6 +136,11 @@ export const fromSchema: z.ZodType<From> = z.lazy(() =>
     z.strictObject({ kind: z.literal("subquery"), query: querySchema, as: identifierSchema }),
   ]),
 );
+// Named, so that JSON Schema and OpenAPI documents reference it as a component (it is recursive).
+z.globalRegistry.add(fromSchema, {
+  id: "From",
+  description: "A FROM clause: table, window, join, unnest or subquery",
+});
 
 /** Raw SQL text may span lines (comments are rejected by validation, so a newline cannot end one). */
 const rawTextSchema = z
@@ -178,6 +183,8 @@ export const querySchema: z.ZodType<Query> = z.lazy(() =>
     z.strictObject({ kind: z.literal("raw"), parts: z.array(rawPartSchema).min(1) }),
   ]),
 );
+// Named, so that JSON Schema and OpenAPI documents reference it as a component (it is recursive).
+z.globalRegistry.add(querySchema, { id: "Query", description: "A query: select, top-n or raw SQL" });
 
 // ---------------------------------------------------------------------------
 // Rendering. Validation has already checked names and types; rendering needs

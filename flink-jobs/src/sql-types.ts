@@ -73,6 +73,8 @@ export const sqlTypeSchema: z.ZodType<SqlType> = z.lazy(() =>
     }),
   ]),
 );
+// Named, so that JSON Schema and OpenAPI documents reference it as a component (it is recursive).
+z.globalRegistry.add(sqlTypeSchema, { id: "SqlType", description: "A Flink SQL data type" });
 
 /** Renders a type as Flink SQL: `DECIMAL(10, 2)`, `ROW<\`a\` INT, \`b\` STRING>`, `INT NOT NULL`. */
 export function renderType(type: SqlType): string {

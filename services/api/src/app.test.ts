@@ -10,9 +10,19 @@ afterEach(async () => {
 const post = (url: string, payload?: unknown, headers: Record<string, string> = auth) =>
   t.app.inject({ method: "POST", url, payload: payload as object, headers });
 
+const put = (url: string, payload: unknown) =>
+  t.app.inject({ method: "PUT", url, headers: auth, payload: payload as object });
+
 async function getJob(name: string) {
   const res = await t.app.inject({ method: "GET", url: `/v1/jobs/${name}` });
   return t.json(res) as Record<string, unknown> & { state: string; flinkJobId: string | null };
+}
+
+/** Reconcile passes until the job's operation is done, one more, then the job. */
+async function settle(name: string) {
+  await t.tickUntil(() => t.store.activeOperation(name) === undefined);
+  await t.tick();
+  return getJob(name);
 }
 
 async function createRunning(name: string) {
@@ -78,7 +88,7 @@ describe("health, readiness, metrics, docs", () => {
 });
 
 describe("auth", () => {
-  it("requires a bearer token on mutating routes, compared in constant time", async () => {
+  it("requires a bearer token on mutating routes (the comparison itself: auth.test.ts)", async () => {
     t = await testApp();
     const none = await post("/v1/jobs", datagenSpec("a"), {});
     expectProblem(none, 401, "UNAUTHORIZED");
@@ -279,9 +289,7 @@ describe("stop, start, savepoints", () => {
     const stop = await post("/v1/jobs/counter/stop", {});
     expect(stop.statusCode).toBe(202);
     expect(stop.json().state).toBe("STOPPING");
-    await t.tickUntil(() => t.store.activeOperation("counter") === undefined);
-    await t.tick();
-    const stopped = await getJob("counter");
+    const stopped = await settle("counter");
     expect(stopped).toMatchObject({ state: "STOPPED", desiredState: "STOPPED", flinkState: "FINISHED" });
     const savepoints = (await t.app.inject("/v1/jobs/counter/savepoints")).json().savepoints;
     expect(savepoints).toHaveLength(1);
@@ -295,8 +303,7 @@ describe("stop, start, savepoints", () => {
 
     const start = await post("/v1/jobs/counter/start", {});
     expect(start.statusCode).toBe(202);
-    await t.tickUntil(() => t.store.activeOperation("counter") === undefined);
-    await t.tick();
+    await settle("counter");
     expect(t.flink.submissions.at(-1)?.settings["execution.state-recovery.path"]).toBe(savepoints[0].path);
     const running = await getJob("counter");
     expect(running.state).toBe("RUNNING");
@@ -372,17 +379,10 @@ describe("upgrade", () => {
   it("upgrades through a savepoint (202), keeping state; the same spec again is a no-op", async () => {
     t = await testApp();
     const v1 = await createRunning("up");
-    const res = await t.app.inject({
-      method: "PUT",
-      url: "/v1/jobs/up",
-      headers: auth,
-      payload: datagenSpec("up", { rowsPerSecond: 20 }),
-    });
+    const res = await put("/v1/jobs/up", datagenSpec("up", { rowsPerSecond: 20 }));
     expect(res.statusCode).toBe(202);
     expect(res.json()).toMatchObject({ version: 2, state: "UPGRADING" });
-    await t.tickUntil(() => t.store.activeOperation("up") === undefined);
-    await t.tick();
-    const job = await getJob("up");
+    const job = await settle("up");
     expect(job).toMatchObject({
       version: 2,
       state: "RUNNING",
@@ -394,12 +394,7 @@ describe("upgrade", () => {
     expect(last?.settings["pipeline.name"]).toBe("sluice/up/v2");
     expect(last?.settings["execution.state-recovery.path"]).toBe(savepoint?.path);
     expect(t.flink.jobs.get(v1.flinkJobId as string)?.state).toBe("FINISHED");
-    const same = await t.app.inject({
-      method: "PUT",
-      url: "/v1/jobs/up",
-      headers: auth,
-      payload: datagenSpec("up", { rowsPerSecond: 20 }),
-    });
+    const same = await put("/v1/jobs/up", datagenSpec("up", { rowsPerSecond: 20 }));
     expect(same.statusCode).toBe(200);
     expect(same.json().version).toBe(2);
   });
@@ -418,12 +413,7 @@ describe("upgrade", () => {
     await t.tickUntil(() => t.store.activeOperation("grp") === undefined);
     expect(groupIds(t.flink.submissions.at(-1)?.statements ?? [])).toEqual(["sluice.grp.v1.readings"]);
 
-    const upgrade = await t.app.inject({
-      method: "PUT",
-      url: "/v1/jobs/grp",
-      headers: auth,
-      payload: kafkaSourceSpec("grp", { topic: "sensor_data_2" }),
-    });
+    const upgrade = await put("/v1/jobs/grp", kafkaSourceSpec("grp", { topic: "sensor_data_2" }));
     expect(upgrade.statusCode).toBe(202);
     expect(upgrade.json()).toMatchObject({ version: 2, spec: { version: 2 } });
     expect(groupIds(upgrade.json().sql)).toEqual(["sluice.grp.v2.readings"]);
@@ -449,15 +439,8 @@ describe("upgrade", () => {
       }
       return submitted;
     };
-    await t.app.inject({
-      method: "PUT",
-      url: "/v1/jobs/risky",
-      headers: auth,
-      payload: datagenSpec("risky", { rowsPerSecond: 5 }),
-    });
-    await t.tickUntil(() => t.store.activeOperation("risky") === undefined);
-    await t.tick();
-    const job = await getJob("risky");
+    await put("/v1/jobs/risky", datagenSpec("risky", { rowsPerSecond: 5 }));
+    const job = await settle("risky");
     expect(job).toMatchObject({
       version: 1,
       state: "RUNNING",
@@ -479,12 +462,7 @@ describe("upgrade", () => {
   it("?stateless=true starts the new version with empty state", async () => {
     t = await testApp();
     await createRunning("fresh");
-    await t.app.inject({
-      method: "PUT",
-      url: "/v1/jobs/fresh?stateless=true",
-      headers: auth,
-      payload: datagenSpec("fresh", { rowsPerSecond: 7 }),
-    });
+    await put("/v1/jobs/fresh?stateless=true", datagenSpec("fresh", { rowsPerSecond: 7 }));
     await t.tickUntil(() => t.store.activeOperation("fresh") === undefined);
     expect(t.flink.submissions.at(-1)?.settings["pipeline.name"]).toBe("sluice/fresh/v2");
     expect(t.flink.submissions.at(-1)?.settings["execution.state-recovery.path"]).toBeUndefined();
@@ -493,12 +471,31 @@ describe("upgrade", () => {
   it("refuses a mismatched name, an unknown job and a concurrent operation", async () => {
     t = await testApp();
     await post("/v1/jobs", datagenSpec("busy"));
-    const put = (name: string, body: unknown) =>
-      t.app.inject({ method: "PUT", url: `/v1/jobs/${name}`, headers: auth, payload: body as object });
-    expectProblem(await put("busy", datagenSpec("other")), 409, "NAME_MISMATCH");
-    expectProblem(await put("ghost", datagenSpec("ghost")), 404, "JOB_NOT_FOUND");
-    expectProblem(await put("busy", datagenSpec("busy", { rowsPerSecond: 3 })), 409, "OPERATION_IN_PROGRESS");
-    expectProblem(await put("busy", invalidSpec("busy")), 400, "INVALID_SPEC");
+    expectProblem(await put("/v1/jobs/busy", datagenSpec("other")), 409, "NAME_MISMATCH");
+    expectProblem(await put("/v1/jobs/ghost", datagenSpec("ghost")), 404, "JOB_NOT_FOUND");
+    expectProblem(
+      await put("/v1/jobs/busy", datagenSpec("busy", { rowsPerSecond: 3 })),
+      409,
+      "OPERATION_IN_PROGRESS",
+    );
+    expectProblem(await put("/v1/jobs/busy", invalidSpec("busy")), 400, "INVALID_SPEC");
+  });
+
+  it("a description-only change is recorded and the Flink job carries on (200, no savepoint)", async () => {
+    t = await testApp();
+    const v1 = await createRunning("described");
+    const res = await put("/v1/jobs/described", { ...datagenSpec("described"), description: "new words" });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ version: 2, description: "new words", operation: null });
+    await t.tick();
+    await t.tick();
+    expect(t.flink.calls).not.toContain("stopWithSavepoint");
+    expect(t.flink.submissions).toHaveLength(1);
+    expect(await getJob("described")).toMatchObject({
+      state: "RUNNING",
+      flinkJobId: v1.flinkJobId,
+      version: 2,
+    });
   });
 
   it("a stopped job only records the new version (200)", async () => {
@@ -506,12 +503,7 @@ describe("upgrade", () => {
     await createRunning("idle");
     await post("/v1/jobs/idle/stop", {});
     await t.tickUntil(() => t.store.activeOperation("idle") === undefined);
-    const res = await t.app.inject({
-      method: "PUT",
-      url: "/v1/jobs/idle",
-      headers: auth,
-      payload: datagenSpec("idle", { rowsPerSecond: 4 }),
-    });
+    const res = await put("/v1/jobs/idle", datagenSpec("idle", { rowsPerSecond: 4 }));
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ version: 2, state: "STOPPED" });
   });

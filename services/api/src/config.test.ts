@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, hashToken, loadConfig } from "./config.ts";
+import { hashToken, loadConfig } from "./config.ts";
+import { ConfigError } from "./errors.ts";
 
 describe("loadConfig", () => {
   it("applies defaults and hashes tokens", () => {
@@ -31,7 +32,13 @@ describe("loadConfig", () => {
       error = e;
     }
     expect(error).toBeInstanceOf(ConfigError);
-    const problems = (error as ConfigError).problems.join("\n");
+    const problems = (error as ConfigError).message;
+    expect((error as ConfigError).problems?.map((p) => p.path).sort()).toEqual([
+      "SLUICE_API_PORT",
+      "SLUICE_API_READ_AUTH",
+      "SLUICE_FLINK_REST_URL",
+      "SLUICE_KAFKA_BROKERS",
+    ]);
     for (const name of [
       "SLUICE_API_PORT",
       "SLUICE_FLINK_REST_URL",

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
+import { ConfigError } from "./errors.ts";
 
 /**
  * The API's configuration, read once from the environment at start and validated, so a bad
@@ -158,16 +159,6 @@ export function hashToken(token: string): Buffer {
   return createHash("sha256").update(token, "utf8").digest();
 }
 
-/** Thrown by {@link loadConfig}; `problems` has one line per bad variable. */
-export class ConfigError extends Error {
-  override readonly name = "ConfigError";
-  readonly problems: string[];
-  constructor(problems: string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
-    this.problems = problems;
-  }
-}
-
 /** Reads and validates the configuration; throws {@link ConfigError} listing every bad value. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): ApiConfig {
   // Empty strings mean "unset" so that `FOO= node server.ts` falls back to the default.
@@ -177,7 +168,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
         const variable = String(issue.path[0] ?? "environment");
-        return issue.message.includes(variable) ? issue.message : `${variable}: ${issue.message}`;
+        const message = issue.message.includes(variable) ? issue.message : `${variable}: ${issue.message}`;
+        return { path: variable, code: issue.code, message };
       }),
     );
   }

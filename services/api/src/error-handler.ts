@@ -1,29 +1,61 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
-import { ApiError, type Problem, problemDocument } from "./errors.ts";
-import { isFlinkError } from "./flink/port.ts";
-import { KafkaUnavailableError } from "./kafka.ts";
+import { ApiError, type ApiErrorCode, type Problem, problemDocument } from "./errors.ts";
+import { FlinkError } from "./flink/port.ts";
 
-/** Turns any error into an ApiError: known families by code, Fastify's own 4xx by code, the rest 500. */
+/**
+ * Maps any error into the API's family: its own errors as they are, the Flink port's and
+ * Fastify's by code, anything else a 500 INTERNAL (logged, never shown with its stack).
+ */
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
-  if (isFlinkError(error)) {
-    if (error.code === "FLINK_UNREACHABLE") {
+  if (error instanceof FlinkError) return fromFlinkError(error);
+  return (
+    fromFastifyError(error) ??
+    new ApiError("INTERNAL", "An internal error occurred; it has been logged", { cause: error })
+  );
+}
+
+function fromFlinkError(error: FlinkError): ApiError {
+  const options = { cause: error, retryable: error.retryable };
+  switch (error.code) {
+    case "FLINK_UNREACHABLE":
       return new ApiError("FLINK_UNREACHABLE", `Flink did not answer: ${error.message}`, {
+        ...options,
         extra: { tried: error.urls },
-        cause: error,
       });
-    }
-    if (error.code === "SQL_ERROR") return new ApiError("SQL_REJECTED", error.message, { cause: error });
-    if (error.code === "JOB_NOT_FOUND") return new ApiError("FLINK_ERROR", error.message, { cause: error });
-    return new ApiError("FLINK_ERROR", error.message, { cause: error });
+    case "SQL_ERROR":
+      return new ApiError("SQL_REJECTED", error.message, options);
+    default:
+      return new ApiError("FLINK_ERROR", error.message, options);
   }
-  if (error instanceof KafkaUnavailableError) {
-    return new ApiError("KAFKA_UNREACHABLE", error.message, {
-      extra: { tried: error.brokers },
-      cause: error,
-    });
-  }
+}
+
+const FASTIFY_CODES: Record<string, { code: ApiErrorCode; detail?: string }> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: "MALFORMED_JSON" },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { code: "MALFORMED_JSON" },
+  FST_ERR_CTP_BODY_TOO_LARGE: {
+    code: "PAYLOAD_TOO_LARGE",
+    detail: "The request body is larger than the configured limit",
+  },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    code: "UNSUPPORTED_MEDIA_TYPE",
+    detail: "Send JSON with 'Content-Type: application/json'",
+  },
+  FST_ERR_CTP_INVALID_CONTENT_TYPE: {
+    code: "UNSUPPORTED_MEDIA_TYPE",
+    detail: "Send JSON with 'Content-Type: application/json'",
+  },
+};
+
+const STATUS_CODES: Record<number, ApiErrorCode> = {
+  404: "NOT_FOUND",
+  413: "PAYLOAD_TOO_LARGE",
+  415: "UNSUPPORTED_MEDIA_TYPE",
+};
+
+/** Fastify's own 4xx (schema validation, body parsing); `undefined` for anything else. */
+function fromFastifyError(error: unknown): ApiError | undefined {
   if (hasZodFastifySchemaValidationErrors(error)) {
     const where = (error as { validationContext?: string }).validationContext ?? "request";
     const problems: Problem[] = error.validation.map((issue) => ({
@@ -33,32 +65,15 @@ export function toApiError(error: unknown): ApiError {
     }));
     return new ApiError("VALIDATION_FAILED", `The ${where} does not match the schema`, { problems });
   }
-  const fastifyError = error as Partial<FastifyError> & { type?: string };
-  switch (fastifyError.code) {
-    case "FST_ERR_CTP_INVALID_JSON_BODY":
-    case "FST_ERR_CTP_EMPTY_JSON_BODY":
-      return new ApiError("MALFORMED_JSON", fastifyError.message ?? "The body is not valid JSON");
-    case "FST_ERR_CTP_BODY_TOO_LARGE":
-      return new ApiError("PAYLOAD_TOO_LARGE", "The request body is larger than the configured limit");
-    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
-    case "FST_ERR_CTP_INVALID_CONTENT_TYPE":
-      return new ApiError("UNSUPPORTED_MEDIA_TYPE", "Send JSON with 'Content-Type: application/json'");
-    default:
-      break;
-  }
-  // The JSON parser's own SyntaxError carries statusCode 400.
-  if (error instanceof SyntaxError && fastifyError.statusCode === 400) {
-    return new ApiError("MALFORMED_JSON", error.message);
-  }
+  const fastifyError = error as Partial<FastifyError>;
+  const known = FASTIFY_CODES[fastifyError.code ?? ""];
+  if (known)
+    return new ApiError(known.code, known.detail ?? fastifyError.message ?? "The body is not valid JSON");
   const status = fastifyError.statusCode;
-  if (typeof status === "number" && status >= 400 && status < 500) {
-    if (status === 404) return new ApiError("NOT_FOUND", fastifyError.message ?? "Not found");
-    if (status === 413) return new ApiError("PAYLOAD_TOO_LARGE", fastifyError.message ?? "Too large");
-    if (status === 415)
-      return new ApiError("UNSUPPORTED_MEDIA_TYPE", fastifyError.message ?? "Unsupported type");
-    return new ApiError("VALIDATION_FAILED", fastifyError.message ?? "Bad request");
-  }
-  return new ApiError("INTERNAL", "An internal error occurred; it has been logged", { cause: error });
+  // The JSON parser's own SyntaxError carries statusCode 400.
+  if (error instanceof SyntaxError && status === 400) return new ApiError("MALFORMED_JSON", error.message);
+  if (typeof status !== "number" || status < 400 || status >= 500) return undefined;
+  return new ApiError(STATUS_CODES[status] ?? "VALIDATION_FAILED", fastifyError.message ?? "Bad request");
 }
 
 export async function errorHandler(

@@ -1,7 +1,11 @@
+import type { z } from "zod";
+import type { problemSchema } from "./schemas.ts";
+
 /**
  * The API's one error family. Every failure a client can see is an {@link ApiError} with a
- * stable `code`; the error handler in `app.ts` turns it into `application/problem+json`
- * (RFC 9457). Clients switch on `code`, never on `detail`.
+ * stable `code`; the error handler turns it into `application/problem+json` (RFC 9457). Clients
+ * switch on `code`, never on `detail`. Errors of other packages (Flink port, Fastify) are mapped
+ * into this family at the boundary (`error-handler.ts`).
  *
  * @example
  * ```ts
@@ -28,11 +32,13 @@ export const API_ERRORS = {
   SECRET_NOT_CONFIGURED: { status: 422, title: "A secret the job references is not configured" },
   SQL_REJECTED: { status: 422, title: "Flink rejected the compiled SQL" },
   FLINK_ERROR: { status: 502, title: "Flink answered with an error" },
-  FLINK_UNREACHABLE: { status: 503, title: "Flink is unreachable" },
-  KAFKA_UNREACHABLE: { status: 503, title: "Kafka is unreachable" },
+  FLINK_UNREACHABLE: { status: 503, title: "Flink is unreachable", retryable: true },
+  KAFKA_UNREACHABLE: { status: 503, title: "Kafka is unreachable", retryable: true },
   NOT_IMPLEMENTED: { status: 501, title: "Not implemented" },
   INTERNAL: { status: 500, title: "Internal error" },
-} as const satisfies Record<string, { status: number; title: string }>;
+  /** At startup only: the server prints it and exits 1; no request ever sees it. */
+  INVALID_CONFIG: { status: 500, title: "Invalid configuration" },
+} as const satisfies Record<string, { status: number; title: string; retryable?: boolean }>;
 
 export type ApiErrorCode = keyof typeof API_ERRORS;
 export const API_ERROR_CODES = Object.keys(API_ERRORS) as ApiErrorCode[];
@@ -45,42 +51,54 @@ export interface Problem {
 }
 
 export interface ApiErrorOptions {
-  problems?: Problem[];
+  problems?: Problem[] | undefined;
   /** Extra, safe-to-show members of the problem document (e.g. the URLs that were tried). */
-  extra?: Record<string, unknown>;
+  extra?: Record<string, unknown> | undefined;
+  /** Whether the same request may succeed later; defaults by code (unreachable dependencies). */
+  retryable?: boolean | undefined;
   cause?: unknown;
 }
 
 export class ApiError extends Error {
-  override readonly name = "ApiError";
+  override readonly name: string = "ApiError";
   readonly code: ApiErrorCode;
+  /** The HTTP status of the problem document. */
   readonly status: number;
+  readonly retryable: boolean;
   readonly problems: Problem[] | undefined;
   readonly extra: Record<string, unknown> | undefined;
 
   constructor(code: ApiErrorCode, detail: string, options: ApiErrorOptions = {}) {
     super(detail, options.cause === undefined ? undefined : { cause: options.cause });
+    const entry: { status: number; retryable?: boolean } = API_ERRORS[code];
     this.code = code;
-    this.status = API_ERRORS[code].status;
+    this.status = entry.status;
+    this.retryable = options.retryable ?? entry.retryable ?? false;
     this.problems = options.problems;
     this.extra = options.extra;
   }
 }
 
-export function isApiError(value: unknown): value is ApiError {
-  return value instanceof ApiError;
+/** Kafka did not answer: an operation waits for the next reconcile pass instead of failing. */
+export class KafkaUnavailableError extends ApiError {
+  override readonly name = "KafkaUnavailableError";
+  constructor(message: string, brokers: readonly string[], cause?: unknown) {
+    super("KAFKA_UNREACHABLE", message, { extra: { tried: [...brokers] }, cause });
+  }
 }
 
-/** The problem+json document for an error code. */
-export interface ProblemDocument {
-  type: string;
-  title: string;
-  status: number;
-  code: string;
-  detail: string;
-  problems?: Problem[];
-  [extra: string]: unknown;
+/** Thrown by `loadConfig`; one problem per bad environment variable (its name is the path). */
+export class ConfigError extends ApiError {
+  override readonly name = "ConfigError";
+  constructor(problems: Problem[]) {
+    super("INVALID_CONFIG", `Invalid configuration:\n${problems.map((p) => `  - ${p.message}`).join("\n")}`, {
+      problems,
+    });
+  }
 }
+
+/** The problem+json document of an error (its schema, `problemSchema`, is in the OpenAPI document). */
+export type ProblemDocument = z.output<typeof problemSchema>;
 
 export function problemDocument(error: ApiError): ProblemDocument {
   const { status, title } = API_ERRORS[error.code];
@@ -93,14 +111,4 @@ export function problemDocument(error: ApiError): ProblemDocument {
     detail: error.message,
     ...(error.problems ? { problems: error.problems } : {}),
   };
-}
-
-/** Renders a zod-style path (`["tables", 0, "name"]`) as `tables[0].name`. */
-export function jsonPath(path: ReadonlyArray<PropertyKey>): string {
-  let out = "";
-  for (const segment of path) {
-    if (typeof segment === "number") out += `[${segment}]`;
-    else out += out === "" ? String(segment) : `.${String(segment)}`;
-  }
-  return out === "" ? "$" : out;
 }

@@ -51,6 +51,8 @@ describe("KafkaGateway", () => {
   });
 
   it("keeps the latest count per theme and per window, as the review-themes job writes them", async () => {
+    // Before the job has created its topics: no counts yet (Kafka answered: not a 503).
+    expect(await kafka.trending(10)).toEqual({ total: [], latestWindow: null });
     await createTopic(totalTopic);
     await createTopic(windowedTopic);
     const total = (theme: string, theme_count: number) => ({ theme, theme_count });

@@ -1,8 +1,16 @@
 import type { EnrichmentTask } from "@sluice/flink-jobs";
-import { type Admin, type Consumer, Kafka, logLevel, type Producer } from "kafkajs";
+import {
+  type Admin,
+  type Consumer,
+  Kafka,
+  type KafkaJSProtocolError,
+  logLevel,
+  type Producer,
+} from "kafkajs";
+import { KafkaUnavailableError } from "./errors.ts";
 
 /**
- * Everything the API does with Kafka, behind one small module (DESIGN.md: a change of client
+ * Everything the API does with Kafka, behind one small module (docs/ARCHITECTURE.md: a change of client
  * touches one place): publishing enrichment tasks to the compacted task topic the enricher
  * reads, and keeping the latest theme counts of the review-themes job in memory.
  */
@@ -28,17 +36,6 @@ export interface TrendingThemes {
 /** Reads the theme counts the review-themes job writes (two upsert-kafka topics). */
 export interface ThemeCountsSource {
   trending(limit: number): Promise<TrendingThemes>;
-}
-
-/** A Kafka failure: the operation waits for the next reconcile pass instead of failing. */
-export class KafkaUnavailableError extends Error {
-  override readonly name = "KafkaUnavailableError";
-  readonly retryable = true;
-  readonly brokers: string[];
-  constructor(message: string, brokers: string[], cause?: unknown) {
-    super(message, cause === undefined ? undefined : { cause });
-    this.brokers = brokers;
-  }
 }
 
 export interface KafkaOptions {
@@ -145,6 +142,9 @@ export class KafkaGateway implements TaskPublisher, ThemeCountsSource {
     try {
       view = await this.themes;
     } catch (error) {
+      // Kafka answered, but the review-themes job has not created its topics yet: no counts yet
+      // (the next call subscribes again).
+      if (isUnknownTopic(error)) return { total: [], latestWindow: null };
       this.fail("Reading theme counts", error);
     }
     return view.top(limit);
@@ -170,10 +170,12 @@ class ThemeView {
     const consumer = kafka.consumer({ groupId: `sluice-api-themes-${process.pid}-${Date.now()}` });
     view.consumer = consumer;
     await consumer.connect();
-    await consumer.subscribe({
-      topics: [options.themesTotalTopic, options.themesWindowedTopic],
-      fromBeginning: true,
-    });
+    await consumer
+      .subscribe({ topics: [options.themesTotalTopic, options.themesWindowedTopic], fromBeginning: true })
+      .catch(async (error: unknown) => {
+        await consumer.disconnect().catch(() => undefined);
+        throw error;
+      });
     await consumer.run({
       autoCommit: false,
       eachMessage: async ({ topic, message }) => {
@@ -226,6 +228,10 @@ class ThemeView {
   async stop(): Promise<void> {
     await this.consumer?.disconnect().catch(() => undefined);
   }
+}
+
+function isUnknownTopic(error: unknown): boolean {
+  return (error as Partial<KafkaJSProtocolError> | null)?.type === "UNKNOWN_TOPIC_OR_PARTITION";
 }
 
 function parse(text: string | undefined): unknown {

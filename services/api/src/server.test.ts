@@ -26,40 +26,51 @@ function run(env: Record<string, string>) {
   return { child, exited, output: () => output };
 }
 
-describe("server.ts", () => {
-  it("exits 1 naming each bad variable", async () => {
-    const server = run({
-      SLUICE_API_PORT: "http",
-      SLUICE_FLINK_REST_URL: "not a url",
-      SLUICE_API_TOKENS: "t0ken-long-enough",
-    });
-    expect(await server.exited).toBe(1);
-    expect(server.output()).toContain("SLUICE_API_PORT must be a number");
-    expect(server.output()).toContain("SLUICE_FLINK_REST_URL must be an http(s) URL");
-    expect(server.output()).not.toContain("    at "); // no stack trace
-  });
+/** A Node process starting on a shared, loaded machine may take seconds. */
+const PROCESS_TIMEOUT_MS = 30_000;
 
-  it("listens, answers /healthz, and shuts down cleanly on SIGTERM", async () => {
-    const port = 30_000 + Math.floor(Math.random() * 20_000);
-    const server = run({
-      SLUICE_API_PORT: String(port),
-      SLUICE_API_TOKENS: "t0ken-long-enough",
-      SLUICE_DB_PATH: join(dir, "sluice.db"),
-      // Nothing listens there: the API must still start (jobs show UNKNOWN).
-      SLUICE_FLINK_REST_URL: "http://127.0.0.1:9",
-      SLUICE_SQL_GATEWAY_URL: "http://127.0.0.1:9",
-    });
-    let health: Response | undefined;
-    for (let i = 0; i < 100 && !health?.ok; i++) {
-      health = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
-      if (!health?.ok) await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(health?.status).toBe(200);
-    const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
-    expect(ready.status).toBe(503);
-    server.child.kill("SIGTERM");
-    expect(await server.exited).toBe(0);
-    expect(server.output()).toContain("shutting down");
-    expect(server.output()).not.toContain("t0ken-long-enough");
-  });
+describe("server.ts", () => {
+  it(
+    "exits 1 naming each bad variable",
+    async () => {
+      const server = run({
+        SLUICE_API_PORT: "http",
+        SLUICE_FLINK_REST_URL: "not a url",
+        SLUICE_API_TOKENS: "t0ken-long-enough",
+      });
+      expect(await server.exited).toBe(1);
+      expect(server.output()).toContain("SLUICE_API_PORT must be a number");
+      expect(server.output()).toContain("SLUICE_FLINK_REST_URL must be an http(s) URL");
+      expect(server.output()).not.toContain("    at "); // no stack trace
+    },
+    PROCESS_TIMEOUT_MS,
+  );
+
+  it(
+    "listens, answers /healthz, and shuts down cleanly on SIGTERM",
+    async () => {
+      const port = 30_000 + Math.floor(Math.random() * 20_000);
+      const server = run({
+        SLUICE_API_PORT: String(port),
+        SLUICE_API_TOKENS: "t0ken-long-enough",
+        SLUICE_DB_PATH: join(dir, "sluice.db"),
+        // Nothing listens there: the API must still start (jobs show UNKNOWN).
+        SLUICE_FLINK_REST_URL: "http://127.0.0.1:9",
+        SLUICE_SQL_GATEWAY_URL: "http://127.0.0.1:9",
+      });
+      let health: Response | undefined;
+      for (let i = 0; i < 100 && !health?.ok; i++) {
+        health = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
+        if (!health?.ok) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(health?.status).toBe(200);
+      const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+      expect(ready.status).toBe(503);
+      server.child.kill("SIGTERM");
+      expect(await server.exited).toBe(0);
+      expect(server.output()).toContain("shutting down");
+      expect(server.output()).not.toContain("t0ken-long-enough");
+    },
+    PROCESS_TIMEOUT_MS,
+  );
 });

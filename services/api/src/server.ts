@@ -1,7 +1,9 @@
+import closeWithGrace from "close-with-grace";
 import Fastify from "fastify";
 import { fastifyOptions, sluiceApp } from "./app.ts";
 import { sluiceCompiler } from "./compiler/sluice-compiler.ts";
-import { ConfigError, loadConfig } from "./config.ts";
+import { type ApiConfig, loadConfig } from "./config.ts";
+import { ConfigError } from "./errors.ts";
 import { FlinkClientAdapter } from "./flink/adapter.ts";
 import { KafkaGateway } from "./kafka.ts";
 import { scrub } from "./lifecycle/secrets.ts";
@@ -9,17 +11,15 @@ import { scrub } from "./lifecycle/secrets.ts";
 /**
  * The server: reads the configuration (exit 1 with one line per bad variable), builds the app,
  * listens, and shuts down gracefully on SIGINT/SIGTERM (the reconciler finishes its pass, the
- * store is closed). Run with `node services/api/src/server.ts`.
+ * store is closed; exit 0, or 1 after 15 s). Run with `node services/api/src/server.ts`.
  */
-let config: ReturnType<typeof loadConfig>;
+let config: ApiConfig;
 try {
   config = loadConfig(process.env);
 } catch (error) {
-  if (error instanceof ConfigError) {
-    process.stderr.write(`${error.message}\n`);
-    process.exit(1);
-  }
-  throw error;
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`${error.message}\n`);
+  process.exit(1);
 }
 
 const secretValues = Object.entries(process.env)
@@ -43,24 +43,15 @@ const kafka = new KafkaGateway({
 const app = Fastify(fastifyOptions(config));
 await app.register(sluiceApp, { config, flink, compiler: sluiceCompiler, tasks: kafka, themes: kafka });
 
-let closing = false;
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => {
-    if (closing) return;
-    closing = true;
-    app.log.info({ signal }, "shutting down");
-    const force = setTimeout(() => process.exit(1), 15_000);
-    force.unref();
-    app
-      .close()
-      .then(() => Promise.all([flink.close(), kafka.close()]))
-      .then(() => process.exit(0))
-      .catch((error) => {
-        app.log.error({ err: error }, "shutdown failed");
-        process.exit(1);
-      });
-  });
-}
+closeWithGrace(
+  { delay: 15_000, logger: { error: (message: unknown) => app.log.error(message) } },
+  async ({ signal, err }) => {
+    if (err) app.log.error({ err }, "shutting down after an uncaught error");
+    else app.log.info({ signal }, "shutting down");
+    await app.close();
+    await Promise.all([flink.close(), kafka.close()]);
+  },
+);
 
 try {
   await app.listen({ port: config.port, host: config.host });

@@ -17,9 +17,10 @@ import { datagenSpec } from "./specs.ts";
  * Swagger UI in a real headless Chromium (Debian's `chromium` package, driven by playwright-core):
  * the page at /docs loads from the local @fastify/swagger-ui assets (the network is closed, no
  * CDN), lists the job routes, takes a bearer token through "Authorize", and runs
- * "GET /v1/jobs" with "Try it out" / "Execute". The API runs on a random port against the real
- * Flink of the dev stack, with its reconcile loop off so the job created here is only stored,
- * never submitted.
+ * "GET /v1/jobs" with "Try it out" / "Execute"; opens "POST /v1/jobs" (the JobSpec body with its
+ * recursive expressions, queries and types) without a resolver error and runs a dry run that
+ * the real Flink EXPLAINs. The API runs on a random port against the real Flink of the dev
+ * stack, with its reconcile loop off so the job created here is only stored, never submitted.
  */
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -117,13 +118,7 @@ describe("Swagger UI", () => {
       expect(paths).toContain(path);
     }
 
-    // Authorize with the bearer token.
-    await page.locator(".scheme-container .btn.authorize").click();
-    const dialog = page.locator(".dialog-ux .modal-ux");
-    await dialog.locator("input").first().fill(TOKEN);
-    await dialog.locator("button.authorize").click();
-    await expect.poll(() => dialog.locator("button.authorize").count()).toBe(0); // now "Logout"
-    await dialog.locator("button.btn-done").click();
+    await authorize(page);
 
     // Expand "GET /v1/jobs", Try it out, Execute.
     const listJobs = page
@@ -173,4 +168,89 @@ describe("Swagger UI", () => {
     // Everything came from the API itself: Swagger UI's assets are served locally.
     expect(offHost).toEqual([]);
   });
+
+  it("opens POST /v1/jobs with its JobSpec schema resolved and runs a dry run", async (ctx) => {
+    if (!hasChromium || !context) {
+      ctx.skip(`${CHROMIUM} is missing: install Debian's chromium package (apt-get install -y chromium)`);
+      return;
+    }
+    const page: Page = await context.newPage();
+    let createJob = await openCreateJob(page);
+    // The body's schema: JobSpec, with `inserts` expanded all the way down (queries, FROM clauses,
+    // expressions, types: the recursive parts). Swagger UI resolves each subtree's $refs as it
+    // opens it; an unresolvable one shows a "Resolver error" box.
+    const body = createJob.locator(".opblock-section-request-body");
+    await body.locator('.tablinks[data-name="model"]').click();
+    await body.getByText("JobSpecInput").first().waitFor();
+    const inserts = body
+      .locator(".json-schema-2020-12-property")
+      .filter({ has: page.locator(".json-schema-2020-12__title", { hasText: /^inserts$/ }) })
+      .first();
+    await inserts
+      .locator(".json-schema-2020-12-expand-deep-button")
+      .filter({ hasText: "Expand all" })
+      .click();
+    // Rendering the recursive tree takes seconds on a loaded machine.
+    const rendering = { timeout: 60_000 };
+    // Opened down to the recursive parts (by name), or stopped by a resolver error.
+    const errors = page.locator(".errors-wrapper");
+    const opened = async () => (await errors.count()) + (await body.getByText("ExpressionInput").count());
+    await expect.poll(opened, rendering).toBeGreaterThan(0);
+    expect(await errors.allTextContents()).toEqual([]);
+    expect(await page.locator("body").textContent()).not.toMatch(
+      /Could not resolve reference|Resolver error/,
+    );
+    for (const part of ["ExpressionInput", "QueryInput", "FromInput", "SqlTypeInput"]) {
+      await expect
+        .poll(() => body.getByText(part).count(), { ...rendering, message: part })
+        .toBeGreaterThan(0);
+    }
+    // A fresh page for Try it out: the fully open tree makes every re-render slow.
+    createJob = await openCreateJob(page);
+
+    // Try it out: a dry run of a datagen job, EXPLAINed by the real Flink.
+    await createJob.locator("button.try-out__btn").click();
+    await createJob.locator('tr[data-param-name="dryRun"] select').selectOption("true");
+    await createJob.locator("textarea.body-param__text").fill(JSON.stringify(datagenSpec(`${jobName}-dry`)));
+    await createJob.locator("button.execute").click();
+    const live = createJob.locator(".live-responses-table");
+    await live
+      .locator(".response-col_status")
+      .filter({ hasText: "200" })
+      .first()
+      .waitFor({ timeout: 60_000 });
+    const answer = await live
+      .locator(".response-col_description .microlight, .response-col_description pre")
+      .first()
+      .textContent();
+    expect(JSON.parse(answer ?? "")).toMatchObject({
+      dryRun: true,
+      name: `${jobName}-dry`,
+      plan: expect.stringContaining("== Optimized Physical Plan =="),
+    });
+    await mkdir(screenshotDir, { recursive: true });
+    await page.screenshot({ path: join(screenshotDir, "swagger-ui-create-job.png"), fullPage: true });
+  });
 });
+
+/** Swagger UI, authorized, with "POST /v1/jobs" open. */
+async function openCreateJob(page: Page) {
+  await page.goto(`${baseUrl}/docs`);
+  await page.locator(".swagger-ui .info .title").filter({ hasText: "Sluice API" }).waitFor();
+  await authorize(page);
+  const createJob = page
+    .locator(".opblock.opblock-post")
+    .filter({ has: page.locator('.opblock-summary-path[data-path="/v1/jobs"]') });
+  await createJob.locator(".opblock-summary").first().click();
+  return createJob;
+}
+
+/** "Authorize" with the bearer token: Try it out sends it to every route that needs it. */
+async function authorize(page: Page): Promise<void> {
+  await page.locator(".scheme-container .btn.authorize").click();
+  const dialog = page.locator(".dialog-ux .modal-ux");
+  await dialog.locator("input").first().fill(TOKEN);
+  await dialog.locator("button.authorize").click();
+  await expect.poll(() => dialog.locator("button.authorize").count()).toBe(0); // now "Logout"
+  await dialog.locator("button.btn-done").click();
+}

@@ -365,8 +365,8 @@ export interface paths {
             };
         };
         /**
-         * Upgrade a job to a new spec version through a savepoint
-         * @description A running job is stopped with a savepoint and the new version is started from it; if the new version cannot run (e.g. Flink cannot map the old state) the old version is restored from the same savepoint and the operation fails with the reason. ?stateless=true starts the new version with empty state. A stopped job only records the new version. The same spec again is a no-op (200).
+         * Record a new spec version; a running job is upgraded through a savepoint when its SQL changes
+         * @description When the new version changes the job's SQL, a running job is stopped with a savepoint and the new version is started from it; if the new version cannot run (e.g. Flink cannot map the old state) the old version is restored from the same savepoint and the operation fails with the reason. ?stateless=true starts the new version with empty state. A change of descriptions only is recorded and the running Flink job carries on (200). A stopped job only records the new version. The same spec again is a no-op (200).
          */
         put: {
             parameters: {
@@ -387,7 +387,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Nothing to run: same spec, or the job is stopped (version recorded) */
+                /** @description Nothing to run: same spec, descriptions only, or the job is stopped (version recorded) */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -1128,6 +1128,294 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description A Flink SQL data type */
+        SqlTypeInput: {
+            /** @enum {string} */
+            kind: "STRING" | "BOOLEAN" | "TINYINT" | "SMALLINT" | "INT" | "BIGINT" | "FLOAT" | "DOUBLE" | "DATE" | "BYTES";
+            nullable?: boolean;
+        } | {
+            /** @enum {string} */
+            kind: "CHAR" | "VARCHAR";
+            length: number;
+            nullable?: boolean;
+        } | {
+            /** @constant */
+            kind: "DECIMAL";
+            precision: number;
+            scale: number;
+            nullable?: boolean;
+        } | {
+            /** @enum {string} */
+            kind: "TIME" | "TIMESTAMP" | "TIMESTAMP_LTZ";
+            precision: number;
+            nullable?: boolean;
+        } | {
+            /** @constant */
+            kind: "ARRAY";
+            element: components["schemas"]["SqlTypeInput"];
+            nullable?: boolean;
+        } | {
+            /** @constant */
+            kind: "MAP";
+            key: components["schemas"]["SqlTypeInput"];
+            value: components["schemas"]["SqlTypeInput"];
+            nullable?: boolean;
+        } | {
+            /** @constant */
+            kind: "ROW";
+            fields: {
+                name: string;
+                type: components["schemas"]["SqlTypeInput"];
+            }[];
+            nullable?: boolean;
+        };
+        /** @description An expression over the columns in scope */
+        ExpressionInput: {
+            /** @constant */
+            kind: "column";
+            name: string;
+            table?: string;
+        } | {
+            /** @constant */
+            kind: "literal";
+            value: string | number | boolean | null;
+            type?: components["schemas"]["SqlTypeInput"];
+        } | {
+            /** @constant */
+            kind: "interval";
+            value: number;
+            /** @enum {string} */
+            unit: "SECOND" | "MINUTE" | "HOUR" | "DAY";
+        } | {
+            /** @constant */
+            kind: "compare";
+            /** @enum {string} */
+            op: "=" | "<>" | "<" | "<=" | ">" | ">=";
+            left: components["schemas"]["ExpressionInput"];
+            right: components["schemas"]["ExpressionInput"];
+        } | {
+            /** @constant */
+            kind: "logical";
+            /** @enum {string} */
+            op: "AND" | "OR";
+            operands: components["schemas"]["ExpressionInput"][];
+        } | {
+            /** @constant */
+            kind: "not";
+            operand: components["schemas"]["ExpressionInput"];
+        } | {
+            /** @constant */
+            kind: "arithmetic";
+            /** @enum {string} */
+            op: "+" | "-" | "*" | "/";
+            left: components["schemas"]["ExpressionInput"];
+            right: components["schemas"]["ExpressionInput"];
+        } | {
+            /** @constant */
+            kind: "isNull";
+            operand: components["schemas"]["ExpressionInput"];
+            negated?: boolean;
+        } | {
+            /** @constant */
+            kind: "like";
+            operand: components["schemas"]["ExpressionInput"];
+            pattern: string;
+            negated?: boolean;
+        } | {
+            /** @constant */
+            kind: "in";
+            operand: components["schemas"]["ExpressionInput"];
+            values: components["schemas"]["ExpressionInput"][];
+            negated?: boolean;
+        } | {
+            /** @constant */
+            kind: "between";
+            operand: components["schemas"]["ExpressionInput"];
+            low: components["schemas"]["ExpressionInput"];
+            high: components["schemas"]["ExpressionInput"];
+            negated?: boolean;
+        } | {
+            /** @constant */
+            kind: "case";
+            whens: {
+                when: components["schemas"]["ExpressionInput"];
+                result: components["schemas"]["ExpressionInput"];
+            }[];
+            else?: components["schemas"]["ExpressionInput"];
+        } | {
+            /** @constant */
+            kind: "cast";
+            operand: components["schemas"]["ExpressionInput"];
+            to: components["schemas"]["SqlTypeInput"];
+            try?: boolean;
+        } | {
+            /** @constant */
+            kind: "call";
+            /** @enum {string} */
+            fn: "LOWER" | "UPPER" | "TRIM" | "CHAR_LENGTH" | "CONCAT" | "SUBSTR" | "REPLACE" | "ABS" | "SQRT" | "POWER" | "FLOOR" | "CEIL" | "ROUND" | "LN" | "EXP" | "MOD" | "DATE_FORMAT" | "TO_TIMESTAMP_LTZ" | "TO_TIMESTAMP" | "COALESCE" | "CARDINALITY" | "PROCTIME" | "CURRENT_TIMESTAMP";
+            args: components["schemas"]["ExpressionInput"][];
+        } | {
+            /** @constant */
+            kind: "timestampAdd";
+            /** @enum {string} */
+            unit: "SECOND" | "MINUTE" | "HOUR" | "DAY" | "WEEK" | "MONTH" | "QUARTER" | "YEAR";
+            amount: components["schemas"]["ExpressionInput"];
+            operand: components["schemas"]["ExpressionInput"];
+        } | {
+            /** @constant */
+            kind: "aggregate";
+            /** @enum {string} */
+            fn: "COUNT" | "SUM" | "AVG" | "MIN" | "MAX" | "STDDEV_POP" | "STDDEV_SAMP" | "VAR_POP" | "VAR_SAMP";
+            arg?: components["schemas"]["ExpressionInput"];
+            distinct?: boolean;
+        } | {
+            /** @constant */
+            kind: "over";
+            /** @enum {string} */
+            fn: "COUNT" | "SUM" | "AVG" | "MIN" | "MAX" | "STDDEV_POP" | "STDDEV_SAMP" | "VAR_POP" | "VAR_SAMP";
+            arg?: components["schemas"]["ExpressionInput"];
+            partitionBy: components["schemas"]["ExpressionInput"][];
+            orderBy: components["schemas"]["ExpressionInput"];
+            frame: {
+                /** @constant */
+                kind: "rows";
+                preceding: number | "UNBOUNDED";
+            } | {
+                /** @constant */
+                kind: "range";
+                preceding: {
+                    value: number;
+                    /** @enum {string} */
+                    unit: "SECOND" | "MINUTE" | "HOUR" | "DAY";
+                } | "UNBOUNDED";
+            };
+        };
+        /** @description A FROM clause: table, window, join, unnest or subquery */
+        FromInput: {
+            /** @constant */
+            kind: "table";
+            name: string;
+            as?: string;
+        } | {
+            /** @constant */
+            kind: "window";
+            table: string;
+            timeColumn: string;
+            window: {
+                /** @constant */
+                kind: "tumble";
+                size: {
+                    value: number;
+                    /** @enum {string} */
+                    unit: "SECOND" | "MINUTE" | "HOUR" | "DAY";
+                };
+            } | {
+                /** @constant */
+                kind: "hop";
+                slide: {
+                    value: number;
+                    /** @enum {string} */
+                    unit: "SECOND" | "MINUTE" | "HOUR" | "DAY";
+                };
+                size: {
+                    value: number;
+                    /** @enum {string} */
+                    unit: "SECOND" | "MINUTE" | "HOUR" | "DAY";
+                };
+            } | {
+                /** @constant */
+                kind: "cumulate";
+                step: {
+                    value: number;
+                    /** @enum {string} */
+                    unit: "SECOND" | "MINUTE" | "HOUR" | "DAY";
+                };
+                size: {
+                    value: number;
+                    /** @enum {string} */
+                    unit: "SECOND" | "MINUTE" | "HOUR" | "DAY";
+                };
+            } | {
+                /** @constant */
+                kind: "session";
+                gap: {
+                    value: number;
+                    /** @enum {string} */
+                    unit: "SECOND" | "MINUTE" | "HOUR" | "DAY";
+                };
+                partitionBy?: string[];
+            };
+            as?: string;
+        } | {
+            /** @constant */
+            kind: "join";
+            /** @enum {string} */
+            join: "INNER" | "LEFT" | "RIGHT" | "FULL";
+            left: components["schemas"]["FromInput"];
+            right: components["schemas"]["FromInput"];
+            on: components["schemas"]["ExpressionInput"];
+        } | {
+            /** @constant */
+            kind: "temporalJoin";
+            /** @enum {string} */
+            join: "INNER" | "LEFT";
+            left: components["schemas"]["FromInput"];
+            right: string;
+            rightAs?: string;
+            asOf: components["schemas"]["ExpressionInput"];
+            on: components["schemas"]["ExpressionInput"];
+        } | {
+            /** @constant */
+            kind: "unnest";
+            from: components["schemas"]["FromInput"];
+            array: components["schemas"]["ExpressionInput"];
+            as: string;
+            columns: string[];
+        } | {
+            /** @constant */
+            kind: "subquery";
+            query: components["schemas"]["QueryInput"];
+            as: string;
+        };
+        /** @description A query: select, top-n or raw SQL */
+        QueryInput: {
+            /** @constant */
+            kind: "select";
+            from: components["schemas"]["FromInput"];
+            select: {
+                expr: components["schemas"]["ExpressionInput"];
+                as?: string;
+            }[];
+            where?: components["schemas"]["ExpressionInput"];
+            groupBy?: components["schemas"]["ExpressionInput"][];
+            having?: components["schemas"]["ExpressionInput"];
+            distinct?: boolean;
+        } | {
+            /** @constant */
+            kind: "topN";
+            from: components["schemas"]["FromInput"];
+            partitionBy: components["schemas"]["ExpressionInput"][];
+            orderBy: {
+                expr: components["schemas"]["ExpressionInput"];
+                /** @enum {string} */
+                direction?: "ASC" | "DESC";
+            }[];
+            limit: number;
+            rankAs?: string;
+        } | {
+            /** @constant */
+            kind: "raw";
+            parts: (string | {
+                /** @constant */
+                kind: "tableRef";
+                name: string;
+            } | {
+                /** @constant */
+                kind: "columnRef";
+                name: string;
+                table?: string;
+            })[];
+        };
         /** @description A job specification (see @sluice/flink-jobs); validated by the compiler, problems as INVALID_SPEC */
         JobSpecInput: {
             name: string;
@@ -1149,17 +1437,17 @@ export interface components {
                     /** @constant */
                     kind: "physical";
                     name: string;
-                    type: components["schemas"]["__shared"];
+                    type: components["schemas"]["SqlTypeInput"];
                 } | {
                     /** @constant */
                     kind: "computed";
                     name: string;
-                    expression: components["schemas"]["__shared"];
+                    expression: components["schemas"]["ExpressionInput"];
                 } | {
                     /** @constant */
                     kind: "metadata";
                     name: string;
-                    type: components["schemas"]["__shared"];
+                    type: components["schemas"]["SqlTypeInput"];
                     key?: string;
                     virtual?: boolean;
                 })[];
@@ -1359,13 +1647,13 @@ export interface components {
             views: {
                 name: string;
                 description?: string;
-                query: components["schemas"]["__shared"];
+                query: components["schemas"]["QueryInput"];
             }[];
             /** @default [] */
             inserts: {
                 into: string;
                 columns?: string[];
-                query: components["schemas"]["__shared"];
+                query: components["schemas"]["QueryInput"];
             }[];
             /** @default [] */
             enrichments: {
@@ -1388,7 +1676,7 @@ export interface components {
                     outputSchema: {
                         [key: string]: unknown;
                     };
-                    outputType: components["schemas"]["__shared"];
+                    outputType: components["schemas"]["SqlTypeInput"];
                 };
                 model: string;
                 requestTopic?: string;
@@ -1550,7 +1838,7 @@ export interface components {
             title: string;
             status: number;
             /** @enum {string} */
-            code: "VALIDATION_FAILED" | "INVALID_SPEC" | "MALFORMED_JSON" | "UNKNOWN_SAVEPOINT" | "UNAUTHORIZED" | "NOT_FOUND" | "JOB_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "JOB_EXISTS" | "NAME_MISMATCH" | "OPERATION_IN_PROGRESS" | "JOB_NOT_RUNNING" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "SECRET_NOT_CONFIGURED" | "SQL_REJECTED" | "FLINK_ERROR" | "FLINK_UNREACHABLE" | "KAFKA_UNREACHABLE" | "NOT_IMPLEMENTED" | "INTERNAL";
+            code: "VALIDATION_FAILED" | "INVALID_SPEC" | "MALFORMED_JSON" | "UNKNOWN_SAVEPOINT" | "UNAUTHORIZED" | "NOT_FOUND" | "JOB_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "JOB_EXISTS" | "NAME_MISMATCH" | "OPERATION_IN_PROGRESS" | "JOB_NOT_RUNNING" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "SECRET_NOT_CONFIGURED" | "SQL_REJECTED" | "FLINK_ERROR" | "FLINK_UNREACHABLE" | "KAFKA_UNREACHABLE" | "NOT_IMPLEMENTED" | "INTERNAL" | "INVALID_CONFIG";
             detail: string;
             problems?: {
                 path: string;
@@ -1560,293 +1848,293 @@ export interface components {
             /** @description For FLINK_UNREACHABLE: the URLs that were tried */
             tried?: string[];
         };
-        __shared: {
-            $defs: {
-                schema0: {
-                    /** @enum {string} */
-                    kind: "STRING" | "BOOLEAN" | "TINYINT" | "SMALLINT" | "INT" | "BIGINT" | "FLOAT" | "DOUBLE" | "DATE" | "BYTES";
-                    nullable?: boolean;
-                } | {
-                    /** @enum {string} */
-                    kind: "CHAR" | "VARCHAR";
-                    length: number;
-                    nullable?: boolean;
-                } | {
-                    /** @constant */
-                    kind: "DECIMAL";
-                    precision: number;
-                    scale: number;
-                    nullable?: boolean;
-                } | {
-                    /** @enum {string} */
-                    kind: "TIME" | "TIMESTAMP" | "TIMESTAMP_LTZ";
-                    precision: number;
-                    nullable?: boolean;
-                } | {
-                    /** @constant */
-                    kind: "ARRAY";
-                    element: components["schemas"]["__shared"];
-                    nullable?: boolean;
-                } | {
-                    /** @constant */
-                    kind: "MAP";
-                    key: components["schemas"]["__shared"];
-                    value: components["schemas"]["__shared"];
-                    nullable?: boolean;
-                } | {
-                    /** @constant */
-                    kind: "ROW";
-                    fields: {
-                        name: string;
-                        type: components["schemas"]["__shared"];
-                    }[];
-                    nullable?: boolean;
-                };
-                schema1: {
-                    /** @constant */
-                    kind: "column";
-                    name: string;
-                    table?: string;
-                } | {
-                    /** @constant */
-                    kind: "literal";
-                    value: string | number | boolean | null;
-                    type?: components["schemas"]["__shared"];
-                } | {
-                    /** @constant */
-                    kind: "interval";
+        /** @description A Flink SQL data type */
+        SqlType: {
+            /** @enum {string} */
+            kind: "STRING" | "BOOLEAN" | "TINYINT" | "SMALLINT" | "INT" | "BIGINT" | "FLOAT" | "DOUBLE" | "DATE" | "BYTES";
+            nullable?: boolean;
+        } | {
+            /** @enum {string} */
+            kind: "CHAR" | "VARCHAR";
+            length: number;
+            nullable?: boolean;
+        } | {
+            /** @constant */
+            kind: "DECIMAL";
+            precision: number;
+            scale: number;
+            nullable?: boolean;
+        } | {
+            /** @enum {string} */
+            kind: "TIME" | "TIMESTAMP" | "TIMESTAMP_LTZ";
+            precision: number;
+            nullable?: boolean;
+        } | {
+            /** @constant */
+            kind: "ARRAY";
+            element: components["schemas"]["SqlType"];
+            nullable?: boolean;
+        } | {
+            /** @constant */
+            kind: "MAP";
+            key: components["schemas"]["SqlType"];
+            value: components["schemas"]["SqlType"];
+            nullable?: boolean;
+        } | {
+            /** @constant */
+            kind: "ROW";
+            fields: {
+                name: string;
+                type: components["schemas"]["SqlType"];
+            }[];
+            nullable?: boolean;
+        };
+        /** @description An expression over the columns in scope */
+        Expression: {
+            /** @constant */
+            kind: "column";
+            name: string;
+            table?: string;
+        } | {
+            /** @constant */
+            kind: "literal";
+            value: string | number | boolean | null;
+            type?: components["schemas"]["SqlType"];
+        } | {
+            /** @constant */
+            kind: "interval";
+            value: number;
+            /** @enum {string} */
+            unit: "SECOND" | "MINUTE" | "HOUR" | "DAY";
+        } | {
+            /** @constant */
+            kind: "compare";
+            /** @enum {string} */
+            op: "=" | "<>" | "<" | "<=" | ">" | ">=";
+            left: components["schemas"]["Expression"];
+            right: components["schemas"]["Expression"];
+        } | {
+            /** @constant */
+            kind: "logical";
+            /** @enum {string} */
+            op: "AND" | "OR";
+            operands: components["schemas"]["Expression"][];
+        } | {
+            /** @constant */
+            kind: "not";
+            operand: components["schemas"]["Expression"];
+        } | {
+            /** @constant */
+            kind: "arithmetic";
+            /** @enum {string} */
+            op: "+" | "-" | "*" | "/";
+            left: components["schemas"]["Expression"];
+            right: components["schemas"]["Expression"];
+        } | {
+            /** @constant */
+            kind: "isNull";
+            operand: components["schemas"]["Expression"];
+            negated?: boolean;
+        } | {
+            /** @constant */
+            kind: "like";
+            operand: components["schemas"]["Expression"];
+            pattern: string;
+            negated?: boolean;
+        } | {
+            /** @constant */
+            kind: "in";
+            operand: components["schemas"]["Expression"];
+            values: components["schemas"]["Expression"][];
+            negated?: boolean;
+        } | {
+            /** @constant */
+            kind: "between";
+            operand: components["schemas"]["Expression"];
+            low: components["schemas"]["Expression"];
+            high: components["schemas"]["Expression"];
+            negated?: boolean;
+        } | {
+            /** @constant */
+            kind: "case";
+            whens: {
+                when: components["schemas"]["Expression"];
+                result: components["schemas"]["Expression"];
+            }[];
+            else?: components["schemas"]["Expression"];
+        } | {
+            /** @constant */
+            kind: "cast";
+            operand: components["schemas"]["Expression"];
+            to: components["schemas"]["SqlType"];
+            try?: boolean;
+        } | {
+            /** @constant */
+            kind: "call";
+            /** @enum {string} */
+            fn: "LOWER" | "UPPER" | "TRIM" | "CHAR_LENGTH" | "CONCAT" | "SUBSTR" | "REPLACE" | "ABS" | "SQRT" | "POWER" | "FLOOR" | "CEIL" | "ROUND" | "LN" | "EXP" | "MOD" | "DATE_FORMAT" | "TO_TIMESTAMP_LTZ" | "TO_TIMESTAMP" | "COALESCE" | "CARDINALITY" | "PROCTIME" | "CURRENT_TIMESTAMP";
+            args: components["schemas"]["Expression"][];
+        } | {
+            /** @constant */
+            kind: "timestampAdd";
+            /** @enum {string} */
+            unit: "SECOND" | "MINUTE" | "HOUR" | "DAY" | "WEEK" | "MONTH" | "QUARTER" | "YEAR";
+            amount: components["schemas"]["Expression"];
+            operand: components["schemas"]["Expression"];
+        } | {
+            /** @constant */
+            kind: "aggregate";
+            /** @enum {string} */
+            fn: "COUNT" | "SUM" | "AVG" | "MIN" | "MAX" | "STDDEV_POP" | "STDDEV_SAMP" | "VAR_POP" | "VAR_SAMP";
+            arg?: components["schemas"]["Expression"];
+            distinct?: boolean;
+        } | {
+            /** @constant */
+            kind: "over";
+            /** @enum {string} */
+            fn: "COUNT" | "SUM" | "AVG" | "MIN" | "MAX" | "STDDEV_POP" | "STDDEV_SAMP" | "VAR_POP" | "VAR_SAMP";
+            arg?: components["schemas"]["Expression"];
+            partitionBy: components["schemas"]["Expression"][];
+            orderBy: components["schemas"]["Expression"];
+            frame: {
+                /** @constant */
+                kind: "rows";
+                preceding: number | "UNBOUNDED";
+            } | {
+                /** @constant */
+                kind: "range";
+                preceding: {
                     value: number;
                     /** @enum {string} */
                     unit: "SECOND" | "MINUTE" | "HOUR" | "DAY";
-                } | {
-                    /** @constant */
-                    kind: "compare";
-                    /** @enum {string} */
-                    op: "=" | "<>" | "<" | "<=" | ">" | ">=";
-                    left: components["schemas"]["__shared"];
-                    right: components["schemas"]["__shared"];
-                } | {
-                    /** @constant */
-                    kind: "logical";
-                    /** @enum {string} */
-                    op: "AND" | "OR";
-                    operands: components["schemas"]["__shared"][];
-                } | {
-                    /** @constant */
-                    kind: "not";
-                    operand: components["schemas"]["__shared"];
-                } | {
-                    /** @constant */
-                    kind: "arithmetic";
-                    /** @enum {string} */
-                    op: "+" | "-" | "*" | "/";
-                    left: components["schemas"]["__shared"];
-                    right: components["schemas"]["__shared"];
-                } | {
-                    /** @constant */
-                    kind: "isNull";
-                    operand: components["schemas"]["__shared"];
-                    negated?: boolean;
-                } | {
-                    /** @constant */
-                    kind: "like";
-                    operand: components["schemas"]["__shared"];
-                    pattern: string;
-                    negated?: boolean;
-                } | {
-                    /** @constant */
-                    kind: "in";
-                    operand: components["schemas"]["__shared"];
-                    values: components["schemas"]["__shared"][];
-                    negated?: boolean;
-                } | {
-                    /** @constant */
-                    kind: "between";
-                    operand: components["schemas"]["__shared"];
-                    low: components["schemas"]["__shared"];
-                    high: components["schemas"]["__shared"];
-                    negated?: boolean;
-                } | {
-                    /** @constant */
-                    kind: "case";
-                    whens: {
-                        when: components["schemas"]["__shared"];
-                        result: components["schemas"]["__shared"];
-                    }[];
-                    else?: components["schemas"]["__shared"];
-                } | {
-                    /** @constant */
-                    kind: "cast";
-                    operand: components["schemas"]["__shared"];
-                    to: components["schemas"]["__shared"];
-                    try?: boolean;
-                } | {
-                    /** @constant */
-                    kind: "call";
-                    /** @enum {string} */
-                    fn: "LOWER" | "UPPER" | "TRIM" | "CHAR_LENGTH" | "CONCAT" | "SUBSTR" | "REPLACE" | "ABS" | "SQRT" | "POWER" | "FLOOR" | "CEIL" | "ROUND" | "LN" | "EXP" | "MOD" | "DATE_FORMAT" | "TO_TIMESTAMP_LTZ" | "TO_TIMESTAMP" | "COALESCE" | "CARDINALITY" | "PROCTIME" | "CURRENT_TIMESTAMP";
-                    args: components["schemas"]["__shared"][];
-                } | {
-                    /** @constant */
-                    kind: "timestampAdd";
-                    /** @enum {string} */
-                    unit: "SECOND" | "MINUTE" | "HOUR" | "DAY" | "WEEK" | "MONTH" | "QUARTER" | "YEAR";
-                    amount: components["schemas"]["__shared"];
-                    operand: components["schemas"]["__shared"];
-                } | {
-                    /** @constant */
-                    kind: "aggregate";
-                    /** @enum {string} */
-                    fn: "COUNT" | "SUM" | "AVG" | "MIN" | "MAX" | "STDDEV_POP" | "STDDEV_SAMP" | "VAR_POP" | "VAR_SAMP";
-                    arg?: components["schemas"]["__shared"];
-                    distinct?: boolean;
-                } | {
-                    /** @constant */
-                    kind: "over";
-                    /** @enum {string} */
-                    fn: "COUNT" | "SUM" | "AVG" | "MIN" | "MAX" | "STDDEV_POP" | "STDDEV_SAMP" | "VAR_POP" | "VAR_SAMP";
-                    arg?: components["schemas"]["__shared"];
-                    partitionBy: components["schemas"]["__shared"][];
-                    orderBy: components["schemas"]["__shared"];
-                    frame: {
-                        /** @constant */
-                        kind: "rows";
-                        preceding: number | "UNBOUNDED";
-                    } | {
-                        /** @constant */
-                        kind: "range";
-                        preceding: {
-                            value: number;
-                            /** @enum {string} */
-                            unit: "SECOND" | "MINUTE" | "HOUR" | "DAY";
-                        } | "UNBOUNDED";
-                    };
-                };
-                schema2: {
-                    /** @constant */
-                    kind: "select";
-                    from: components["schemas"]["__shared"];
-                    select: {
-                        expr: components["schemas"]["__shared"];
-                        as?: string;
-                    }[];
-                    where?: components["schemas"]["__shared"];
-                    groupBy?: components["schemas"]["__shared"][];
-                    having?: components["schemas"]["__shared"];
-                    distinct?: boolean;
-                } | {
-                    /** @constant */
-                    kind: "topN";
-                    from: components["schemas"]["__shared"];
-                    partitionBy: components["schemas"]["__shared"][];
-                    orderBy: {
-                        expr: components["schemas"]["__shared"];
-                        /** @enum {string} */
-                        direction?: "ASC" | "DESC";
-                    }[];
-                    limit: number;
-                    rankAs?: string;
-                } | {
-                    /** @constant */
-                    kind: "raw";
-                    parts: (string | {
-                        /** @constant */
-                        kind: "tableRef";
-                        name: string;
-                    } | {
-                        /** @constant */
-                        kind: "columnRef";
-                        name: string;
-                        table?: string;
-                    })[];
-                };
-                schema3: {
-                    /** @constant */
-                    kind: "table";
-                    name: string;
-                    as?: string;
-                } | {
-                    /** @constant */
-                    kind: "window";
-                    table: string;
-                    timeColumn: string;
-                    window: {
-                        /** @constant */
-                        kind: "tumble";
-                        size: {
-                            value: number;
-                            /** @enum {string} */
-                            unit: "SECOND" | "MINUTE" | "HOUR" | "DAY";
-                        };
-                    } | {
-                        /** @constant */
-                        kind: "hop";
-                        slide: {
-                            value: number;
-                            /** @enum {string} */
-                            unit: "SECOND" | "MINUTE" | "HOUR" | "DAY";
-                        };
-                        size: {
-                            value: number;
-                            /** @enum {string} */
-                            unit: "SECOND" | "MINUTE" | "HOUR" | "DAY";
-                        };
-                    } | {
-                        /** @constant */
-                        kind: "cumulate";
-                        step: {
-                            value: number;
-                            /** @enum {string} */
-                            unit: "SECOND" | "MINUTE" | "HOUR" | "DAY";
-                        };
-                        size: {
-                            value: number;
-                            /** @enum {string} */
-                            unit: "SECOND" | "MINUTE" | "HOUR" | "DAY";
-                        };
-                    } | {
-                        /** @constant */
-                        kind: "session";
-                        gap: {
-                            value: number;
-                            /** @enum {string} */
-                            unit: "SECOND" | "MINUTE" | "HOUR" | "DAY";
-                        };
-                        partitionBy?: string[];
-                    };
-                    as?: string;
-                } | {
-                    /** @constant */
-                    kind: "join";
-                    /** @enum {string} */
-                    join: "INNER" | "LEFT" | "RIGHT" | "FULL";
-                    left: components["schemas"]["__shared"];
-                    right: components["schemas"]["__shared"];
-                    on: components["schemas"]["__shared"];
-                } | {
-                    /** @constant */
-                    kind: "temporalJoin";
-                    /** @enum {string} */
-                    join: "INNER" | "LEFT";
-                    left: components["schemas"]["__shared"];
-                    right: string;
-                    rightAs?: string;
-                    asOf: components["schemas"]["__shared"];
-                    on: components["schemas"]["__shared"];
-                } | {
-                    /** @constant */
-                    kind: "unnest";
-                    from: components["schemas"]["__shared"];
-                    array: components["schemas"]["__shared"];
-                    as: string;
-                    columns: string[];
-                } | {
-                    /** @constant */
-                    kind: "subquery";
-                    query: components["schemas"]["__shared"];
-                    as: string;
-                };
+                } | "UNBOUNDED";
             };
+        };
+        /** @description A FROM clause: table, window, join, unnest or subquery */
+        From: {
+            /** @constant */
+            kind: "table";
+            name: string;
+            as?: string;
+        } | {
+            /** @constant */
+            kind: "window";
+            table: string;
+            timeColumn: string;
+            window: {
+                /** @constant */
+                kind: "tumble";
+                size: {
+                    value: number;
+                    /** @enum {string} */
+                    unit: "SECOND" | "MINUTE" | "HOUR" | "DAY";
+                };
+            } | {
+                /** @constant */
+                kind: "hop";
+                slide: {
+                    value: number;
+                    /** @enum {string} */
+                    unit: "SECOND" | "MINUTE" | "HOUR" | "DAY";
+                };
+                size: {
+                    value: number;
+                    /** @enum {string} */
+                    unit: "SECOND" | "MINUTE" | "HOUR" | "DAY";
+                };
+            } | {
+                /** @constant */
+                kind: "cumulate";
+                step: {
+                    value: number;
+                    /** @enum {string} */
+                    unit: "SECOND" | "MINUTE" | "HOUR" | "DAY";
+                };
+                size: {
+                    value: number;
+                    /** @enum {string} */
+                    unit: "SECOND" | "MINUTE" | "HOUR" | "DAY";
+                };
+            } | {
+                /** @constant */
+                kind: "session";
+                gap: {
+                    value: number;
+                    /** @enum {string} */
+                    unit: "SECOND" | "MINUTE" | "HOUR" | "DAY";
+                };
+                partitionBy?: string[];
+            };
+            as?: string;
+        } | {
+            /** @constant */
+            kind: "join";
+            /** @enum {string} */
+            join: "INNER" | "LEFT" | "RIGHT" | "FULL";
+            left: components["schemas"]["From"];
+            right: components["schemas"]["From"];
+            on: components["schemas"]["Expression"];
+        } | {
+            /** @constant */
+            kind: "temporalJoin";
+            /** @enum {string} */
+            join: "INNER" | "LEFT";
+            left: components["schemas"]["From"];
+            right: string;
+            rightAs?: string;
+            asOf: components["schemas"]["Expression"];
+            on: components["schemas"]["Expression"];
+        } | {
+            /** @constant */
+            kind: "unnest";
+            from: components["schemas"]["From"];
+            array: components["schemas"]["Expression"];
+            as: string;
+            columns: string[];
+        } | {
+            /** @constant */
+            kind: "subquery";
+            query: components["schemas"]["Query"];
+            as: string;
+        };
+        /** @description A query: select, top-n or raw SQL */
+        Query: {
+            /** @constant */
+            kind: "select";
+            from: components["schemas"]["From"];
+            select: {
+                expr: components["schemas"]["Expression"];
+                as?: string;
+            }[];
+            where?: components["schemas"]["Expression"];
+            groupBy?: components["schemas"]["Expression"][];
+            having?: components["schemas"]["Expression"];
+            distinct?: boolean;
+        } | {
+            /** @constant */
+            kind: "topN";
+            from: components["schemas"]["From"];
+            partitionBy: components["schemas"]["Expression"][];
+            orderBy: {
+                expr: components["schemas"]["Expression"];
+                /** @enum {string} */
+                direction?: "ASC" | "DESC";
+            }[];
+            limit: number;
+            rankAs?: string;
+        } | {
+            /** @constant */
+            kind: "raw";
+            parts: (string | {
+                /** @constant */
+                kind: "tableRef";
+                name: string;
+            } | {
+                /** @constant */
+                kind: "columnRef";
+                name: string;
+                table?: string;
+            })[];
         };
         /** @description A job specification (see @sluice/flink-jobs); validated by the compiler, problems as INVALID_SPEC */
         JobSpec: {
@@ -1869,17 +2157,17 @@ export interface components {
                     /** @constant */
                     kind: "physical";
                     name: string;
-                    type: components["schemas"]["__shared"];
+                    type: components["schemas"]["SqlType"];
                 } | {
                     /** @constant */
                     kind: "computed";
                     name: string;
-                    expression: components["schemas"]["__shared"];
+                    expression: components["schemas"]["Expression"];
                 } | {
                     /** @constant */
                     kind: "metadata";
                     name: string;
-                    type: components["schemas"]["__shared"];
+                    type: components["schemas"]["SqlType"];
                     key?: string;
                     virtual?: boolean;
                 })[];
@@ -2079,13 +2367,13 @@ export interface components {
             views: {
                 name: string;
                 description?: string;
-                query: components["schemas"]["__shared"];
+                query: components["schemas"]["Query"];
             }[];
             /** @default [] */
             inserts: {
                 into: string;
                 columns?: string[];
-                query: components["schemas"]["__shared"];
+                query: components["schemas"]["Query"];
             }[];
             /** @default [] */
             enrichments: {
@@ -2108,7 +2396,7 @@ export interface components {
                     outputSchema: {
                         [key: string]: unknown;
                     };
-                    outputType: components["schemas"]["__shared"];
+                    outputType: components["schemas"]["SqlType"];
                 };
                 model: string;
                 requestTopic?: string;
@@ -2270,7 +2558,7 @@ export interface components {
             title: string;
             status: number;
             /** @enum {string} */
-            code: "VALIDATION_FAILED" | "INVALID_SPEC" | "MALFORMED_JSON" | "UNKNOWN_SAVEPOINT" | "UNAUTHORIZED" | "NOT_FOUND" | "JOB_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "JOB_EXISTS" | "NAME_MISMATCH" | "OPERATION_IN_PROGRESS" | "JOB_NOT_RUNNING" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "SECRET_NOT_CONFIGURED" | "SQL_REJECTED" | "FLINK_ERROR" | "FLINK_UNREACHABLE" | "KAFKA_UNREACHABLE" | "NOT_IMPLEMENTED" | "INTERNAL";
+            code: "VALIDATION_FAILED" | "INVALID_SPEC" | "MALFORMED_JSON" | "UNKNOWN_SAVEPOINT" | "UNAUTHORIZED" | "NOT_FOUND" | "JOB_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "JOB_EXISTS" | "NAME_MISMATCH" | "OPERATION_IN_PROGRESS" | "JOB_NOT_RUNNING" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "SECRET_NOT_CONFIGURED" | "SQL_REJECTED" | "FLINK_ERROR" | "FLINK_UNREACHABLE" | "KAFKA_UNREACHABLE" | "NOT_IMPLEMENTED" | "INTERNAL" | "INVALID_CONFIG";
             detail: string;
             problems?: {
                 path: string;
