@@ -1,7 +1,8 @@
-import { jobSpecSchema } from "@sluice/flink-jobs";
+import { jobSpecSchema, STATEMENT_KINDS } from "@sluice/flink-jobs";
 import { z } from "zod";
 import { API_ERROR_CODES } from "./errors.ts";
 import { LIFECYCLE_STATES } from "./lifecycle/state.ts";
+import { operationKindSchema } from "./store/operation-records.ts";
 
 /**
  * Request and response schemas of the HTTP API. Routes use them for validation and
@@ -85,7 +86,7 @@ const isoTime = z.iso.datetime();
 
 export const statementSchema = z
   .object({
-    kind: z.enum(["set", "create-table", "create-view", "insert", "statement-set"]),
+    kind: z.enum(STATEMENT_KINDS),
     sql: z.string().describe("Flink SQL with secrets redacted"),
   })
   .meta({ id: "CompiledStatement" });
@@ -104,7 +105,7 @@ export const savepointSchema = z
 export const operationSchema = z
   .object({
     id: z.number().int(),
-    kind: z.enum(["submit", "stop", "savepoint", "upgrade", "delete"]),
+    kind: operationKindSchema,
     status: z.enum(["pending", "running", "succeeded", "failed"]),
     error: z.string().nullable(),
     createdAt: isoTime,

@@ -1,4 +1,5 @@
-import { isFlinkError } from "../../flink/port.ts";
+import { ApiError } from "../../errors.ts";
+import { FlinkError } from "../../flink/port.ts";
 import type { LifecycleContext, Observation } from "../context.ts";
 import { scrub, secretValues } from "../secrets.ts";
 
@@ -73,8 +74,7 @@ export interface OperationScope {
 
 /** Transient failures (Flink or Kafka unavailable): the step is retried on the next pass. */
 export function isRetryable(error: unknown): boolean {
-  if (isFlinkError(error)) return error.retryable;
-  return (error as { retryable?: unknown } | null)?.retryable === true;
+  return (error instanceof FlinkError || error instanceof ApiError) && error.retryable;
 }
 
 /** An error's message with the job's secret values masked (Flink echoes SQL in its errors). */
