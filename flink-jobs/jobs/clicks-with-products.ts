@@ -1,5 +1,4 @@
 import {
-  defineJob,
   eq,
   from,
   insertInto,
@@ -14,9 +13,8 @@ import {
   DECIMAL_JSON,
   type EventTimeJobOptions,
   type ExactlyOnceJobOptions,
-  eventTimeConfig,
+  exactlyOnceEventTimeJob,
   jsonTopicSource,
-  kafkaDefaults,
   LENIENT_JSON,
 } from "./common.ts";
 
@@ -36,7 +34,7 @@ export function clicksWithProducts(options: ClicksWithProductsOptions = {}): Job
   const clicks = jsonTopicSource(
     "clicks",
     { click_id: t.string(), user_id: t.string(), product_id: t.string(), click_time: t.timestamp(3) },
-    options.clicksTopic ?? "clicks",
+    options.clicksTopic,
     "click_time",
   );
   const products = table(
@@ -90,11 +88,9 @@ export function clicksWithProducts(options: ClicksWithProductsOptions = {}): Job
       price: r.products.price,
     }));
 
-  return defineJob({
+  return exactlyOnceEventTimeJob(options, {
     name: "clicks-with-products",
     description: "Clicks joined with the product version valid at click time",
-    kafka: kafkaDefaults(options),
-    config: eventTimeConfig(options, { exactlyOnce: true }),
     tables: [clicks, products, enrichedClicks],
     inserts: [insertInto(enrichedClicks, joined)],
   });

@@ -1,4 +1,14 @@
-import { type ColumnDef, kafka, seconds, type Table, type TableOptions, t, table } from "@sluice/flink-jobs";
+import {
+  type ColumnDef,
+  defineJob,
+  type JobSpec,
+  kafka,
+  seconds,
+  type Table,
+  type TableOptions,
+  t,
+  table,
+} from "@sluice/flink-jobs";
 
 /** Defaults shared by the flagship jobs; every one can be overridden per job. */
 export interface KafkaJobOptions {
@@ -35,6 +45,12 @@ export interface ExactlyOnceJobOptions {
 
 export const DEFAULT_CHECKPOINT_INTERVAL = "5 s";
 
+/** Topics of a job that reads one topic and writes one (each defaults to its table's name). */
+export interface InputOutputTopics {
+  inputTopic?: string;
+  outputTopic?: string;
+}
+
 /** The `config` of an event-time flagship job (and, with `exactlyOnce`, of one with an exactly-once sink). */
 export function eventTimeConfig(
   options: EventTimeJobOptions & ExactlyOnceJobOptions,
@@ -46,6 +62,21 @@ export function eventTimeConfig(
       ? { "execution.checkpointing.interval": options.checkpointInterval ?? DEFAULT_CHECKPOINT_INTERVAL }
       : {}),
   };
+}
+
+/**
+ * An event-time flagship job with an exactly-once Kafka sink: `definition` with the
+ * job's Kafka defaults and the idle-timeout and checkpoint-interval config filled in.
+ */
+export function exactlyOnceEventTimeJob(
+  options: EventTimeJobOptions & ExactlyOnceJobOptions,
+  definition: Omit<Parameters<typeof defineJob>[0], "kafka" | "config">,
+): JobSpec {
+  return defineJob({
+    ...definition,
+    kafka: kafkaDefaults(options),
+    config: eventTimeConfig(options, { exactlyOnce: true }),
+  });
 }
 
 /**
@@ -66,8 +97,8 @@ export function kafkaDefaults(options: KafkaJobOptions): { bootstrapServers: str
 }
 
 /**
- * A source table on a topic of JSON records, read from the earliest offset
- * (malformed lines skipped); with `eventTime`, watermarked 5 s behind it.
+ * A source table on a topic of JSON records (default: the table's name), read from the
+ * earliest offset (malformed lines skipped); with `eventTime`, watermarked 5 s behind it.
  *
  * @example
  * jsonTopicSource("transactions", { date: t.timestamp(3), amount: t.decimal(12, 2) }, "transactions", "date")
@@ -77,7 +108,7 @@ export function kafkaDefaults(options: KafkaJobOptions): { bootstrapServers: str
 export function jsonTopicSource<N extends string, C extends Record<string, ColumnDef>>(
   name: N,
   columns: C,
-  topic: string,
+  topic: string = name,
   eventTime?: NonNullable<TableOptions<C>["watermark"]>["column"],
 ): Table<N, C> {
   return table(name, columns, {
@@ -89,20 +120,25 @@ export function jsonTopicSource<N extends string, C extends Record<string, Colum
 /** Columns of a temperature reading (`sensor_data`), shared by the sensor jobs. */
 export const READING_COLUMNS = { device_id: t.string(), timestamp: t.timestamp(3), temperature: t.double() };
 
-/** The sensor jobs' input: readings on `topic`, event time `timestamp`. */
-export function sensorData(topic = "sensor_data") {
+/** The sensor jobs' input: readings on `topic` (default `sensor_data`), event time `timestamp`. */
+export function sensorData(topic?: string) {
   return jsonTopicSource("sensor_data", READING_COLUMNS, topic, "timestamp");
 }
 
 /**
- * An alert sink of the sensor jobs. At-least-once on purpose: alerts should
+ * An alert sink of the sensor jobs: a reading's columns plus `extraColumns`, on
+ * `topic` (default: the table's name). At-least-once on purpose: alerts should
  * arrive without waiting for a checkpoint, and a repeated alert (same device
  * and timestamp) after a failover is harmless to act on.
  */
 export function alertTopic<N extends string, C extends Record<string, ColumnDef>>(
   name: N,
-  columns: C,
-  topic: string,
-): Table<N, C> {
-  return table(name, columns, { connector: kafka({ topic, format: "json" }) });
+  extraColumns: C,
+  topic: string = name,
+) {
+  return table(
+    name,
+    { ...READING_COLUMNS, ...extraColumns },
+    { connector: kafka({ topic, format: "json" }) },
+  );
 }

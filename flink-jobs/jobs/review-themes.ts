@@ -1,6 +1,5 @@
 import {
   count,
-  defineJob,
   enrichment,
   from,
   hours,
@@ -18,9 +17,8 @@ import {
 import {
   type EventTimeJobOptions,
   type ExactlyOnceJobOptions,
-  eventTimeConfig,
+  exactlyOnceEventTimeJob,
   jsonTopicSource,
-  kafkaDefaults,
 } from "./common.ts";
 
 export interface ReviewThemesOptions extends EventTimeJobOptions, ExactlyOnceJobOptions {
@@ -47,7 +45,7 @@ export function reviewThemes(options: ReviewThemesOptions = {}): JobSpec {
   const productReviews = jsonTopicSource(
     "product_reviews",
     { review_id: t.string(), product_id: t.string(), review_text: t.string(), created_at: t.timestamp(3) },
-    options.reviewsTopic ?? "product_reviews",
+    options.reviewsTopic,
   );
 
   const withThemes = enrichment({
@@ -108,11 +106,9 @@ export function reviewThemes(options: ReviewThemesOptions = {}): JobSpec {
     .groupBy((r) => [r.theme])
     .select((r) => ({ theme: r.theme, theme_count: count() }));
 
-  return defineJob({
+  return exactlyOnceEventTimeJob(options, {
     name: "review-themes",
     description: "Themes of product reviews (LLM enrichment), counted per window and as running totals",
-    kafka: kafkaDefaults(options),
-    config: eventTimeConfig(options, { exactlyOnce: true }),
     tables: [productReviews, windowedCounts, totalCounts],
     enrichments: [withThemes],
     views: [reviewTheme],

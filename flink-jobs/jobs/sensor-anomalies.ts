@@ -1,11 +1,15 @@
 import { defineJob, from, gt, insertInto, type JobSpec, lit, t } from "@sluice/flink-jobs";
-import { alertTopic, type KafkaJobOptions, kafkaDefaults, READING_COLUMNS, sensorData } from "./common.ts";
+import {
+  alertTopic,
+  type InputOutputTopics,
+  type KafkaJobOptions,
+  kafkaDefaults,
+  sensorData,
+} from "./common.ts";
 
-export interface SensorAnomaliesOptions extends KafkaJobOptions {
+export interface SensorAnomaliesOptions extends KafkaJobOptions, InputOutputTopics {
   /** Readings strictly above this temperature are anomalies (default 100). */
   threshold?: number;
-  inputTopic?: string;
-  outputTopic?: string;
 }
 
 /**
@@ -18,11 +22,7 @@ export interface SensorAnomaliesOptions extends KafkaJobOptions {
  */
 export function sensorAnomalies(options: SensorAnomaliesOptions = {}): JobSpec {
   const readings = sensorData(options.inputTopic);
-  const sensorAnomaliesTable = alertTopic(
-    "sensor_anomalies",
-    { ...READING_COLUMNS, anomaly: t.boolean() },
-    options.outputTopic ?? "sensor_anomalies",
-  );
+  const sensorAnomaliesTable = alertTopic("sensor_anomalies", { anomaly: t.boolean() }, options.outputTopic);
 
   const anomalies = from(readings)
     .where((r) => gt(r.temperature, options.threshold ?? 100))

@@ -17,18 +17,16 @@ import {
   alertTopic,
   type EventTimeJobOptions,
   eventTimeConfig,
+  type InputOutputTopics,
   kafkaDefaults,
-  READING_COLUMNS,
   sensorData,
 } from "./common.ts";
 
-export interface SensorZscoreOptions extends EventTimeJobOptions {
+export interface SensorZscoreOptions extends EventTimeJobOptions, InputOutputTopics {
   /** How many readings (the current one included) the rolling mean and deviation cover (default 20). */
   windowRows?: number;
   /** Readings whose |z| exceeds this are flagged (default 3). */
   maxAbsZ?: number;
-  inputTopic?: string;
-  outputTopic?: string;
 }
 
 /**
@@ -42,8 +40,8 @@ export function sensorZscore(options: SensorZscoreOptions = {}): JobSpec {
   const readings = sensorData(options.inputTopic);
   const zscores = alertTopic(
     "sensor_zscores",
-    { ...READING_COLUMNS, rolling_mean: t.double(), rolling_stddev: t.double(), zscore: t.double() },
-    options.outputTopic ?? "sensor_zscores",
+    { rolling_mean: t.double(), rolling_stddev: t.double(), zscore: t.double() },
+    options.outputTopic,
   );
 
   const stats = view(

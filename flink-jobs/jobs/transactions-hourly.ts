@@ -1,6 +1,5 @@
 import {
   count,
-  defineJob,
   from,
   gte,
   hours,
@@ -17,18 +16,19 @@ import {
   DECIMAL_JSON,
   type EventTimeJobOptions,
   type ExactlyOnceJobOptions,
-  eventTimeConfig,
+  exactlyOnceEventTimeJob,
+  type InputOutputTopics,
   jsonTopicSource,
-  kafkaDefaults,
 } from "./common.ts";
 
-export interface TransactionsHourlyOptions extends EventTimeJobOptions, ExactlyOnceJobOptions {
+export interface TransactionsHourlyOptions
+  extends EventTimeJobOptions,
+    ExactlyOnceJobOptions,
+    InputOutputTopics {
   /** Transactions with a smaller amount are dropped (default 10). */
   minAmount?: number;
   /** Window length (default 1 hour). */
   window?: Interval;
-  inputTopic?: string;
-  outputTopic?: string;
 }
 
 /**
@@ -46,7 +46,7 @@ export function transactionsHourly(options: TransactionsHourlyOptions = {}): Job
   const transactions = jsonTopicSource(
     "transactions",
     { date: t.timestamp(3), amount: t.decimal(12, 2), user_id: t.string() },
-    options.inputTopic ?? "transactions",
+    options.inputTopic,
     "date",
   );
   const hourly = table(
@@ -79,11 +79,9 @@ export function transactionsHourly(options: TransactionsHourlyOptions = {}): Job
       transaction_count: count(),
     }));
 
-  return defineJob({
+  return exactlyOnceEventTimeJob(options, {
     name: "transactions-hourly",
     description: "Sum and count of transactions above a minimum amount per hour",
-    kafka: kafkaDefaults(options),
-    config: eventTimeConfig(options, { exactlyOnce: true }),
     tables: [transactions, hourly],
     inserts: [insertInto(hourly, perWindow)],
   });

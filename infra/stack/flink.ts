@@ -88,6 +88,36 @@ export function flinkDirs(settings: StackSettings): FlinkDirs {
 
 const mb = (n: number) => `${n}m`;
 
+/** The `<process>.memory.*` keys each memory component is written to (a `.min`/`.max` pair pins a range). */
+const jobManagerMemoryKeys: Record<keyof typeof jobManagerMemory, string[]> = {
+  heap: ["heap.size"],
+  offHeap: ["off-heap.size"],
+  metaspace: ["jvm-metaspace.size"],
+  overhead: ["jvm-overhead.min", "jvm-overhead.max"],
+};
+
+const taskManagerMemoryKeys: Record<keyof TaskManagerMemory, string[]> = {
+  frameworkHeap: ["framework.heap.size"],
+  taskHeap: ["task.heap.size"],
+  frameworkOffHeap: ["framework.off-heap.size"],
+  taskOffHeap: ["task.off-heap.size"],
+  network: ["network.min", "network.max"],
+  managed: ["managed.size"],
+  metaspace: ["jvm-metaspace.size"],
+  overhead: ["jvm-overhead.min", "jvm-overhead.max"],
+};
+
+/** The config entries of one process's memory components, in MiB. */
+function memoryEntries<M extends { [K in keyof M]: number }>(
+  process: "jobmanager" | "taskmanager",
+  memory: M,
+  keys: Record<keyof M, string[]>,
+): [string, string][] {
+  return (Object.entries(keys) as [keyof M, string[]][]).flatMap(([component, names]) =>
+    names.map((name): [string, string] => [`${process}.memory.${name}`, mb(memory[component])]),
+  );
+}
+
 /**
  * The Flink `config.yaml` (Flink 2.x reads only this file name) shared by the
  * JobManager, TaskManager and SQL Gateway. Flattened keys are valid Flink 2 YAML.
@@ -95,17 +125,11 @@ const mb = (n: number) => `${n}m`;
 export function renderFlinkConfig(settings: StackSettings): string {
   const { host, ports } = settings;
   const dirs = flinkDirs(settings);
-  const tm = taskManagerMemory(settings.taskManagerMemoryMb);
-  const jm = jobManagerMemory;
   const entries: [string, string | number | boolean][] = [
     ["jobmanager.rpc.address", host],
     ["jobmanager.rpc.port", ports.flinkRpc],
     ["jobmanager.bind-host", host],
-    ["jobmanager.memory.heap.size", mb(jm.heap)],
-    ["jobmanager.memory.off-heap.size", mb(jm.offHeap)],
-    ["jobmanager.memory.jvm-metaspace.size", mb(jm.metaspace)],
-    ["jobmanager.memory.jvm-overhead.min", mb(jm.overhead)],
-    ["jobmanager.memory.jvm-overhead.max", mb(jm.overhead)],
+    ...memoryEntries("jobmanager", jobManagerMemory, jobManagerMemoryKeys),
     ["jobmanager.execution.failover-strategy", "region"],
     ["taskmanager.host", host],
     ["taskmanager.bind-host", host],
@@ -113,16 +137,7 @@ export function renderFlinkConfig(settings: StackSettings): string {
     // Flink's scripts pass these resource options as dynamic properties; a
     // TaskManagerRunner started directly must find them all in the config.
     ["taskmanager.cpu.cores", settings.taskManagerSlots],
-    ["taskmanager.memory.framework.heap.size", mb(tm.frameworkHeap)],
-    ["taskmanager.memory.task.heap.size", mb(tm.taskHeap)],
-    ["taskmanager.memory.framework.off-heap.size", mb(tm.frameworkOffHeap)],
-    ["taskmanager.memory.task.off-heap.size", mb(tm.taskOffHeap)],
-    ["taskmanager.memory.network.min", mb(tm.network)],
-    ["taskmanager.memory.network.max", mb(tm.network)],
-    ["taskmanager.memory.managed.size", mb(tm.managed)],
-    ["taskmanager.memory.jvm-metaspace.size", mb(tm.metaspace)],
-    ["taskmanager.memory.jvm-overhead.min", mb(tm.overhead)],
-    ["taskmanager.memory.jvm-overhead.max", mb(tm.overhead)],
+    ...memoryEntries("taskmanager", taskManagerMemory(settings.taskManagerMemoryMb), taskManagerMemoryKeys),
     // The TaskManager usually starts before the JobManager listens; retry the
     // ResourceManager connection after 1 s instead of the default 10 s.
     ["cluster.registration.error-delay", "1s"],

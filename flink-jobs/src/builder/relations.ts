@@ -263,26 +263,25 @@ function windowed<N extends string, R extends AnyRow>(
   };
 }
 
+/**
+ * A window TVF: the rows of `source` plus {@link WindowColumns}, windowed on its
+ * event-time column `timeColumn` by the window's own `sizes`.
+ */
+export type WindowTvf<Sizes extends Interval[]> = <N extends string, R extends AnyRow>(
+  source: Relation<N, R>,
+  timeColumn: TimestampKeys<R>,
+  ...sizes: Sizes
+) => Relation<N, R & WindowColumns>;
+
 /** `TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), INTERVAL '1' HOUR))`: fixed, non-overlapping windows. */
-export const tumble = <N extends string, R extends AnyRow>(
-  source: Relation<N, R>,
-  timeColumn: TimestampKeys<R>,
-  size: Interval,
-) => windowed(source, timeColumn, { kind: "tumble", size });
+export const tumble: WindowTvf<[size: Interval]> = (source, timeColumn, size) =>
+  windowed(source, timeColumn, { kind: "tumble", size });
 /** `HOP(...)`: sliding windows of `size` every `slide`. */
-export const hop = <N extends string, R extends AnyRow>(
-  source: Relation<N, R>,
-  timeColumn: TimestampKeys<R>,
-  slide: Interval,
-  size: Interval,
-) => windowed(source, timeColumn, { kind: "hop", slide, size });
+export const hop: WindowTvf<[slide: Interval, size: Interval]> = (source, timeColumn, slide, size) =>
+  windowed(source, timeColumn, { kind: "hop", slide, size });
 /** `CUMULATE(...)`: windows growing by `step` up to `size`. */
-export const cumulate = <N extends string, R extends AnyRow>(
-  source: Relation<N, R>,
-  timeColumn: TimestampKeys<R>,
-  step: Interval,
-  size: Interval,
-) => windowed(source, timeColumn, { kind: "cumulate", step, size });
+export const cumulate: WindowTvf<[step: Interval, size: Interval]> = (source, timeColumn, step, size) =>
+  windowed(source, timeColumn, { kind: "cumulate", step, size });
 /** `SESSION(...)`: windows closed by a gap of inactivity, per key. */
 export const session = <N extends string, R extends AnyRow>(
   source: Relation<N, R>,

@@ -15,6 +15,16 @@ export const e401 = problem("Missing or invalid bearer token");
 export const e404 = problem("No job with this name");
 export const e503 = problem("Flink is unreachable (the problem lists the URLs tried)");
 
+/** Options of a job route that only reads: the read token (when one is set), tagged `jobs`. */
+export function readRoute<Schema extends object>(schema: Schema) {
+  return { config: { auth: "read" as const }, schema: { tags, ...schema } };
+}
+
+/** Options of a job route that changes something: the write token, which the document states as `security`. */
+export function writeRoute<Schema extends object>(schema: Schema) {
+  return { config: { auth: "write" as const }, schema: { tags, security, ...schema } };
+}
+
 /**
  * Validates params and query with their zod schemas but lets the spec body through untouched:
  * the compiler validates it and reports every problem (schema and semantics) with its path.

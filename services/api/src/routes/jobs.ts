@@ -11,7 +11,16 @@ import {
   problem,
   updateQuery,
 } from "../schemas.ts";
-import { detailOf, e401, e404, e503, respond, security, specBodyValidator, tags } from "./job-responses.ts";
+import {
+  detailOf,
+  e401,
+  e404,
+  e503,
+  readRoute,
+  respond,
+  specBodyValidator,
+  writeRoute,
+} from "./job-responses.ts";
 import { jobSummary } from "./views.ts";
 
 /** Jobs as resources: create (or dry-run), list, get, update, delete. Each route calls one command. */
@@ -19,11 +28,7 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     "/jobs",
     {
-      config: { auth: "write" },
-      validatorCompiler: specBodyValidator,
-      schema: {
-        tags,
-        security,
+      ...writeRoute({
         summary: "Create a job (or, with ?dryRun=true, compile it and ask Flink to EXPLAIN it)",
         description:
           "Stores the spec as version 1 and submits it. Returns 202 with the job to poll. Posting the same " +
@@ -44,7 +49,8 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
           502: problem("Flink answered with an error"),
           503: e503,
         },
-      },
+      }),
+      validatorCompiler: specBodyValidator,
     },
     async (request, reply) => {
       if (request.query.dryRun) return reply.code(200).send(await app.commands.dryRun(request.body));
@@ -56,14 +62,10 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     "/jobs",
-    {
-      config: { auth: "read" },
-      schema: {
-        tags,
-        summary: "List jobs with their derived state, and stray sluice/* Flink jobs",
-        response: { 200: jobListSchema, 401: e401 },
-      },
-    },
+    readRoute({
+      summary: "List jobs with their derived state, and stray sluice/* Flink jobs",
+      response: { 200: jobListSchema, 401: e401 },
+    }),
     async () => {
       const observation = await app.observation();
       const { store, reconciler, config } = app;
@@ -76,16 +78,12 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     "/jobs/:name",
-    {
-      config: { auth: "read" },
-      schema: {
-        tags,
-        summary:
-          "Get a job: spec, version, compiled SQL (secrets redacted), states, savepoints, recent exceptions",
-        params: jobNameParam,
-        response: { 200: jobDetailSchema, 400: problem("Bad job name"), 401: e401, 404: e404 },
-      },
-    },
+    readRoute({
+      summary:
+        "Get a job: spec, version, compiled SQL (secrets redacted), states, savepoints, recent exceptions",
+      params: jobNameParam,
+      response: { 200: jobDetailSchema, 400: problem("Bad job name"), 401: e401, 404: e404 },
+    }),
     async (request) => {
       requireJob(app.store, request.params.name);
       return detailOf(app, request.params.name, await app.observation());
@@ -95,11 +93,7 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
   app.put(
     "/jobs/:name",
     {
-      config: { auth: "write" },
-      validatorCompiler: specBodyValidator,
-      schema: {
-        tags,
-        security,
+      ...writeRoute({
         summary:
           "Record a new spec version; a running job is upgraded through a savepoint when its SQL changes",
         description:
@@ -125,7 +119,8 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
           422: problem("A secret the job needs is not configured"),
           503: e503,
         },
-      },
+      }),
+      validatorCompiler: specBodyValidator,
     },
     async (request, reply) => {
       const { stateless } = request.query;
@@ -135,23 +130,18 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.delete(
     "/jobs/:name",
-    {
-      config: { auth: "write" },
-      schema: {
-        tags,
-        security,
-        summary: "Delete a job: stop it (with a savepoint unless ?mode=cancel), then forget it",
-        params: jobNameParam,
-        querystring: deleteQuery,
-        response: {
-          202: jobDetailSchema.describe("Accepted: stopping, then deleting; GET answers 404 when done"),
-          400: problem("Bad query"),
-          401: e401,
-          404: e404,
-          409: problem("Another operation is in progress"),
-        },
+    writeRoute({
+      summary: "Delete a job: stop it (with a savepoint unless ?mode=cancel), then forget it",
+      params: jobNameParam,
+      querystring: deleteQuery,
+      response: {
+        202: jobDetailSchema.describe("Accepted: stopping, then deleting; GET answers 404 when done"),
+        400: problem("Bad query"),
+        401: e401,
+        404: e404,
+        409: problem("Another operation is in progress"),
       },
-    },
+    }),
     async (request, reply) =>
       respond(app, reply, await app.commands.delete(request.params.name, request.query.mode)),
   );
