@@ -97,81 +97,86 @@ log(
 );
 log("the model server answers from a keyword lexicon (a stand-in), not a language model");
 
+/** The three approaches, each measured against its own fresh model server; `--skip a,b` leaves some out. */
+const approaches: {
+  key: string;
+  intro: string;
+  label: string;
+  body: Parameters<typeof measure>[1];
+  modelRecords: Parameters<typeof measure>[2];
+}[] = [
+  {
+    key: "a",
+    intro: `(a) sequential, one review per request: ${sampleA}-review sample...`,
+    label: "(a) sequential, 1 review/request",
+    body: async ({ url, apiKey }) => {
+      const run = await runSequential({
+        reviews: reviews.slice(0, sampleA),
+        baseUrl: url,
+        apiKey,
+        model: MODEL,
+      });
+      return {
+        records: sampleA,
+        seconds: run.seconds,
+        note: `sample of ${sampleA}; full-size wall extrapolated; ${run.unusable} unusable replies`,
+      };
+    },
+    modelRecords: (s) => s.completions,
+  },
+  {
+    key: "b",
+    intro: `(b) Flink ML_PREDICT (openai provider, async, max-concurrent-operations ${flinkConcurrency})...`,
+    label: "(b) Flink ML_PREDICT",
+    body: async ({ url, apiKey }) => {
+      const run = await runMlPredict({
+        reviews,
+        baseUrl: url,
+        apiKey,
+        model: MODEL,
+        systemPrompt: SINGLE_REVIEW_PROMPT,
+        maxConcurrentOperations: flinkConcurrency,
+        timeoutMs: 3_600_000,
+        log,
+      });
+      return {
+        records: reviewCount,
+        seconds: run.wallSeconds,
+        note: `wall = submit to FINISHED (job itself ${run.jobSeconds.toFixed(1)} s), parallelism 1`,
+      };
+    },
+    modelRecords: (s) => s.completions,
+  },
+  {
+    key: "c",
+    intro: "(c) Sluice enricher via Kafka...",
+    label: "(c) Sluice enricher",
+    body: async ({ url, apiKey }) => {
+      const run = await runEnricher({
+        reviews,
+        baseUrl: url,
+        apiKey,
+        model: MODEL,
+        partitions,
+        timeoutMs: 3_600_000,
+        log,
+      });
+      return {
+        records: reviewCount,
+        seconds: run.seconds,
+        note:
+          `wall = startEnricher to last committed output; ${run.enriched} enriched, ` +
+          `${run.deadLettered} dead-lettered, ${run.wrongThemes} with themes != expected; ${partitions} partitions`,
+      };
+    },
+    modelRecords: (s) => s.records,
+  },
+];
 const results: (Measured | string)[] = [];
-if (!skip.has("a")) {
-  log(`(a) sequential, one review per request: ${sampleA}-review sample...`);
-  results.push(
-    await measure(
-      "(a) sequential, 1 review/request",
-      async ({ url, apiKey }) => {
-        const run = await runSequential({
-          reviews: reviews.slice(0, sampleA),
-          baseUrl: url,
-          apiKey,
-          model: MODEL,
-        });
-        return {
-          records: sampleA,
-          seconds: run.seconds,
-          note: `sample of ${sampleA}; full-size wall extrapolated; ${run.unusable} unusable replies`,
-        };
-      },
-      (s) => s.completions,
-    ),
-  );
-}
-if (!skip.has("b")) {
-  log(`(b) Flink ML_PREDICT (openai provider, async, max-concurrent-operations ${flinkConcurrency})...`);
-  results.push(
-    await measure(
-      "(b) Flink ML_PREDICT",
-      async ({ url, apiKey }) => {
-        const run = await runMlPredict({
-          reviews,
-          baseUrl: url,
-          apiKey,
-          model: MODEL,
-          systemPrompt: SINGLE_REVIEW_PROMPT,
-          maxConcurrentOperations: flinkConcurrency,
-          timeoutMs: 3_600_000,
-          log,
-        });
-        return {
-          records: reviewCount,
-          seconds: run.wallSeconds,
-          note: `wall = submit to FINISHED (job itself ${run.jobSeconds.toFixed(1)} s), parallelism 1`,
-        };
-      },
-      (s) => s.completions,
-    ),
-  );
-}
-if (!skip.has("c")) {
-  log("(c) Sluice enricher via Kafka...");
-  results.push(
-    await measure(
-      "(c) Sluice enricher",
-      async ({ url, apiKey }) => {
-        const run = await runEnricher({
-          reviews,
-          baseUrl: url,
-          apiKey,
-          model: MODEL,
-          partitions,
-          timeoutMs: 3_600_000,
-          log,
-        });
-        return {
-          records: reviewCount,
-          seconds: run.seconds,
-          note:
-            `wall = startEnricher to last committed output; ${run.enriched} enriched, ` +
-            `${run.deadLettered} dead-lettered, ${run.wrongThemes} with themes != expected; ${partitions} partitions`,
-        };
-      },
-      (s) => s.records,
-    ),
-  );
+for (const approach of approaches) {
+  if (skip.has(approach.key)) continue;
+  log(approach.intro);
+  results.push(await measure(approach.label, approach.body, approach.modelRecords));
 }
 
 // ---- report ----
