@@ -12,10 +12,11 @@ import {
 } from "@sluice/flink-jobs";
 import {
   DECIMAL_JSON,
-  DEFAULT_BOOTSTRAP_SERVERS,
   type EventTimeJobOptions,
   type ExactlyOnceJobOptions,
   eventTimeConfig,
+  jsonTopicSource,
+  kafkaDefaults,
   LENIENT_JSON,
 } from "./common.ts";
 
@@ -32,17 +33,11 @@ export interface ClicksWithProductsOptions extends EventTimeJobOptions, ExactlyO
  * `DECIMAL(12, 2)`, exact to the cent.
  */
 export function clicksWithProducts(options: ClicksWithProductsOptions = {}): JobSpec {
-  const clicks = table(
+  const clicks = jsonTopicSource(
     "clicks",
     { click_id: t.string(), user_id: t.string(), product_id: t.string(), click_time: t.timestamp(3) },
-    {
-      connector: kafka({
-        topic: options.clicksTopic ?? "clicks",
-        format: LENIENT_JSON,
-        startupMode: "earliest-offset",
-      }),
-      watermark: { column: "click_time", delay: seconds(5) },
-    },
+    options.clicksTopic ?? "clicks",
+    "click_time",
   );
   const products = table(
     "products",
@@ -98,7 +93,7 @@ export function clicksWithProducts(options: ClicksWithProductsOptions = {}): Job
   return defineJob({
     name: "clicks-with-products",
     description: "Clicks joined with the product version valid at click time",
-    kafka: { bootstrapServers: options.bootstrapServers ?? DEFAULT_BOOTSTRAP_SERVERS },
+    kafka: kafkaDefaults(options),
     config: eventTimeConfig(options, { exactlyOnce: true }),
     tables: [clicks, products, enrichedClicks],
     inserts: [insertInto(enrichedClicks, joined)],

@@ -1,3 +1,5 @@
+import { type ColumnDef, kafka, seconds, type Table, type TableOptions, t, table } from "@sluice/flink-jobs";
+
 /** Defaults shared by the flagship jobs; every one can be overridden per job. */
 export interface KafkaJobOptions {
   /** Kafka bootstrap servers written into every Kafka table (default `127.0.0.1:9092`, the local stack). */
@@ -57,3 +59,50 @@ export const LENIENT_JSON = { kind: "json", ignoreParseErrors: true } as const;
  * `"total_amount":60.30`, never `60.3` or `1E+2`.
  */
 export const DECIMAL_JSON = { kind: "json", decimalAsPlainNumber: true } as const;
+
+/** `kafka` defaults of a flagship job: its bootstrap servers. */
+export function kafkaDefaults(options: KafkaJobOptions): { bootstrapServers: string } {
+  return { bootstrapServers: options.bootstrapServers ?? DEFAULT_BOOTSTRAP_SERVERS };
+}
+
+/**
+ * A source table on a topic of JSON records, read from the earliest offset
+ * (malformed lines skipped); with `eventTime`, watermarked 5 s behind it.
+ *
+ * @example
+ * jsonTopicSource("transactions", { date: t.timestamp(3), amount: t.decimal(12, 2) }, "transactions", "date")
+ * // CREATE TEMPORARY TABLE `transactions` (..., WATERMARK FOR `date` AS `date` - INTERVAL '5' SECOND)
+ * // WITH ('connector' = 'kafka', 'topic' = 'transactions', 'format' = 'json', 'json.ignore-parse-errors' = 'true', ...)
+ */
+export function jsonTopicSource<N extends string, C extends Record<string, ColumnDef>>(
+  name: N,
+  columns: C,
+  topic: string,
+  eventTime?: NonNullable<TableOptions<C>["watermark"]>["column"],
+): Table<N, C> {
+  return table(name, columns, {
+    connector: kafka({ topic, format: LENIENT_JSON, startupMode: "earliest-offset" }),
+    ...(eventTime === undefined ? {} : { watermark: { column: eventTime, delay: seconds(5) } }),
+  });
+}
+
+/** Columns of a temperature reading (`sensor_data`), shared by the sensor jobs. */
+export const READING_COLUMNS = { device_id: t.string(), timestamp: t.timestamp(3), temperature: t.double() };
+
+/** The sensor jobs' input: readings on `topic`, event time `timestamp`. */
+export function sensorData(topic = "sensor_data") {
+  return jsonTopicSource("sensor_data", READING_COLUMNS, topic, "timestamp");
+}
+
+/**
+ * An alert sink of the sensor jobs. At-least-once on purpose: alerts should
+ * arrive without waiting for a checkpoint, and a repeated alert (same device
+ * and timestamp) after a failover is harmless to act on.
+ */
+export function alertTopic<N extends string, C extends Record<string, ColumnDef>>(
+  name: N,
+  columns: C,
+  topic: string,
+): Table<N, C> {
+  return table(name, columns, { connector: kafka({ topic, format: "json" }) });
+}

@@ -7,7 +7,6 @@ import {
   type Interval,
   insertInto,
   type JobSpec,
-  kafka,
   lower,
   seconds,
   t,
@@ -17,11 +16,11 @@ import {
   view,
 } from "@sluice/flink-jobs";
 import {
-  DEFAULT_BOOTSTRAP_SERVERS,
   type EventTimeJobOptions,
   type ExactlyOnceJobOptions,
   eventTimeConfig,
-  LENIENT_JSON,
+  jsonTopicSource,
+  kafkaDefaults,
 } from "./common.ts";
 
 export interface ReviewThemesOptions extends EventTimeJobOptions, ExactlyOnceJobOptions {
@@ -45,16 +44,10 @@ export interface ReviewThemesOptions extends EventTimeJobOptions, ExactlyOnceJob
  * tables the API shows as trending themes).
  */
 export function reviewThemes(options: ReviewThemesOptions = {}): JobSpec {
-  const productReviews = table(
+  const productReviews = jsonTopicSource(
     "product_reviews",
     { review_id: t.string(), product_id: t.string(), review_text: t.string(), created_at: t.timestamp(3) },
-    {
-      connector: kafka({
-        topic: options.reviewsTopic ?? "product_reviews",
-        format: LENIENT_JSON,
-        startupMode: "earliest-offset",
-      }),
-    },
+    options.reviewsTopic ?? "product_reviews",
   );
 
   const withThemes = enrichment({
@@ -118,7 +111,7 @@ export function reviewThemes(options: ReviewThemesOptions = {}): JobSpec {
   return defineJob({
     name: "review-themes",
     description: "Themes of product reviews (LLM enrichment), counted per window and as running totals",
-    kafka: { bootstrapServers: options.bootstrapServers ?? DEFAULT_BOOTSTRAP_SERVERS },
+    kafka: kafkaDefaults(options),
     config: eventTimeConfig(options, { exactlyOnce: true }),
     tables: [productReviews, windowedCounts, totalCounts],
     enrichments: [withThemes],

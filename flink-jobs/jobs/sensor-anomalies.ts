@@ -1,16 +1,5 @@
-import {
-  defineJob,
-  from,
-  gt,
-  insertInto,
-  type JobSpec,
-  kafka,
-  lit,
-  seconds,
-  t,
-  table,
-} from "@sluice/flink-jobs";
-import { DEFAULT_BOOTSTRAP_SERVERS, type KafkaJobOptions, LENIENT_JSON } from "./common.ts";
+import { defineJob, from, gt, insertInto, type JobSpec, lit, t } from "@sluice/flink-jobs";
+import { alertTopic, type KafkaJobOptions, kafkaDefaults, READING_COLUMNS, sensorData } from "./common.ts";
 
 export interface SensorAnomaliesOptions extends KafkaJobOptions {
   /** Readings strictly above this temperature are anomalies (default 100). */
@@ -28,25 +17,14 @@ export interface SensorAnomaliesOptions extends KafkaJobOptions {
  *   SELECT `device_id`, `timestamp`, `temperature`, TRUE AS `anomaly` FROM `sensor_data` WHERE `temperature` > 100
  */
 export function sensorAnomalies(options: SensorAnomaliesOptions = {}): JobSpec {
-  const readingColumns = { device_id: t.string(), timestamp: t.timestamp(3), temperature: t.double() };
-
-  const sensorData = table("sensor_data", readingColumns, {
-    connector: kafka({
-      topic: options.inputTopic ?? "sensor_data",
-      format: LENIENT_JSON,
-      startupMode: "earliest-offset",
-    }),
-    watermark: { column: "timestamp", delay: seconds(5) },
-  });
-  const sensorAnomaliesTable = table(
+  const readings = sensorData(options.inputTopic);
+  const sensorAnomaliesTable = alertTopic(
     "sensor_anomalies",
-    { ...readingColumns, anomaly: t.boolean() },
-    // At-least-once on purpose: alerts should arrive without waiting for a checkpoint, and a
-    // repeated alert (same device and timestamp) after a failover is harmless to act on.
-    { connector: kafka({ topic: options.outputTopic ?? "sensor_anomalies", format: "json" }) },
+    { ...READING_COLUMNS, anomaly: t.boolean() },
+    options.outputTopic ?? "sensor_anomalies",
   );
 
-  const anomalies = from(sensorData)
+  const anomalies = from(readings)
     .where((r) => gt(r.temperature, options.threshold ?? 100))
     .select((r) => ({
       device_id: r.device_id,
@@ -58,8 +36,8 @@ export function sensorAnomalies(options: SensorAnomaliesOptions = {}): JobSpec {
   return defineJob({
     name: "sensor-anomalies",
     description: "Temperature readings above a threshold, flagged as anomalies",
-    kafka: { bootstrapServers: options.bootstrapServers ?? DEFAULT_BOOTSTRAP_SERVERS },
-    tables: [sensorData, sensorAnomaliesTable],
+    kafka: kafkaDefaults(options),
+    tables: [readings, sensorAnomaliesTable],
     inserts: [insertInto(sensorAnomaliesTable, anomalies)],
   });
 }

@@ -8,19 +8,18 @@ import {
   gt,
   insertInto,
   type JobSpec,
-  kafka,
-  seconds,
   stddevPop,
   sub,
   t,
-  table,
   view,
 } from "@sluice/flink-jobs";
 import {
-  DEFAULT_BOOTSTRAP_SERVERS,
+  alertTopic,
   type EventTimeJobOptions,
   eventTimeConfig,
-  LENIENT_JSON,
+  kafkaDefaults,
+  READING_COLUMNS,
+  sensorData,
 } from "./common.ts";
 
 export interface SensorZscoreOptions extends EventTimeJobOptions {
@@ -40,36 +39,16 @@ export interface SensorZscoreOptions extends EventTimeJobOptions {
  * own normal range.
  */
 export function sensorZscore(options: SensorZscoreOptions = {}): JobSpec {
-  const sensorData = table(
-    "sensor_data",
-    { device_id: t.string(), timestamp: t.timestamp(3), temperature: t.double() },
-    {
-      connector: kafka({
-        topic: options.inputTopic ?? "sensor_data",
-        format: LENIENT_JSON,
-        startupMode: "earliest-offset",
-      }),
-      watermark: { column: "timestamp", delay: seconds(5) },
-    },
-  );
-  const zscores = table(
+  const readings = sensorData(options.inputTopic);
+  const zscores = alertTopic(
     "sensor_zscores",
-    {
-      device_id: t.string(),
-      timestamp: t.timestamp(3),
-      temperature: t.double(),
-      rolling_mean: t.double(),
-      rolling_stddev: t.double(),
-      zscore: t.double(),
-    },
-    // At-least-once on purpose: alerts should arrive without waiting for a checkpoint, and a
-    // repeated alert (same device and timestamp) after a failover is harmless to act on.
-    { connector: kafka({ topic: options.outputTopic ?? "sensor_zscores", format: "json" }) },
+    { ...READING_COLUMNS, rolling_mean: t.double(), rolling_stddev: t.double(), zscore: t.double() },
+    options.outputTopic ?? "sensor_zscores",
   );
 
   const stats = view(
     "sensor_rolling_stats",
-    from(sensorData).select((r) => {
+    from(readings).select((r) => {
       const window = {
         partitionBy: [r.device_id],
         orderBy: r.timestamp,
@@ -101,9 +80,9 @@ export function sensorZscore(options: SensorZscoreOptions = {}): JobSpec {
   return defineJob({
     name: "sensor-zscore",
     description: "Readings far from their device's rolling mean (|z-score| above a bound)",
-    kafka: { bootstrapServers: options.bootstrapServers ?? DEFAULT_BOOTSTRAP_SERVERS },
+    kafka: kafkaDefaults(options),
     config: eventTimeConfig(options),
-    tables: [sensorData, zscores],
+    tables: [readings, zscores],
     views: [stats],
     inserts: [insertInto(zscores, flagged)],
   });

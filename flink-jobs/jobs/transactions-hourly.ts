@@ -8,7 +8,6 @@ import {
   insertInto,
   type JobSpec,
   kafka,
-  seconds,
   sum,
   t,
   table,
@@ -16,11 +15,11 @@ import {
 } from "@sluice/flink-jobs";
 import {
   DECIMAL_JSON,
-  DEFAULT_BOOTSTRAP_SERVERS,
   type EventTimeJobOptions,
   type ExactlyOnceJobOptions,
   eventTimeConfig,
-  LENIENT_JSON,
+  jsonTopicSource,
+  kafkaDefaults,
 } from "./common.ts";
 
 export interface TransactionsHourlyOptions extends EventTimeJobOptions, ExactlyOnceJobOptions {
@@ -44,17 +43,11 @@ export interface TransactionsHourlyOptions extends EventTimeJobOptions, ExactlyO
  * `JSON.parse`, where exactness matters.
  */
 export function transactionsHourly(options: TransactionsHourlyOptions = {}): JobSpec {
-  const transactions = table(
+  const transactions = jsonTopicSource(
     "transactions",
     { date: t.timestamp(3), amount: t.decimal(12, 2), user_id: t.string() },
-    {
-      connector: kafka({
-        topic: options.inputTopic ?? "transactions",
-        format: LENIENT_JSON,
-        startupMode: "earliest-offset",
-      }),
-      watermark: { column: "date", delay: seconds(5) },
-    },
+    options.inputTopic ?? "transactions",
+    "date",
   );
   const hourly = table(
     "transactions_hourly",
@@ -89,7 +82,7 @@ export function transactionsHourly(options: TransactionsHourlyOptions = {}): Job
   return defineJob({
     name: "transactions-hourly",
     description: "Sum and count of transactions above a minimum amount per hour",
-    kafka: { bootstrapServers: options.bootstrapServers ?? DEFAULT_BOOTSTRAP_SERVERS },
+    kafka: kafkaDefaults(options),
     config: eventTimeConfig(options, { exactlyOnce: true }),
     tables: [transactions, hourly],
     inserts: [insertInto(hourly, perWindow)],

@@ -4,24 +4,12 @@
  */
 import { FlinkClient, isFlinkClientError } from "@sluice/flink-client";
 import { compileJob } from "@sluice/flink-jobs";
-import {
-  clicksWithProducts,
-  reviewThemes,
-  sensorAnomalies,
-  sensorZscore,
-  transactionsHourly,
-} from "@sluice/flink-jobs/jobs";
+import { flagshipJobs } from "@sluice/flink-jobs/jobs";
 
 const flink = new FlinkClient();
 const only = process.argv[2];
 let failed = 0;
-for (const spec of [
-  sensorAnomalies(),
-  sensorZscore(),
-  reviewThemes(),
-  transactionsHourly(),
-  clicksWithProducts(),
-]) {
+for (const spec of flagshipJobs()) {
   if (only !== undefined && spec.name !== only) continue;
   const job = compileJob(spec);
   try {

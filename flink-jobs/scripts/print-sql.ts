@@ -3,15 +3,9 @@
  * Usage: node flink-jobs/scripts/print-sql.ts [job-name]
  */
 import { compileJob, redactSecrets } from "@sluice/flink-jobs";
-import {
-  clicksWithProducts,
-  reviewThemes,
-  sensorAnomalies,
-  sensorZscore,
-  transactionsHourly,
-} from "@sluice/flink-jobs/jobs";
+import { flagshipJobs } from "@sluice/flink-jobs/jobs";
 
-const jobs = [sensorAnomalies(), sensorZscore(), reviewThemes(), transactionsHourly(), clicksWithProducts()];
+const jobs = flagshipJobs();
 const only = process.argv[2];
 for (const spec of jobs) {
   if (only !== undefined && spec.name !== only) continue;

@@ -1,7 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { baseSpec, col, lit, selectFrom, withInsert } from "../test/fixtures.ts";
+import {
+  baseSpec,
+  col,
+  deviceValue,
+  lit,
+  readings,
+  selectFrom,
+  temporalJoinQuery,
+  unnestQuery,
+  withInsert,
+} from "../test/fixtures.ts";
 import { compileJob } from "./compile.ts";
-import type { From, Query } from "./query.ts";
+import type { Query } from "./query.ts";
 import type { JobSpec, JobSpecInput } from "./spec.ts";
 
 const compile = (spec: JobSpecInput) => compileJob(spec as JobSpec);
@@ -18,8 +28,6 @@ function insertsOf(spec: JobSpecInput): string[] {
 }
 const insertOf = (query: Query, overrides: Partial<JobSpecInput> = {}) =>
   insertsOf(withInsert(query, overrides))[0];
-
-const deviceValue = [{ expr: col("device_id") }, { expr: col("temperature"), as: "value" }];
 
 describe("compileJob: statements and their order", () => {
   it("emits SETs, CREATE TABLEs, CREATE VIEWs, then one statement set", () => {
@@ -386,7 +394,6 @@ describe("compileJob: one golden per connector", () => {
 });
 
 describe("compileJob: one golden per query and from kind", () => {
-  const readings: From = { kind: "table", name: "readings" };
   const cases: [string, Query, string][] = [
     [
       "select with where, distinct",
@@ -532,29 +539,12 @@ describe("compileJob: one golden per query and from kind", () => {
     ],
     [
       "temporal join",
-      selectFrom(
-        {
-          kind: "temporalJoin",
-          join: "LEFT",
-          left: { kind: "table", name: "readings", as: "r" },
-          right: "devices",
-          rightAs: "d",
-          asOf: col("ts", "r"),
-          on: { kind: "compare", op: "=", left: col("device_id", "r"), right: col("device_id", "d") },
-        },
-        [
-          { expr: col("site", "d"), as: "device_id" },
-          { expr: col("temperature", "r"), as: "value" },
-        ],
-      ),
+      temporalJoinQuery(),
       "INSERT INTO `out` SELECT `d`.`site` AS `device_id`, `r`.`temperature` AS `value` FROM `readings` AS `r` LEFT JOIN `devices` FOR SYSTEM_TIME AS OF `r`.`ts` AS `d` ON `r`.`device_id` = `d`.`device_id`",
     ],
     [
       "cross join unnest",
-      selectFrom({ kind: "unnest", from: readings, array: col("tags"), as: "t", columns: ["tag"] }, [
-        { expr: { kind: "call", fn: "LOWER", args: [col("tag", "t")] }, as: "device_id" },
-        { expr: col("temperature"), as: "value" },
-      ]),
+      unnestQuery(),
       "INSERT INTO `out` SELECT LOWER(`t`.`tag`) AS `device_id`, `temperature` AS `value` FROM `readings` CROSS JOIN UNNEST(`tags`) AS `t` (`tag`)",
     ],
     [

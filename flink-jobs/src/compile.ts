@@ -1,10 +1,10 @@
-import type { Analysis, ColumnInfo } from "./analyze.ts";
+import type { Analysis, ColumnInfo } from "./analyze/index.ts";
 import { renderConfig } from "./config.ts";
 import { type Connector, connectorFor, type OptionValue, type TableContext } from "./connectors/index.ts";
 import { defaultGroupId, type KafkaConnectorConfig, kafkaConnector } from "./connectors/kafka.ts";
 import { type EnrichmentTask, enrichmentTaskSchema } from "./enrichment-task.ts";
+import { SpecValidationError } from "./errors.ts";
 import { renderExpr, renderInterval } from "./expressions.ts";
-import { SpecValidationError } from "./problems.ts";
 import { renderQuery } from "./query.ts";
 import { renderOptionValue, secretNamesIn } from "./secrets.ts";
 import type { ColumnKind, ColumnSpec, EnrichmentSpec, InsertSpec, JobSpec, TableSpec } from "./spec.ts";
@@ -12,9 +12,14 @@ import { quoteIdentifier, quoteLiteral } from "./sql-text.ts";
 import { renderType, type SqlType } from "./sql-types.ts";
 import { validateWithAnalysis } from "./validate.ts";
 
+/** The kinds of statement a compiled job holds, in the order they run. */
+export const STATEMENT_KINDS = ["set", "create-table", "create-view", "insert", "statement-set"] as const;
+/** What a compiled statement does; the one definition the API, the CLI and the Flink port share. */
+export type StatementKind = (typeof STATEMENT_KINDS)[number];
+
 /** One SQL statement for the SQL Gateway (no trailing semicolon). */
 export interface CompiledStatement {
-  kind: "set" | "create-table" | "create-view" | "insert" | "statement-set";
+  kind: StatementKind;
   sql: string;
 }
 

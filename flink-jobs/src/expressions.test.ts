@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { overRows } from "../test/fixtures.ts";
 import { type Expr, renderExpr } from "./expressions.ts";
 
 const c = (name: string, table?: string): Expr => ({ kind: "column", name, table });
@@ -72,14 +73,7 @@ describe("renderExpr: one golden per expression kind", () => {
     ],
     [
       "over rows",
-      {
-        kind: "over",
-        fn: "AVG",
-        arg: c("t"),
-        partitionBy: [c("d")],
-        orderBy: c("ts"),
-        frame: { kind: "rows", preceding: 9 },
-      },
+      overRows("AVG", c("t"), c("ts"), 9, [c("d")]),
       "AVG(`t`) OVER (PARTITION BY `d` ORDER BY `ts` ROWS BETWEEN 9 PRECEDING AND CURRENT ROW)",
     ],
     [

@@ -4,7 +4,14 @@
  */
 
 export * from "./builder/index.ts";
-export { type CompiledJob, type CompiledStatement, compileJob, enrichmentNames } from "./compile.ts";
+export {
+  type CompiledJob,
+  type CompiledStatement,
+  compileJob,
+  enrichmentNames,
+  STATEMENT_KINDS,
+  type StatementKind,
+} from "./compile.ts";
 export { ALLOWED_CONFIG } from "./config.ts";
 export {
   CONNECTOR_KINDS,
@@ -16,17 +23,35 @@ export {
   type SecretRef,
 } from "./connectors/index.ts";
 export * from "./enrichment-task.ts";
+export {
+  FlinkJobsError,
+  type FlinkJobsErrorCode,
+  MissingSecretError,
+  SpecValidationError,
+} from "./errors.ts";
 export type { Expr, ExprKind, Interval, OverFrame } from "./expressions.ts";
-export { formatPath, type SpecProblem, SpecValidationError } from "./problems.ts";
+export {
+  formatPath,
+  isProblemCode,
+  PROBLEM_CODES,
+  type ProblemCode,
+  SCHEMA_PROBLEM_CODES,
+  type SchemaProblemCode,
+  SEMANTIC_PROBLEM_CODES,
+  type SemanticProblemCode,
+  type SpecPath,
+  type SpecProblem,
+} from "./problems.ts";
 export type { From, OrderItem, Query, RawPart, SelectItem, WindowSpec } from "./query.ts";
 export { recordSchema } from "./record-schema.ts";
-export { MissingSecretError, redactSecrets, resolveSecrets } from "./secrets.ts";
+export { redactSecrets, resolveSecrets } from "./secrets.ts";
 export {
   type ColumnSpec,
   type EnrichmentSpec,
   type InsertSpec,
   type JobSpec,
   type JobSpecInput,
+  jobSpecJsonSchema,
   jobSpecSchema,
   type TableSpec,
   type ViewSpec,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { FlinkJobsError } from "./errors.ts";
 import {
   MissingSecretError,
   redactSecrets,
@@ -41,6 +42,7 @@ describe("secrets", () => {
     }
     expect(caught).toBeInstanceOf(MissingSecretError);
     expect((caught as MissingSecretError).code).toBe("MISSING_SECRET");
+    expect(caught).toBeInstanceOf(FlinkJobsError);
     expect((caught as MissingSecretError).secretName).toBe("KAFKA_JAAS");
     expect((caught as Error).message).not.toContain("hunter2");
   });

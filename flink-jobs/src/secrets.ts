@@ -1,5 +1,8 @@
 import type { OptionValue } from "./connectors/index.ts";
+import { MissingSecretError } from "./errors.ts";
 import { quoteLiteral } from "./sql-text.ts";
+
+export { MissingSecretError };
 
 const PLACEHOLDER = /\$\{secret:([A-Z][A-Z0-9_]*)\}/g;
 
@@ -11,20 +14,6 @@ export function renderOptionValue(value: OptionValue): string {
 /** Names of the secrets a piece of SQL refers to, sorted and unique. */
 export function secretNamesIn(sql: string): string[] {
   return [...new Set([...sql.matchAll(PLACEHOLDER)].map((m) => m[1] as string))].sort();
-}
-
-/**
- * Thrown by {@link resolveSecrets} when a referenced secret has no value. Names
- * the secret, never any value.
- */
-export class MissingSecretError extends Error {
-  override readonly name = "MissingSecretError";
-  readonly code = "MISSING_SECRET";
-  readonly secretName: string;
-  constructor(secretName: string) {
-    super(`secret \`${secretName}\` is referenced by the job but has no value`);
-    this.secretName = secretName;
-  }
 }
 
 /**

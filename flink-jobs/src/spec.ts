@@ -114,7 +114,7 @@ export type EnrichmentSpec = z.infer<typeof enrichmentSchema>;
 
 /**
  * The job specification: the one JSON contract between builders, API and
- * compiler (see DESIGN.md "Job specification").
+ * compiler (see docs/ARCHITECTURE.md "Job specification").
  *
  * @example
  * jobSpecSchema.parse({
@@ -145,6 +145,18 @@ export const jobSpecSchema = z.strictObject({
   /** Flink options from an allow-list (see `ALLOWED_CONFIG`), rendered as `SET` statements. */
   config: z.record(z.string(), z.union([z.string().max(200), z.number(), z.boolean()])).default({}),
 });
+
+/**
+ * The JSON Schema of a job spec, generated from {@link jobSpecSchema} (never
+ * written by hand). Self-contained: recursive parts (expressions, queries) are
+ * `$defs` referenced as `#/$defs/...`.
+ *
+ * @example
+ * const schema = jobSpecJsonSchema("input"); // what a client may send
+ */
+export function jobSpecJsonSchema(io: "input" | "output" = "input"): Record<string, unknown> {
+  return z.toJSONSchema(jobSpecSchema, { io }) as Record<string, unknown>;
+}
 
 /** A parsed job spec (defaults applied); what `compileJob` consumes and `defineJob` returns. */
 export type JobSpec = z.output<typeof jobSpecSchema>;

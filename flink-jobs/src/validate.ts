@@ -1,7 +1,7 @@
 import type { z } from "zod";
-import { type Analysis, analyzeSpec } from "./analyze.ts";
+import { type Analysis, analyzeSpec } from "./analyze/index.ts";
 import { validateConfig } from "./config.ts";
-import type { SpecProblem } from "./problems.ts";
+import { isProblemCode, type ProblemCode, type SchemaProblemCode, type SpecProblem } from "./problems.ts";
 import { type JobSpec, jobSpecSchema } from "./spec.ts";
 import { SECRET_PLACEHOLDER_MARKER } from "./sql-text.ts";
 
@@ -9,7 +9,10 @@ import { SECRET_PLACEHOLDER_MARKER } from "./sql-text.ts";
 export function fromZodIssue(issue: z.core.$ZodIssue): SpecProblem {
   const path = issue.path.map((p) => (typeof p === "symbol" ? String(p) : p));
   const params = "params" in issue ? (issue.params as { code?: unknown } | undefined) : undefined;
-  const code = typeof params?.code === "string" ? params.code : issue.code.toUpperCase();
+  const code: ProblemCode =
+    typeof params?.code === "string" && isProblemCode(params.code)
+      ? params.code
+      : (issue.code.toUpperCase() as SchemaProblemCode);
   let message = issue.message;
   if (issue.code === "invalid_union" && "discriminator" in issue && issue.discriminator !== undefined) {
     message = `unknown or missing \`${issue.discriminator}\`: ${issue.message}`;

@@ -1,4 +1,20 @@
-import type { Expr, From, JobSpecInput, Query, WindowSpec } from "@sluice/flink-jobs";
+import type { Expr, JobSpecInput, Query, WindowSpec } from "@sluice/flink-jobs";
+import {
+  col as c,
+  DOUBLE,
+  devicesTable,
+  deviceValue,
+  lit as l,
+  overRows,
+  physical,
+  readings,
+  STRING,
+  selectFrom as sel,
+  sinkTable,
+  TIMESTAMP3,
+  temporalJoinQuery,
+  unnestQuery,
+} from "./fixtures.ts";
 
 /**
  * Specs that exercise every node kind the compiler emits, for checking that
@@ -6,24 +22,19 @@ import type { Expr, From, JobSpecInput, Query, WindowSpec } from "@sluice/flink-
  * one small job, so a rejection points at one construct.
  */
 
-const c = (name: string, table?: string): Expr =>
-  table === undefined ? { kind: "column", name } : { kind: "column", name, table };
-const l = (value: string | number | boolean | null): Expr => ({ kind: "literal", value });
 const call = (fn: string, ...args: Expr[]): Expr => ({ kind: "call", fn, args }) as Expr;
 const agg = (fn: string, arg?: Expr): Expr => ({ kind: "aggregate", fn, arg }) as Expr;
-const sel = (from: From, select: { expr: Expr; as?: string }[], extra: Partial<Query> = {}): Query =>
-  ({ kind: "select", from, select, ...extra }) as Query;
 const hour = { value: 1, unit: "HOUR" } as const;
 
 const tables: JobSpecInput["tables"] = [
   {
     name: "readings",
     columns: [
-      { kind: "physical", name: "device_id", type: { kind: "STRING" } },
-      { kind: "physical", name: "ts", type: { kind: "TIMESTAMP", precision: 3 } },
-      { kind: "physical", name: "temperature", type: { kind: "DOUBLE" } },
-      { kind: "physical", name: "epoch_ms", type: { kind: "BIGINT" } },
-      { kind: "physical", name: "tags", type: { kind: "ARRAY", element: { kind: "STRING" } } },
+      physical("device_id", STRING),
+      physical("ts", TIMESTAMP3),
+      physical("temperature", DOUBLE),
+      physical("epoch_ms", { kind: "BIGINT" }),
+      physical("tags", { kind: "ARRAY", element: STRING }),
       {
         kind: "physical",
         name: "attrs",
@@ -60,83 +71,34 @@ const tables: JobSpecInput["tables"] = [
       startupMode: "latest-offset",
     },
   },
-  {
-    name: "devices",
-    columns: [
-      { kind: "physical", name: "device_id", type: { kind: "STRING" } },
-      { kind: "physical", name: "site", type: { kind: "STRING" } },
-      { kind: "physical", name: "updated_at", type: { kind: "TIMESTAMP", precision: 3 } },
-    ],
-    primaryKey: ["device_id"],
-    watermark: { column: "updated_at", delay: { value: 0, unit: "SECOND" } },
-    connector: {
-      kind: "upsert-kafka",
-      topic: "devices",
-      keyFormat: { kind: "json" },
-      valueFormat: { kind: "json" },
-    },
-  },
+  devicesTable,
   {
     name: "generated",
-    columns: [
-      { kind: "physical", name: "device_id", type: { kind: "STRING" } },
-      { kind: "physical", name: "temperature", type: { kind: "DOUBLE" } },
-    ],
+    columns: [physical("device_id", STRING), physical("temperature", DOUBLE)],
     connector: { kind: "datagen", rowsPerSecond: 1, properties: { "fields.device_id.length": 4 } },
   },
   {
     name: "csv_in",
-    columns: [
-      { kind: "physical", name: "device_id", type: { kind: "STRING" } },
-      { kind: "physical", name: "temperature", type: { kind: "DOUBLE" } },
-    ],
+    columns: [physical("device_id", STRING), physical("temperature", DOUBLE)],
     connector: {
       kind: "filesystem",
       path: "file:///tmp/sluice-acceptance-in",
       format: { kind: "csv", fieldDelimiter: ";" },
     },
   },
-  {
-    name: "out",
-    columns: [
-      { kind: "physical", name: "device_id", type: { kind: "STRING" } },
-      { kind: "physical", name: "value", type: { kind: "DOUBLE" } },
-    ],
-    connector: { kind: "print", printIdentifier: "acceptance" },
-  },
-  {
-    name: "out_file",
-    columns: [
-      { kind: "physical", name: "device_id", type: { kind: "STRING" } },
-      { kind: "physical", name: "value", type: { kind: "DOUBLE" } },
-    ],
-    connector: { kind: "filesystem", path: "file:///tmp/sluice-acceptance-out", format: { kind: "json" } },
-  },
-  {
-    name: "out_upsert",
-    columns: [
-      { kind: "physical", name: "device_id", type: { kind: "STRING" } },
-      { kind: "physical", name: "value", type: { kind: "DOUBLE" } },
-    ],
-    primaryKey: ["device_id"],
-    connector: {
-      kind: "upsert-kafka",
-      topic: "out_upsert",
-      keyFormat: { kind: "raw" },
-      valueFormat: { kind: "json" },
-    },
-  },
-  {
-    name: "out_null",
-    columns: [
-      { kind: "physical", name: "device_id", type: { kind: "STRING" } },
-      { kind: "physical", name: "value", type: { kind: "DOUBLE" } },
-    ],
-    connector: { kind: "blackhole" },
-  },
+  sinkTable("out", { kind: "print", printIdentifier: "acceptance" }),
+  sinkTable("out_file", {
+    kind: "filesystem",
+    path: "file:///tmp/sluice-acceptance-out",
+    format: { kind: "json" },
+  }),
+  sinkTable(
+    "out_upsert",
+    { kind: "upsert-kafka", topic: "out_upsert", keyFormat: { kind: "raw" }, valueFormat: { kind: "json" } },
+    { primaryKey: ["device_id"] },
+  ),
+  sinkTable("out_null", { kind: "blackhole" }),
 ];
-
-const readings: From = { kind: "table", name: "readings" };
 const windowAgg = (window: WindowSpec): Query =>
   sel(
     { kind: "window", table: "readings", timeColumn: "ts", window },
@@ -259,23 +221,9 @@ export const acceptanceQueries: [string, Query, string?][] = [
             kind: "arithmetic",
             op: "-",
             left: c("temperature"),
-            right: {
-              kind: "over",
-              fn: "AVG",
-              arg: c("temperature"),
-              partitionBy: [c("device_id")],
-              orderBy: c("ts"),
-              frame: { kind: "rows", preceding: 9 },
-            },
+            right: overRows("AVG", c("temperature"), c("ts"), 9, [c("device_id")]),
           },
-          right: {
-            kind: "over",
-            fn: "STDDEV_SAMP",
-            arg: c("temperature"),
-            partitionBy: [c("device_id")],
-            orderBy: c("ts"),
-            frame: { kind: "rows", preceding: 9 },
-          },
+          right: overRows("STDDEV_SAMP", c("temperature"), c("ts"), 9, [c("device_id")]),
         },
         as: "value",
       },
@@ -372,38 +320,15 @@ export const acceptanceQueries: [string, Query, string?][] = [
     ),
     "out_upsert",
   ],
-  [
-    "temporal join",
-    sel(
-      {
-        kind: "temporalJoin",
-        join: "LEFT",
-        left: { kind: "table", name: "readings", as: "r" },
-        right: "devices",
-        rightAs: "d",
-        asOf: c("ts", "r"),
-        on: { kind: "compare", op: "=", left: c("device_id", "r"), right: c("device_id", "d") },
-      },
-      [
-        { expr: c("site", "d"), as: "device_id" },
-        { expr: c("temperature", "r"), as: "value" },
-      ],
-    ),
-  ],
-  [
-    "unnest",
-    sel({ kind: "unnest", from: readings, array: c("tags"), as: "t", columns: ["tag"] }, [
-      { expr: call("LOWER", c("tag", "t")), as: "device_id" },
-      { expr: c("temperature"), as: "value" },
-    ]),
-  ],
+  ["temporal join", temporalJoinQuery()],
+  ["unnest", unnestQuery()],
   [
     "subquery + distinct",
     sel(
       {
         kind: "subquery",
         as: "s",
-        query: sel(readings, [{ expr: c("device_id") }, { expr: c("temperature"), as: "value" }], {
+        query: sel(readings, deviceValue, {
           distinct: true,
         }),
       },
@@ -418,7 +343,7 @@ export const acceptanceQueries: [string, Query, string?][] = [
       from: {
         kind: "subquery",
         as: "s",
-        query: sel(readings, [{ expr: c("device_id") }, { expr: c("temperature"), as: "value" }]),
+        query: sel(readings, deviceValue),
       },
       partitionBy: [c("device_id")],
       orderBy: [{ expr: c("value"), direction: "DESC" }],
@@ -433,11 +358,7 @@ export const acceptanceQueries: [string, Query, string?][] = [
       from: {
         kind: "subquery",
         as: "s",
-        query: sel(readings, [
-          { expr: c("device_id") },
-          { expr: c("temperature"), as: "value" },
-          { expr: c("ts") },
-        ]),
+        query: sel(readings, [...deviceValue, { expr: c("ts") }]),
       },
       partitionBy: [c("device_id")],
       orderBy: [{ expr: c("ts") }],
@@ -459,22 +380,8 @@ export const acceptanceQueries: [string, Query, string?][] = [
     },
     "out_upsert",
   ],
-  [
-    "filesystem in and out",
-    sel({ kind: "table", name: "csv_in" }, [
-      { expr: c("device_id") },
-      { expr: c("temperature"), as: "value" },
-    ]),
-    "out_file",
-  ],
-  [
-    "blackhole",
-    sel({ kind: "table", name: "generated" }, [
-      { expr: c("device_id") },
-      { expr: c("temperature"), as: "value" },
-    ]),
-    "out_null",
-  ],
+  ["filesystem in and out", sel({ kind: "table", name: "csv_in" }, [...deviceValue]), "out_file"],
+  ["blackhole", sel({ kind: "table", name: "generated" }, [...deviceValue]), "out_null"],
 ];
 
 /** One job per acceptance query. */
@@ -484,11 +391,7 @@ export function acceptanceSpec(name: string, query: Query, sink = "out"): JobSpe
       ? [
           {
             name: "dedup_out",
-            columns: [
-              { kind: "physical", name: "device_id", type: { kind: "STRING" } },
-              { kind: "physical", name: "value", type: { kind: "DOUBLE" } },
-              { kind: "physical", name: "ts", type: { kind: "TIMESTAMP", precision: 3 } },
-            ],
+            columns: [physical("device_id", STRING), physical("value", DOUBLE), physical("ts", TIMESTAMP3)],
             connector: { kind: "print" },
           },
         ]

@@ -1,5 +1,5 @@
 /**
- * The flagship pipelines (DESIGN.md, "The pipelines it must run"), end to end on
+ * The flagship pipelines (docs/ARCHITECTURE.md, "The pipelines it must run"), end to end on
  * the REAL stack: each test compiles a job from `flink-jobs/jobs/` with
  * `compileJob`, submits it through the SQL Gateway, produces known records to
  * Kafka, reads the sink topic (read_committed) and compares it EXACTLY with
@@ -149,7 +149,7 @@ describe("sensor-anomalies on the NAB series", () => {
 /**
  * WORKAROUND (reported): the flagship source tables declare plain `json`, so one
  * malformed line fails the job (Flink's JSON format throws on it, the job
- * restarts three times and fails). DESIGN.md's sensor pipeline must survive bad
+ * restarts three times and fails). docs/ARCHITECTURE.md's sensor pipeline must survive bad
  * lines, so the test sets `ignoreParseErrors` on the source until the job does.
  */
 function withLenientJson(spec: JobSpec, tableName: string): JobSpec {

@@ -1,11 +1,5 @@
 import { compileJob, validateJob } from "@sluice/flink-jobs";
-import {
-  clicksWithProducts,
-  reviewThemes,
-  sensorAnomalies,
-  sensorZscore,
-  transactionsHourly,
-} from "@sluice/flink-jobs/jobs";
+import { flagshipJobs } from "@sluice/flink-jobs/jobs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 
@@ -17,13 +11,7 @@ import { describe, expect, it } from "vitest";
  */
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-const flagships = [
-  sensorAnomalies(),
-  sensorZscore(),
-  reviewThemes(),
-  transactionsHourly(),
-  clicksWithProducts(),
-].map((s) => JSON.parse(JSON.stringify(s)) as Json);
+const flagships = flagshipJobs().map((s) => JSON.parse(JSON.stringify(s)) as Json);
 
 /** Every path to a value in a JSON tree. */
 function paths(value: Json, prefix: (string | number)[] = []): (string | number)[][] {

@@ -7,13 +7,8 @@
  * Run: npx vitest run --project integration flink-jobs/test/sql-acceptance.int.test.ts
  */
 import { compileJob, type JobSpec } from "@sluice/flink-jobs";
-import {
-  clicksWithProducts,
-  reviewThemes,
-  sensorAnomalies,
-  sensorZscore,
-  transactionsHourly,
-} from "@sluice/flink-jobs/jobs";
+import { flagshipJobs } from "@sluice/flink-jobs/jobs";
+import { passthroughSpec } from "@sluice/flink-jobs/testing";
 import { stackFlinkClient, stopJob } from "@sluice/testkit";
 import { afterAll, describe, expect, it } from "vitest";
 import { acceptanceQueries, acceptanceSpec } from "./acceptance-specs.ts";
@@ -33,13 +28,7 @@ describe("Flink 2.2 accepts every construct the compiler emits", () => {
 });
 
 describe("Flink 2.2 accepts the flagship jobs", () => {
-  const jobs = [
-    sensorAnomalies(),
-    sensorZscore(),
-    reviewThemes(),
-    transactionsHourly(),
-    clicksWithProducts(),
-  ];
+  const jobs = flagshipJobs();
   it.each(jobs.map((spec) => [spec.name, spec] as const))("%s", async (_name, spec) => {
     const job = compileJob(spec);
     const plan = await flink.gateway.explain(job.statements.map((s) => s.sql));
@@ -49,35 +38,15 @@ describe("Flink 2.2 accepts the flagship jobs", () => {
 
 describe("the compiled statement set runs", () => {
   it("a single INSERT inside EXECUTE STATEMENT SET is one Flink job that runs to the end", async () => {
-    const spec = {
+    const spec = passthroughSpec({
       name: "acceptance-run",
-      tables: [
-        {
-          name: "numbers",
-          columns: [{ kind: "physical", name: "id", type: { kind: "BIGINT" } }],
-          connector: {
-            kind: "datagen",
-            numberOfRows: 20,
-            properties: { "fields.id.kind": "sequence", "fields.id.start": 1, "fields.id.end": 20 },
-          },
-        },
-        {
-          name: "sink",
-          columns: [{ kind: "physical", name: "id", type: { kind: "BIGINT" } }],
-          connector: { kind: "blackhole" },
-        },
-      ],
-      inserts: [
-        {
-          into: "sink",
-          query: {
-            kind: "select",
-            from: { kind: "table", name: "numbers" },
-            select: [{ expr: { kind: "column", name: "id" } }],
-          },
-        },
-      ],
-    };
+      columns: { id: { kind: "BIGINT" } },
+      source: {
+        kind: "datagen",
+        numberOfRows: 20,
+        properties: { "fields.id.kind": "sequence", "fields.id.start": 1, "fields.id.end": 20 },
+      },
+    });
     const job = compileJob(spec as JobSpec);
     expect(job.statements.at(-1)?.sql).toBe(
       "EXECUTE STATEMENT SET\nBEGIN\nINSERT INTO `sink` SELECT `id` FROM `numbers`;\nEND",

@@ -1,4 +1,4 @@
-import { SpecValidationError } from "../problems.ts";
+import { SpecValidationError } from "../errors.ts";
 import { type JobSpec, type JobSpecInput, jobSpecSchema } from "../spec.ts";
 import { fromZodIssue } from "../validate.ts";
 

@@ -1,4 +1,5 @@
 export * from "./define-job.ts";
+export { type Enrichment, type EnrichmentOptions, enrichment } from "./enrichments.ts";
 export * from "./expr.ts";
 export { deduplicate, desc, from, insertInto, type QueryBuilder, Source, sql, topN } from "./query.ts";
 export {
@@ -7,9 +8,6 @@ export {
   computed,
   cumulate,
   datagen,
-  type Enrichment,
-  type EnrichmentOptions,
-  enrichment,
   filesystem,
   hop,
   jdbc,

@@ -1,24 +1,13 @@
 import type { Expr } from "../expressions.ts";
 import type { ColumnSpec } from "../spec.ts";
-import type { SqlType } from "../sql-types.ts";
+import type { SqlType, TypeFamily } from "../sql-types.ts";
 
 /**
  * Type families as the builders see them: what a column or expression holds,
  * at the type level. Comparing or assigning across families is a TypeScript
  * error (a string is never compared with a number).
  */
-export type Family =
-  | "string"
-  | "number"
-  | "boolean"
-  | "timestamp"
-  | "date"
-  | "time"
-  | "bytes"
-  | "array"
-  | "map"
-  | "row"
-  | "interval";
+export type Family = TypeFamily | "interval";
 
 /** A typed expression: the spec node plus its family (and, for arrays, the element family). */
 export interface Ex<F extends Family = Family, E = unknown> {

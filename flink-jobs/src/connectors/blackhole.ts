@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { type Connector, propertiesSchema } from "./connector.ts";
+import { defineConnector, propertiesSchema, ROLES } from "./connector.ts";
 
 export const blackholeSchema = z.strictObject({
   kind: z.literal("blackhole"),
@@ -8,19 +8,9 @@ export const blackholeSchema = z.strictObject({
 export type BlackholeConnectorConfig = z.infer<typeof blackholeSchema>;
 
 /** The `blackhole` connector: discards every row (sink only; for benchmarks and dry runs). */
-export const blackholeConnector: Connector<BlackholeConnectorConfig> = {
+export const blackholeConnector = defineConnector<BlackholeConnectorConfig>(ROLES.sink, {
   schema: blackholeSchema,
-  canRead: false,
-  canWrite: true,
-  canLookup: false,
-  producesUpdates: false,
-  acceptsUpdates: true,
-  metadataKeys: [],
   options() {
     return [["connector", "blackhole"]];
   },
-  validate() {
-    return [];
-  },
-  allowsProperty: () => false,
-};
+});

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { type Connector, type OptionValue, propertiesSchema } from "./connector.ts";
+import { defineConnector, definedOptions, propertiesSchema, ROLES } from "./connector.ts";
 
 export const datagenSchema = z.strictObject({
   kind: z.literal("datagen"),
@@ -11,24 +11,15 @@ export const datagenSchema = z.strictObject({
 export type DatagenConnectorConfig = z.infer<typeof datagenSchema>;
 
 /** The `datagen` connector: random or sequential rows, for tests and demos (source only). */
-export const datagenConnector: Connector<DatagenConnectorConfig> = {
+export const datagenConnector = defineConnector<DatagenConnectorConfig>(ROLES.source, {
   schema: datagenSchema,
-  canRead: true,
-  canWrite: false,
-  canLookup: false,
-  producesUpdates: false,
-  acceptsUpdates: false,
-  metadataKeys: [],
-  options(config) {
-    const out: [string, OptionValue][] = [["connector", "datagen"]];
-    if (config.rowsPerSecond !== undefined) out.push(["rows-per-second", String(config.rowsPerSecond)]);
-    if (config.numberOfRows !== undefined) out.push(["number-of-rows", String(config.numberOfRows)]);
-    return out;
-  },
-  validate() {
-    return [];
-  },
+  options: (config) =>
+    definedOptions([
+      ["connector", "datagen"],
+      ["rows-per-second", config.rowsPerSecond?.toString()],
+      ["number-of-rows", config.numberOfRows?.toString()],
+    ]),
   // Per-field generators: `fields.<column>.kind` = 'sequence', `fields.<column>.min` = '0', ...
   allowsProperty: (key) =>
     /^fields\.[^.]+\.(kind|min|max|max-past|length|start|end|null-rate|var-len)$/.test(key),
-};
+});

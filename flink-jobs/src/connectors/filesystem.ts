@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { literalTextSchema } from "../identifiers.ts";
-import { type Connector, propertiesSchema } from "./connector.ts";
+import { defineConnector, propertiesSchema, ROLES } from "./connector.ts";
 import { formatOptions, formatSchema, validateFormat } from "./formats.ts";
 
 export const filesystemSchema = z.strictObject({
@@ -23,13 +23,8 @@ const FILESYSTEM_KEYS = [
 ];
 
 /** The `filesystem` connector: files in a directory, read or written in a format. */
-export const filesystemConnector: Connector<FilesystemConnectorConfig> = {
+export const filesystemConnector = defineConnector<FilesystemConnectorConfig>(ROLES.appendLog, {
   schema: filesystemSchema,
-  canRead: true,
-  canWrite: true,
-  canLookup: false,
-  producesUpdates: false,
-  acceptsUpdates: false,
   metadataKeys: ["file.path", "file.name", "file.size", "file.modification-time"],
   options(config) {
     return [["connector", "filesystem"], ["path", config.path], ...formatOptions(config.format, "")];
@@ -38,4 +33,4 @@ export const filesystemConnector: Connector<FilesystemConnectorConfig> = {
     return validateFormat(config.format, [...path, "format"]);
   },
   allowsProperty: (key) => FILESYSTEM_KEYS.some((re) => re.test(key)),
-};
+});

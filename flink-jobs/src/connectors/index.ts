@@ -8,9 +8,18 @@ import { kafkaConnector, kafkaSchema } from "./kafka.ts";
 import { printConnector, printSchema } from "./print.ts";
 import { upsertKafkaConnector, upsertKafkaSchema } from "./upsert-kafka.ts";
 
+type SchemaConfig = z.output<typeof connectorConfigSchema>;
+/** Every `kind` the table schema accepts, each mapped to a connector whose settings have that kind. */
+type Registry = {
+  [K in SchemaConfig["kind"]]: Connector<Extract<SchemaConfig, { kind: K }>> & {
+    readonly schema: { readonly _zod: { readonly output: { kind: K } } };
+  };
+};
+
 /**
- * The connector registry. Adding a connector = one module + one line here; the
- * `satisfies` makes a missing or mismatched entry a compile error.
+ * The connector registry. Adding a connector = one module + one line here and
+ * its schema in `connectorConfigSchema`; the `satisfies` makes a kind without
+ * a connector, or a connector registered under another kind, a compile error.
  */
 export const connectors = {
   kafka: kafkaConnector,
@@ -20,7 +29,7 @@ export const connectors = {
   datagen: datagenConnector,
   print: printConnector,
   blackhole: blackholeConnector,
-} as const;
+} as const satisfies Registry;
 
 export type ConnectorKind = keyof typeof connectors;
 export const CONNECTOR_KINDS = Object.keys(connectors) as ConnectorKind[];

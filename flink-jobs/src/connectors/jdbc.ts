@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { literalTextSchema } from "../identifiers.ts";
-import { type Connector, type OptionValue, propertiesSchema, secretRefSchema } from "./connector.ts";
+import { defineConnector, type OptionValue, propertiesSchema, ROLES, secretRefSchema } from "./connector.ts";
 
 export const jdbcSchema = z.strictObject({
   kind: z.literal("jdbc"),
@@ -22,14 +22,8 @@ const JDBC_KEYS = [
 ];
 
 /** The `jdbc` connector: a database table, scanned, written, or used for lookup joins. */
-export const jdbcConnector: Connector<JdbcConnectorConfig> = {
+export const jdbcConnector = defineConnector<JdbcConnectorConfig>(ROLES.database, {
   schema: jdbcSchema,
-  canRead: true,
-  canWrite: true,
-  canLookup: true,
-  producesUpdates: false,
-  acceptsUpdates: true,
-  metadataKeys: [],
   options(config) {
     const out: [string, OptionValue][] = [
       ["connector", "jdbc"],
@@ -40,8 +34,5 @@ export const jdbcConnector: Connector<JdbcConnectorConfig> = {
     if (config.password !== undefined) out.push(["password", config.password]);
     return out;
   },
-  validate() {
-    return [];
-  },
   allowsProperty: (key) => JDBC_KEYS.some((re) => re.test(key)),
-};
+});

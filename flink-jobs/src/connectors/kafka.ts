@@ -2,9 +2,10 @@ import { z } from "zod";
 import { identifierSchema, literalTextSchema, topicSchema } from "../identifiers.ts";
 import type { SpecPath, SpecProblem } from "../problems.ts";
 import {
-  type Connector,
+  defineConnector,
   type OptionValue,
   propertiesSchema,
+  ROLES,
   renderPropertyValue,
   type TableContext,
 } from "./connector.ts";
@@ -128,13 +129,8 @@ export function missingBootstrapProblem(path: SpecPath): SpecProblem {
 }
 
 /** The `kafka` connector: an append-only stream over one topic. */
-export const kafkaConnector: Connector<KafkaConnectorConfig> = {
+export const kafkaConnector = defineConnector<KafkaConnectorConfig>(ROLES.appendLog, {
   schema: kafkaSchema,
-  canRead: true,
-  canWrite: true,
-  canLookup: false,
-  producesUpdates: false,
-  acceptsUpdates: false,
   metadataKeys: ["topic", "partition", "headers", "leader-epoch", "offset", "timestamp", "timestamp-type"],
   options(config, table) {
     const out: [string, OptionValue][] = [
@@ -199,4 +195,4 @@ export const kafkaConnector: Connector<KafkaConnectorConfig> = {
     return problems;
   },
   allowsProperty: (key) => allowsKafkaProperty(key) && !KAFKA_SINK_STRUCTURED.has(key),
-};
+});

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { literalTextSchema } from "../identifiers.ts";
-import { type Connector, type OptionValue, propertiesSchema } from "./connector.ts";
+import { defineConnector, definedOptions, propertiesSchema, ROLES } from "./connector.ts";
 
 export const printSchema = z.strictObject({
   kind: z.literal("print"),
@@ -12,22 +12,13 @@ export const printSchema = z.strictObject({
 export type PrintConnectorConfig = z.infer<typeof printSchema>;
 
 /** The `print` connector: rows to the TaskManager's stdout (sink only). */
-export const printConnector: Connector<PrintConnectorConfig> = {
+export const printConnector = defineConnector<PrintConnectorConfig>(ROLES.sink, {
   schema: printSchema,
-  canRead: false,
-  canWrite: true,
-  canLookup: false,
-  producesUpdates: false,
-  acceptsUpdates: true,
-  metadataKeys: [],
-  options(config) {
-    const out: [string, OptionValue][] = [["connector", "print"]];
-    if (config.printIdentifier !== undefined) out.push(["print-identifier", config.printIdentifier]);
-    if (config.standardError !== undefined) out.push(["standard-error", String(config.standardError)]);
-    return out;
-  },
-  validate() {
-    return [];
-  },
+  options: (config) =>
+    definedOptions([
+      ["connector", "print"],
+      ["print-identifier", config.printIdentifier],
+      ["standard-error", config.standardError?.toString()],
+    ]),
   allowsProperty: (key) => key === "sink.parallelism",
-};
+});

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { topicSchema } from "../identifiers.ts";
-import { type Connector, propertiesSchema } from "./connector.ts";
+import { defineConnector, propertiesSchema, ROLES } from "./connector.ts";
 import { formatOptions, formatSchema, validateFormat } from "./formats.ts";
 import {
   allowsKafkaProperty,
@@ -26,13 +26,8 @@ export type UpsertKafkaConnectorConfig = z.infer<typeof upsertKafkaSchema>;
  * As a sink it takes updating results (running totals); as a source it is a
  * versioned table for temporal joins (with a watermark).
  */
-export const upsertKafkaConnector: Connector<UpsertKafkaConnectorConfig> = {
+export const upsertKafkaConnector = defineConnector<UpsertKafkaConnectorConfig>(ROLES.upsertLog, {
   schema: upsertKafkaSchema,
-  canRead: true,
-  canWrite: true,
-  canLookup: false,
-  producesUpdates: true,
-  acceptsUpdates: true,
   metadataKeys: ["topic", "partition", "headers", "leader-epoch", "offset", "timestamp", "timestamp-type"],
   options(config, table) {
     return [
@@ -62,4 +57,4 @@ export const upsertKafkaConnector: Connector<UpsertKafkaConnectorConfig> = {
     return problems;
   },
   allowsProperty: (key) => allowsKafkaProperty(key) && !key.startsWith("scan.bounded"),
-};
+});
