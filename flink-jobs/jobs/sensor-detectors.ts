@@ -30,11 +30,14 @@ export interface SensorDetectorsOptions extends EventTimeJobOptions {
   outputTopic?: string;
 }
 
-/** The detectors' defaults, as compared with the rolling z-score on the NAB series (bench/learn). */
+/**
+ * The detectors' defaults, chosen on the NAB series next to the rolling z-score (bench/learn/nab.ts
+ * and its README: the forecaster finds both labelled windows, the others one, like the z-score).
+ */
 export const DETECTOR_PARAMS = {
-  ewma: { alpha: 0.05, threshold: 4, warmup: 24 },
+  ewma: { alpha: 0.05, threshold: 3, warmup: 24 },
   robust: { window: 48, threshold: 6, warmup: 24 },
-  forecaster: { order: 6, eta0: 0.01, threshold: 4, warmup: 48 },
+  forecaster: { order: 6, eta0: 0.01, threshold: 3, warmup: 48 },
 } as const satisfies { ewma: EwmaParams; robust: RobustParams; forecaster: ForecasterParams };
 
 /**
