@@ -98,6 +98,13 @@ for (const [name, set] of Object.entries(sets)) {
     console.log(`| ${name} | ${metric} | ${fmt(river)} | ${fmt(ours)} | ${diff} |`);
   }
 }
+for (const [name, set] of Object.entries(sets)) {
+  const ours = runs[name]?.predictions ?? [];
+  const gap = Math.max(...set.river.predictions.map((p, i) => Math.abs(p - (ours[i] ?? Number.NaN))));
+  console.log(
+    `${name}: largest |River prediction - Sluice prediction| over ${ours.length} rows: ${gap.toExponential(1)}`,
+  );
+}
 console.log(
   "\n| Data set | River loop (rows/s, 1 thread) | Sluice job, steady (rows/s) | Sluice job, from submission (rows/s) | Ratio (steady) |",
 );
