@@ -12,7 +12,6 @@
  */
 
 import {
-  type CompiledJob,
   compileJob,
   defineJob,
   FUNCTIONS_JAR_SECRET,
