@@ -4,7 +4,8 @@
  * resolved like a secret (`withFunctionsJar`), submitted through the SQL Gateway; records produced to Kafka and the
  * sink read back and compared with the SGD rule computed here in TypeScript.
  *
- * - State is the model: stop with a savepoint, start from it, the coefficients continue.
+ * - State is the model: stop with a savepoint, start from it, the coefficients continue; the same
+ *   across an upgrade that changes a hyper-parameter.
  * - Bad input (NULL, "NaN", "Infinity", 1e300 through Kafka) is skipped and counted, and the
  *   model stays finite.
  *
@@ -47,10 +48,10 @@ afterEach(async () => {
 });
 afterAll(() => flink.close());
 
-const PARAMS = { eta0: 0.01, coefficients: true } as const;
+const ETA0 = 0.01;
 
 /** A labelled stream `obs` → an online linear model → `model_out`, as the SDK builds it. */
-function modelJob(topics: { input: string; output: string }) {
+function modelJob(topics: { input: string; output: string }, eta0 = ETA0) {
   const bootstrapServers = stackEndpoints().kafkaBrokers.join(",");
   const obs = table(
     "obs",
@@ -60,7 +61,7 @@ function modelJob(topics: { input: string; output: string }) {
   const learner = model("obs_model", obs, {
     key: [],
     time: "pt",
-    fn: linearRegression({ label: "y", features: ["x1", "x2"], params: PARAMS }),
+    fn: linearRegression({ label: "y", features: ["x1", "x2"], params: { eta0, coefficients: true } }),
   });
   const out = table(
     "model_out",
@@ -107,7 +108,7 @@ type Out = {
 };
 
 /** The functions' rule, independently: predict, then one clipped SGD step, all or nothing. */
-function expectedOutputs(rows: Obs[]): Out[] {
+function expectedOutputs(rows: Obs[], etaOf: (id: number) => number = () => ETA0): Out[] {
   let w: number[] | null = null;
   let b = 0;
   let updates = 0;
@@ -128,7 +129,7 @@ function expectedOutputs(rows: Obs[]): Out[] {
     // A NULL label only predicts (scoring rows without labels).
     if (r.y === null) return { id: r.id, prediction, intercept: b, weights: [...weights], updates, skipped };
     const g = Math.max(-1e12, Math.min(1e12, 2 * (margin - Number(r.y))));
-    const next = weights.map((wi, i) => wi - PARAMS.eta0 * (g * (x[i] as number) + 0 * wi));
+    const next = weights.map((wi, i) => wi - etaOf(r.id) * (g * (x[i] as number) + 0 * wi));
     const intercept = b - 0.01 * g;
     if (usable(r.y) && Number.isFinite(g) && Number.isFinite(intercept) && next.every(Number.isFinite)) {
       w = next;
@@ -174,13 +175,17 @@ function compare(actual: ConsumedRecord[], expected: Out[]): void {
 }
 
 describe("an online model compiled by the SDK, on the real stack", () => {
-  it("keeps the model in Flink state: stop with a savepoint, start from it, the coefficients continue", async () => {
+  /**
+   * Learns rows 1-60, stops with a savepoint, starts `eta0After`'s job from it, learns rows
+   * 61-100; every prediction and coefficient must follow one model that learnt all 100 rows.
+   */
+  async function learnStopRestart(eta0After: number): Promise<void> {
     const topics = await stack.uniqueTopics("obs", "model_out");
     const compiled = modelJob({ input: topics.obs, output: topics.model_out });
     expect(compiled.secretNames).toEqual([FUNCTIONS_JAR_SECRET]);
     const first = clean(1, 60);
     const second = clean(61, 100);
-    const expected = expectedOutputs([...first, ...second]);
+    const expected = expectedOutputs([...first, ...second], (id) => (id <= 60 ? ETA0 : eta0After));
 
     await produce(topics.obs, first);
     const jobId = await stack.runJob(compiled, uniqueName("it-model"));
@@ -193,7 +198,8 @@ describe("an online model compiled by the SDK, on the real stack", () => {
     const savepoint = await flink.rest.stopWithSavepointAndWait(jobId, { drain: false });
 
     await produce(topics.obs, second);
-    const { jobId: again } = await flink.gateway.executeStatementSet(withFunctionsJar(compiled), {
+    const restart = modelJob({ input: topics.obs, output: topics.model_out }, eta0After);
+    const { jobId: again } = await flink.gateway.executeStatementSet(withFunctionsJar(restart), {
       sets: { "pipeline.name": uniqueName("it-model-restored"), "execution.state-recovery.path": savepoint },
     });
     restored.push(again);
@@ -204,8 +210,16 @@ describe("an online model compiled by the SDK, on the real stack", () => {
     const last = before.at(-1)?.value as Out;
     const next = all[60]?.value as Out;
     console.log(
-      `model before the stop: ${JSON.stringify(last)}; first row after the start: ${JSON.stringify(next)}`,
+      `eta0 ${ETA0} -> ${eta0After}: model before the stop ${JSON.stringify(last)}; first row after the start ${JSON.stringify(next)}`,
     );
+  }
+
+  it("keeps the model in Flink state: stop with a savepoint, start from it, the coefficients continue", async () => {
+    await learnStopRestart(ETA0);
+  }, 300_000);
+
+  it("keeps the model across an upgrade that keeps the function (a new eta0 applies from the next row)", async () => {
+    await learnStopRestart(0.02);
   }, 300_000);
 
   it("skips and counts NULL, NaN and infinite features; huge values leave the model finite", async () => {
