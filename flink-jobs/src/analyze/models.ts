@@ -19,24 +19,8 @@ export function resolveModel(a: AnalysisState, model: ModelSpec, index: number):
     hasWatermark: false,
   });
   a.relations.set(model.name, relation);
-  const input = a.readable(model.input, [...path, "input"]);
-  if (input === undefined) return relation;
-  if (input.columns === null) {
-    a.report(
-      [...path, "input"],
-      "UNKNOWN_COLUMNS",
-      `the columns of \`${model.input}\` are unknown (a raw query); learn from a table or a structured view`,
-    );
-    return relation;
-  }
-  if (input.producesUpdates) {
-    a.report(
-      [...path, "input"],
-      "MODEL_NEEDS_APPEND_ONLY",
-      `\`${model.input}\` produces updates; a model learns each row once, so its input must be append-only`,
-    );
-  }
-  const columns = input.columns;
+  const columns = inputColumns(a, model, path);
+  if (columns === undefined) return relation;
   const find = (name: string, at: SpecPath): ColumnInfo | undefined => {
     const column = columns.find((c) => c.name === name);
     if (column === undefined) {
@@ -56,6 +40,47 @@ export function resolveModel(a: AnalysisState, model: ModelSpec, index: number):
   const carried = (model.carry ?? columns.map((c) => c.name))
     .map((name, i) => find(name, [...path, "carry", i]))
     .filter((c): c is ColumnInfo => c !== undefined);
+  relation.columns = viewColumns(a, model, carried, path);
+  relation.hasWatermark = carried.some((c) => c.time === "rowtime");
+  const typeOf = (name: string) => columns.find((c) => c.name === name)?.type ?? null;
+  const parts = modelQueryParts(
+    model,
+    carried.map((c) => c.name),
+    typeOf,
+  );
+  a.viewOrder.push({ name: model.name, query: { kind: "raw", parts } });
+  return relation;
+}
+
+/** The input's columns, when it can feed a model: readable, known columns, append-only. */
+function inputColumns(a: AnalysisState, model: ModelSpec, path: SpecPath): ColumnInfo[] | undefined {
+  const input = a.readable(model.input, [...path, "input"]);
+  if (input === undefined) return undefined;
+  if (input.columns === null) {
+    a.report(
+      [...path, "input"],
+      "UNKNOWN_COLUMNS",
+      `the columns of \`${model.input}\` are unknown (a raw query); learn from a table or a structured view`,
+    );
+    return undefined;
+  }
+  if (input.producesUpdates) {
+    a.report(
+      [...path, "input"],
+      "MODEL_NEEDS_APPEND_ONLY",
+      `\`${model.input}\` produces updates; a model learns each row once, so its input must be append-only`,
+    );
+  }
+  return input.columns;
+}
+
+/** The carried columns, then the function's result columns; reports a name both have. */
+function viewColumns(
+  a: AnalysisState,
+  model: ModelSpec,
+  carried: ColumnInfo[],
+  path: SpecPath,
+): ColumnInfo[] {
   const outputs = modelOutputs(model.function);
   const clash = carried.find((c) => outputs.some((o) => o.name === c.name));
   if (clash !== undefined) {
@@ -65,21 +90,7 @@ export function resolveModel(a: AnalysisState, model: ModelSpec, index: number):
       `carried column \`${clash.name}\` has the name of a result column of the model (${outputs.map((o) => o.name).join(", ")}); carry a view that renames it`,
     );
   }
-  relation.columns = [...carried, ...outputs.map((o) => ({ name: o.name, type: o.type }))];
-  relation.hasWatermark = carried.some((c) => c.time === "rowtime");
-  const typeOf = (name: string) => columns.find((c) => c.name === name)?.type ?? null;
-  a.viewOrder.push({
-    name: model.name,
-    query: {
-      kind: "raw",
-      parts: modelQueryParts(
-        model,
-        carried.map((c) => c.name),
-        typeOf,
-      ),
-    },
-  });
-  return relation;
+  return [...carried, ...outputs.map((o) => ({ name: o.name, type: o.type }))];
 }
 
 function checkTime(a: AnalysisState, time: ColumnInfo | undefined, path: SpecPath): void {
