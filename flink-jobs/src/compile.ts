@@ -5,6 +5,7 @@ import { defaultGroupId, type KafkaConnectorConfig, kafkaConnector } from "./con
 import { type EnrichmentTask, enrichmentTaskSchema } from "./enrichment-task.ts";
 import { SpecValidationError } from "./errors.ts";
 import { renderExpr, renderInterval } from "./expressions.ts";
+import { renderRegistration } from "./models.ts";
 import { renderQuery } from "./query.ts";
 import { renderOptionValue, secretNamesIn } from "./secrets.ts";
 import type { ColumnKind, ColumnSpec, EnrichmentSpec, InsertSpec, JobSpec, TableSpec } from "./spec.ts";
@@ -256,6 +257,10 @@ export function compileJob(spec: JobSpec): CompiledJob {
   const valid = validated.spec;
 
   const statements: CompiledStatement[] = renderConfig(valid.config).map((sql) => ({ kind: "set", sql }));
+  // The functions the models use, registered like the views that call them (the statement kinds
+  // are shared with the API, which has no kind for functions yet).
+  for (const kind of new Set(valid.models.map((m) => m.function.kind)))
+    statements.push({ kind: "create-view", sql: renderRegistration(kind) });
   for (const table of valid.tables)
     statements.push({ kind: "create-table", sql: compileTable(valid, table, analysis) });
 

@@ -31,6 +31,14 @@ export {
 } from "./errors.ts";
 export type { Expr, ExprKind, Interval, OverFrame } from "./expressions.ts";
 export {
+  FUNCTIONS_JAR_SECRET,
+  MODEL_FUNCTIONS,
+  type ModelFunction,
+  type ModelFunctionKind,
+  type ModelSpec,
+  modelSchema,
+} from "./models.ts";
+export {
   formatPath,
   isProblemCode,
   PROBLEM_CODES,

@@ -18,6 +18,7 @@ describe("the job spec schema", () => {
         "views",
         "inserts",
         "enrichments",
+        "models",
         "config",
       ]);
     }

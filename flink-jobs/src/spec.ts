@@ -10,6 +10,7 @@ import {
   literalTextSchema,
   topicSchema,
 } from "./identifiers.ts";
+import { modelSchema } from "./models.ts";
 import { querySchema } from "./query.ts";
 import { sqlTypeSchema } from "./sql-types.ts";
 
@@ -142,6 +143,11 @@ export const jobSpecSchema = z.strictObject({
   views: z.array(viewSchema).default([]),
   inserts: z.array(insertSchema).default([]),
   enrichments: z.array(enrichmentSchema).default([]),
+  /**
+   * Online models and adaptive detectors run by Sluice's JVM functions inside Flink; each
+   * compiles to a view `<name>` other views and inserts read (see `models.ts`).
+   */
+  models: z.array(modelSchema).default([]),
   /** Flink options from an allow-list (see `ALLOWED_CONFIG`), rendered as `SET` statements. */
   config: z.record(z.string(), z.union([z.string().max(200), z.number(), z.boolean()])).default({}),
 });

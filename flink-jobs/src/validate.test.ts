@@ -60,6 +60,15 @@ const temporalJoinOf = (right: string, asOf: Expr, overrides: Partial<JobSpecInp
 const whereDevice = (right: Expr) =>
   withInsert(q(deviceValue, { where: { kind: "compare", op: "=", left: col("device_id"), right } }));
 
+/** An EWMA detector model `name` over `input`, ordered by `time`, scoring `value`. */
+const ewmaOf = (name: string, input: string, time: string, value: string) => ({
+  name,
+  input,
+  time,
+  function: { kind: "ewmaZScore", value } as const,
+});
+const withModels = (...models: ReturnType<typeof ewmaOf>[]) => withInsert(q(deviceValue), { models });
+
 type Case = { path: SpecPath; spec: unknown };
 /** The one case of a code. */
 const one = (path: SpecPath, spec: unknown): Case[] => [{ path, spec }];
@@ -70,6 +79,18 @@ const one = (path: SpecPath, spec: unknown): Case[] => [{ path, spec }];
  * it has a case.
  */
 const semanticCases: Record<SemanticProblemCode, Case[]> = {
+  MODEL_COLUMN_NOT_NUMERIC: one(
+    ["models", 0, "function", "value"],
+    withModels(ewmaOf("m", "readings", "ts", "device_id")),
+  ),
+  MODEL_NEEDS_APPEND_ONLY: one(
+    ["models", 0, "input"],
+    withModels(ewmaOf("m", "devices", "updated_at", "site")),
+  ),
+  MODEL_OUTPUT_CONFLICT: one(
+    ["models", 1, "input"],
+    withModels(ewmaOf("m1", "readings", "ts", "temperature"), ewmaOf("m2", "m1", "ts", "temperature")),
+  ),
   IDENTIFIER_BACKTICK: one(["views", 0, "name"], withView("a`b")),
   IDENTIFIER_CONTROL_CHARACTER: one(["views", 0, "name"], withView("a\nb")),
   IDENTIFIER_WHITESPACE: one(["views", 0, "name"], withView(" a")),

@@ -9,7 +9,7 @@
 import { compileJob, type JobSpec } from "@sluice/flink-jobs";
 import { flagshipJobs } from "@sluice/flink-jobs/jobs";
 import { passthroughSpec } from "@sluice/flink-jobs/testing";
-import { stackFlinkClient, stopJob } from "@sluice/testkit";
+import { stackFlinkClient, stopJob, withFunctionsJar } from "@sluice/testkit";
 import { afterAll, describe, expect, it } from "vitest";
 import { acceptanceQueries, acceptanceSpec } from "./acceptance-specs.ts";
 
@@ -31,7 +31,7 @@ describe("Flink 2.2 accepts the flagship jobs", () => {
   const jobs = flagshipJobs();
   it.each(jobs.map((spec) => [spec.name, spec] as const))("%s", async (_name, spec) => {
     const job = compileJob(spec);
-    const plan = await flink.gateway.explain(job.statements.map((s) => s.sql));
+    const plan = await flink.gateway.explain(withFunctionsJar(job));
     for (const insert of spec.inserts) expect(plan).toContain(insert.into);
   });
 });

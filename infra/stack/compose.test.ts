@@ -9,13 +9,14 @@ import { versions } from "./versions.ts";
 // docker-compose.yml and the native launcher must run the same stack.
 interface ComposeService {
   image?: string;
-  build?: { context: string };
+  build?: { context: string; dockerfile?: string };
   environment?: Record<string, string>;
 }
 const compose = parse(readFileSync(join(repoRoot, "docker-compose.yml"), "utf8"), { merge: true }) as {
   services: Record<string, ComposeService>;
 };
 const dockerfile = readFileSync(join(repoRoot, "infra", "flink", "Dockerfile"), "utf8");
+const dockerignore = readFileSync(join(repoRoot, "infra", "flink", "Dockerfile.dockerignore"), "utf8");
 
 /** `key: value` lines (FLINK_PROPERTIES or the launcher's config.yaml) as a map. */
 function flinkProperties(text: string): Map<string, string> {
@@ -44,7 +45,8 @@ describe("docker-compose.yml", () => {
   it("builds every Flink service from infra/flink with a tag naming Flink and connector versions", () => {
     for (const name of ["jobmanager", "taskmanager", "sql-gateway"]) {
       const service = compose.services[name];
-      expect(service?.build?.context, name).toBe("infra/flink");
+      expect(service?.build?.context, name).toBe(".");
+      expect(service?.build?.dockerfile, name).toBe("infra/flink/Dockerfile");
       expect(service?.image, name).toBe(
         `sluice/flink:${versions.flink}-kafka-${versions.flinkKafkaConnector}`,
       );
@@ -53,7 +55,8 @@ describe("docker-compose.yml", () => {
 
   it("uses a Dockerfile based on the launcher's Flink image with the launcher's connector", () => {
     expect(versions.flinkImage).toBe(`flink:${versions.flink}-java17`);
-    const from = /^FROM\s+(\S+)/m.exec(dockerfile)?.[1];
+    // The last stage is the image; the first builds the functions jar.
+    const from = [...dockerfile.matchAll(/^FROM\s+(\S+)/gm)].at(-1)?.[1];
     expect(from).toBe(versions.flinkImage);
     const jars = [
       ...dockerfile.matchAll(/flink-sql-connector-kafka\/([^/]+)\/flink-sql-connector-kafka-([^/\s]+)\.jar/g),
@@ -62,6 +65,21 @@ describe("docker-compose.yml", () => {
     expect(jars[0]?.[1]).toBe(versions.flinkKafkaConnector);
     expect(jars[0]?.[2]).toBe(versions.flinkKafkaConnector);
     expect(dockerfile).toMatch(/--checksum=sha256:[0-9a-f]{64}/);
+  });
+
+  it("builds the functions jar into the image at the path the API resolves jobs' jar placeholder to", () => {
+    const jarPath = compose.services.api?.environment?.SLUICE_SECRET_FUNCTIONS_JAR;
+    expect(jarPath).toBe("/opt/sluice/sluice-flink-functions.jar");
+    expect(dockerfile).toMatch(/^FROM maven:\S+-eclipse-temurin-17 AS functions$/m);
+    expect(dockerfile).toContain(
+      `COPY --from=functions --chmod=644 /build/target/sluice-flink-functions.jar ${jarPath}`,
+    );
+    // The build context is the repository root: only the module's sources go in.
+    expect(dockerignore.split("\n").filter((l) => l !== "" && !l.startsWith("#"))).toEqual([
+      "*",
+      "!flink-jobs/functions/pom.xml",
+      "!flink-jobs/functions/src/main",
+    ]);
   });
 
   it("configures checkpoints, state and restarts like the native launcher", () => {

@@ -6,6 +6,7 @@ import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ensureJars, flinkJars, kafkaJars } from "./artifacts.ts";
 import { type FlinkProcess, flinkDirs, flinkJavaArgs, log4jProperties, renderFlinkConfig } from "./flink.ts";
+import { ensureFunctionsJar } from "./functions.ts";
 import {
   kafkaDirs,
   kafkaFormatArgs,
@@ -160,6 +161,15 @@ async function acquireUpLock(
   }
 }
 
+/** The functions jar the compiled jobs register; the stack runs without it, so a failure only warns. */
+function functionsJarFor(log: Log): void {
+  try {
+    log(`Flink functions jar: ${ensureFunctionsJar(log)}`);
+  } catch (error) {
+    log(`warning: ${(error as Error).message}; jobs with models will not start`);
+  }
+}
+
 async function upLocked(settings: StackSettings, log: Log, readyTimeoutMs: number): Promise<UpResult> {
   const began = Date.now();
   const endpoints = endpointsOf(settings);
@@ -169,6 +179,7 @@ async function upLocked(settings: StackSettings, log: Log, readyTimeoutMs: numbe
     if (pid !== undefined) running.set(name, pid);
   }
   const missing = components.filter((c) => !running.has(c));
+  functionsJarFor(log);
   for (const [name, pid] of running) log(`${name} already running (pid ${pid})`);
   if (missing.length === 0) {
     await waitReady(settings, components, endpoints, log, readyTimeoutMs);

@@ -4,7 +4,7 @@
  * reuses what it learns (output columns, view order).
  *
  * One module per responsibility: tables, views, enrichments, inserts, query
- * scopes, expression types, changelog kinds and raw SQL; each node kind is
+ * scopes, expression types, changelog kinds, raw SQL and models (the JVM functions); each node kind is
  * handled through an exhaustive table of handlers (`visitor.ts`).
  */
 
@@ -13,6 +13,7 @@ import { formatPath, type SpecPath } from "../problems.ts";
 import type { JobSpec } from "../spec.ts";
 import { resolveEnrichment } from "./enrichments.ts";
 import { analyzeInsert } from "./inserts.ts";
+import { resolveModel } from "./models.ts";
 import { AnalysisState } from "./state.ts";
 import { analyzeTable } from "./tables.ts";
 import type { Analysis } from "./types.ts";
@@ -22,7 +23,11 @@ export { tokenizeRaw } from "./raw-sql.ts";
 export type { Analysis, ColumnInfo, Relation, TimeAttribute } from "./types.ts";
 
 export function analyzeSpec(spec: JobSpec): Analysis {
-  const a = new AnalysisState(spec, { view: resolveView, enrichment: resolveEnrichment });
+  const a = new AnalysisState(spec, {
+    view: resolveView,
+    enrichment: resolveEnrichment,
+    model: resolveModel,
+  });
   checkNames(a);
   a.checkProperties(connectors.kafka, spec.kafka?.properties, ["kafka", "properties"]);
   spec.tables.forEach((t, i) => {
@@ -34,7 +39,11 @@ export function analyzeSpec(spec: JobSpec): Analysis {
   spec.enrichments.forEach((enrichment, index) => {
     if (!a.enrichments.has(enrichment.name)) a.enrichments.set(enrichment.name, { enrichment, index });
   });
+  spec.models.forEach((model, index) => {
+    if (!a.models.has(model.name)) a.models.set(model.name, { model, index });
+  });
   for (const { view, index } of a.views.values()) resolveView(a, view, index);
+  for (const { model, index } of a.models.values()) resolveModel(a, model, index);
   for (const { enrichment, index } of a.enrichments.values()) resolveEnrichment(a, enrichment, index);
   spec.inserts.forEach((insert, i) => {
     analyzeInsert(a, insert, ["inserts", i]);
@@ -69,6 +78,9 @@ function checkNames(a: AnalysisState): void {
   });
   a.spec.views.forEach((v, i) => {
     claim(v.name, ["views", i, "name"], "view");
+  });
+  a.spec.models.forEach((m, i) => {
+    claim(m.name, ["models", i, "name"], "model view");
   });
   a.spec.enrichments.forEach((e, i) => {
     claim(e.name, ["enrichments", i, "name"], "enrichment output table");

@@ -1,4 +1,5 @@
 import type { ConnectorProperties } from "../connectors/index.ts";
+import type { ModelSpec } from "../models.ts";
 import type { ProblemCode, SpecPath, SpecProblem } from "../problems.ts";
 import type { From } from "../query.ts";
 import type { EnrichmentSpec, JobSpec, ViewSpec } from "../spec.ts";
@@ -8,6 +9,7 @@ import type { ColumnInfo, Relation } from "./types.ts";
 export interface Resolvers {
   view(state: AnalysisState, view: ViewSpec, index: number): Relation | undefined;
   enrichment(state: AnalysisState, enrichment: EnrichmentSpec, index: number): Relation | undefined;
+  model(state: AnalysisState, model: ModelSpec, index: number): Relation | undefined;
 }
 
 /**
@@ -24,6 +26,7 @@ export class AnalysisState {
   readonly viewState = new Map<string, "pending" | "done">();
   readonly views = new Map<string, { view: ViewSpec; index: number }>();
   readonly enrichments = new Map<string, { enrichment: EnrichmentSpec; index: number }>();
+  readonly models = new Map<string, { model: ModelSpec; index: number }>();
   private readonly resolvers: Resolvers;
 
   constructor(spec: JobSpec, resolvers: Resolvers) {
@@ -44,10 +47,13 @@ export class AnalysisState {
     const enrichment = this.enrichments.get(name);
     if (enrichment !== undefined)
       return this.resolvers.enrichment(this, enrichment.enrichment, enrichment.index);
+    const model = this.models.get(name);
+    if (model !== undefined) return this.resolvers.model(this, model.model, model.index);
     const known = [
       ...this.spec.tables.map((t) => t.name),
       ...this.spec.views.map((v) => v.name),
       ...this.spec.enrichments.map((e) => e.name),
+      ...this.spec.models.map((m) => m.name),
     ];
     this.report(
       path,

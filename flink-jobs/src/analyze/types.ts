@@ -12,10 +12,10 @@ export interface ColumnInfo {
   time?: TimeAttribute | undefined;
 }
 
-/** A readable relation: a table, a view, or an enrichment's output table. */
+/** A readable relation: a table, a view, an enrichment's output table, or a model's view. */
 export interface Relation {
   name: string;
-  origin: "table" | "view" | "enrichment-output" | "enrichment-requests";
+  origin: "table" | "view" | "enrichment-output" | "enrichment-requests" | "model";
   /** `null` for a relation whose columns are unknown (a view over a raw query). */
   columns: ColumnInfo[] | null;
   /** Columns an INSERT writes (tables only): physical and persisted metadata columns. */

@@ -8,11 +8,12 @@ export type SpecNode<T> = T | { toSpec(): T };
 type Element<L> = L extends (infer E)[] | undefined ? E : never;
 
 /** `defineJob`'s argument: a job spec whose tables, views, inserts and enrichments may be builders. */
-export type JobDefinition = Omit<JobSpecInput, "tables" | "views" | "inserts" | "enrichments"> & {
+export type JobDefinition = Omit<JobSpecInput, "tables" | "views" | "inserts" | "enrichments" | "models"> & {
   tables?: SpecNode<Element<JobSpecInput["tables"]>>[];
   views?: SpecNode<Element<JobSpecInput["views"]>>[];
   inserts?: SpecNode<Element<JobSpecInput["inserts"]>>[];
   enrichments?: SpecNode<Element<JobSpecInput["enrichments"]>>[];
+  models?: SpecNode<Element<JobSpecInput["models"]>>[];
 };
 
 function unwrap<T>(node: SpecNode<T>): T {
@@ -40,6 +41,7 @@ export function defineJob(definition: JobDefinition): JobSpec {
     views: definition.views?.map(unwrap),
     inserts: definition.inserts?.map(unwrap),
     enrichments: definition.enrichments?.map(unwrap),
+    models: definition.models?.map(unwrap),
   };
   const parsed = jobSpecSchema.safeParse(input);
   if (!parsed.success) {

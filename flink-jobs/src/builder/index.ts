@@ -1,6 +1,20 @@
 export * from "./define-job.ts";
 export { type Enrichment, type EnrichmentOptions, enrichment } from "./enrichments.ts";
 export * from "./expr.ts";
+export {
+  arForecaster,
+  type EwmaParams,
+  ewmaZScore,
+  type ForecasterParams,
+  linearRegression,
+  logisticRegression,
+  type Model,
+  type ModelFunctionDef,
+  model,
+  type RegressionParams,
+  type RobustParams,
+  robustZScore,
+} from "./models.ts";
 export { deduplicate, desc, from, insertInto, type QueryBuilder, Source, sql, topN } from "./query.ts";
 export {
   blackhole,

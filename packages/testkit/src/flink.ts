@@ -1,5 +1,6 @@
 import { FlinkClient } from "@sluice/flink-client";
 import { stackEndpoints } from "./endpoints.ts";
+import { withFunctionsJar } from "./functions.ts";
 import {
   type ConsumedRecord,
   consumedRecord,
@@ -162,17 +163,16 @@ export class StackResources {
   /**
    * Submits compiled statements (DDL, then one statement set) through the SQL
    * Gateway as one Flink job named `pipelineName`, and waits until all its tasks
-   * run. The job is cancelled on `cleanUp` even when it never got there.
+   * run. The functions jar's placeholder is replaced by its path ({@link withFunctionsJar}). The job is cancelled on `cleanUp` even when it never got there.
    */
   async runJob(
     compiled: { statements: readonly { sql: string }[] },
     pipelineName: string,
     { timeoutMs = 120_000 }: { timeoutMs?: number } = {},
   ): Promise<string> {
-    const { jobId } = await this.flink.gateway.executeStatementSet(
-      compiled.statements.map((s) => s.sql),
-      { sets: { "pipeline.name": pipelineName } },
-    );
+    const { jobId } = await this.flink.gateway.executeStatementSet(withFunctionsJar(compiled), {
+      sets: { "pipeline.name": pipelineName },
+    });
     this.#jobs.push(jobId);
     await this.flink.rest.waitForJobRunning(jobId, { timeoutMs });
     return jobId;

@@ -8,7 +8,7 @@
  *   await produceJson(topic, [{ device_id: "d1", temperature: 101 }], { key: "device_id" });
  *   const records = await consumeAll(topic, { expected: 1 });
  */
-export { freePort } from "@sluice/stack";
+export { ensureFunctionsJar, freePort, functionsJar } from "@sluice/stack";
 export { endpointsAreExplicit, type StackEndpoints, stackEndpoints } from "./endpoints.ts";
 export {
   jobTrouble,
@@ -19,6 +19,7 @@ export {
   stackFlinkClient,
   stopJob,
 } from "./flink.ts";
+export { withFunctionsJar } from "./functions.ts";
 export {
   type ConsumedRecord,
   type ConsumeOptions,

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { join, resolve } from "node:path";
-import { endpointsOf, stackSettings } from "@sluice/stack";
+import { endpointsOf, functionsJar, stackSettings } from "@sluice/stack";
 import { z } from "zod";
 import type { TrafficRates } from "./traffic.ts";
 
@@ -177,6 +177,8 @@ export function apiEnv(config: DemoConfig): NodeJS.ProcessEnv {
     SLUICE_FLINK_REST_URL: config.stack.flinkRestUrl,
     SLUICE_SQL_GATEWAY_URL: config.stack.sqlGatewayUrl,
     SLUICE_KAFKA_BROKERS: config.stack.kafkaBrokers.join(","),
+    // Jobs with models register Sluice's Flink functions `USING JAR '${secret:FUNCTIONS_JAR}'`.
+    SLUICE_SECRET_FUNCTIONS_JAR: process.env.SLUICE_SECRET_FUNCTIONS_JAR ?? functionsJar(),
   };
 }
 

@@ -6,6 +6,8 @@ export interface DemoTopics {
   sensorData: string;
   sensorAnomalies: string;
   sensorZscores: string;
+  sensorForecasts: string;
+  sensorDetections: string;
   productReviews: string;
   reviewsWithThemes: string;
   themeRequests: string;
@@ -25,6 +27,8 @@ export function demoTopics(suffix: string): DemoTopics {
     sensorData: t("sensor_data"),
     sensorAnomalies: t("sensor_anomalies"),
     sensorZscores: t("sensor_zscores"),
+    sensorForecasts: t("sensor_forecasts"),
+    sensorDetections: t("sensor_detections"),
     productReviews: t("product_reviews"),
     reviewsWithThemes: t("product_reviews_with_themes"),
     themeRequests: t("product_reviews_theme_requests"),
@@ -46,13 +50,14 @@ export interface FlagshipOptions {
 }
 
 /**
- * The five flagship jobs of `flink-jobs/jobs`, wired to the demo's topics. With a suffix the
+ * The seven flagship jobs of `flink-jobs/jobs`, wired to the demo's topics. With a suffix the
  * job names get `-<suffix>` too, so that two demos on one Flink cluster never look like
  * duplicates of each other to their APIs.
  *
  * @example
  *   flagshipJobs({ suffix: "", bootstrapServers: "127.0.0.1:9092", threshold: 80 }).map((j) => j.name);
- *   // ["sensor-anomalies", "sensor-zscore", "review-themes", "transactions-hourly", "clicks-with-products"]
+ *   // ["sensor-anomalies", "sensor-zscore", "review-themes", "transactions-hourly", "clicks-with-products",
+ *   //  "sensor-forecast", "sensor-detectors"]
  */
 export function flagshipJobs(options: FlagshipOptions): JobSpec[] {
   const topics = demoTopics(options.suffix);
@@ -87,6 +92,16 @@ export function flagshipJobs(options: FlagshipOptions): JobSpec[] {
       clicksTopic: topics.clicks,
       productsTopic: topics.products,
       outputTopic: topics.enrichedClicks,
+    }),
+    flagships.sensorForecast({
+      bootstrapServers,
+      inputTopic: topics.sensorData,
+      outputTopic: topics.sensorForecasts,
+    }),
+    flagships.sensorDetectors({
+      bootstrapServers,
+      inputTopic: topics.sensorData,
+      outputTopic: topics.sensorDetections,
     }),
   ];
   return options.suffix ? specs.map((spec) => ({ ...spec, name: `${spec.name}-${options.suffix}` })) : specs;

@@ -64,6 +64,23 @@ describe("Results", () => {
   });
 });
 
+describe("results of the models inside Flink", () => {
+  it("counts flags per detector and keeps the forecaster's newest running error", () => {
+    const r = new Results(topics);
+    expect(r.topics).toEqual(expect.arrayContaining(["sensor_forecasts_x1", "sensor_detections_x1"]));
+    r.add({ topic: "sensor_detections_x1", key: null, value: { detector: "ewma" } });
+    r.add({ topic: "sensor_detections_x1", key: null, value: { detector: "forecaster" } });
+    r.add({ topic: "sensor_detections_x1", key: null, value: { detector: "ewma" } });
+    r.add({ topic: "sensor_forecasts_x1", key: null, value: { running_mae: 2.5, updates: 10 } });
+    r.add({ topic: "sensor_forecasts_x1", key: null, value: { running_mae: 1.25, updates: 11 } });
+    expect([...r.detectorFlags]).toEqual([
+      ["ewma", 2],
+      ["forecaster", 1],
+    ]);
+    expect(r.lastForecast).toEqual({ runningMae: 1.25, updates: 11 });
+  });
+});
+
 describe("summary", () => {
   const input = (): SummaryInput => {
     const results = new Results(topics);

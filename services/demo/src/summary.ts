@@ -20,6 +20,10 @@ export class Results {
   readonly #topics: DemoTopics;
   anomalies = 0;
   zscoreFlags = 0;
+  /** Flags per detector of `sensor-detectors` (ewma, robust, forecaster). */
+  readonly detectorFlags = new Map<string, number>();
+  /** The newest `sensor-forecast` row: the online forecaster's running mean absolute error. */
+  lastForecast: { runningMae: number; updates: number } | undefined;
   enrichedReviews = 0;
   deadLetters = 0;
   enrichedClicks = 0;
@@ -39,6 +43,8 @@ export class Results {
     return [
       t.sensorAnomalies,
       t.sensorZscores,
+      t.sensorForecasts,
+      t.sensorDetections,
       t.reviewsWithThemes,
       `${t.reviewsWithThemes}.dlq`,
       t.themeCountsTotal,
@@ -58,6 +64,15 @@ export class Results {
         return;
       case t.sensorZscores:
         this.zscoreFlags += 1;
+        return;
+      case t.sensorDetections: {
+        const detector = typeof v?.detector === "string" ? v.detector : "?";
+        this.detectorFlags.set(detector, (this.detectorFlags.get(detector) ?? 0) + 1);
+        return;
+      }
+      case t.sensorForecasts:
+        if (typeof v?.running_mae === "number")
+          this.lastForecast = { runningMae: v.running_mae, updates: Number(v.updates ?? 0) };
         return;
       case t.reviewsWithThemes:
         this.enrichedReviews += 1;
@@ -174,6 +189,11 @@ export function summaryPanel(s: SummaryInput): string[] {
   );
   if (r.lastAnomaly)
     lines.push(`  last anomaly: ${r.lastAnomaly.temperature.toFixed(1)} °F at ${r.lastAnomaly.timestamp}`);
+  const flags = [...r.detectorFlags].map(([d, n]) => `${d} ${n}`).join(", ") || "none yet";
+  const forecast = r.lastForecast
+    ? `running MAE ${r.lastForecast.runningMae.toFixed(2)} °F after ${r.lastForecast.updates} readings`
+    : "no forecast yet";
+  lines.push(`  inside Flink: online forecaster ${forecast}; adaptive detector flags: ${flags}`);
   lines.push(
     `Reviews: ${s.sent.reviews} sent, ${r.enrichedReviews} enriched, ${r.deadLetters} dead-lettered` +
       (s.standIn ? "  (themes from the built-in lexicon stand-in, not a language model)" : ""),

@@ -1,7 +1,7 @@
 /**
  * End to end: `node services/demo/src/start.ts` (what `npm start` runs) against the real stack,
  * with a fresh state folder and its own job names and topics (a suffix), so it can share the
- * stack with other tests. It must deploy the five flagship jobs through the API, find anomalies
+ * stack with other tests. It must deploy the seven flagship jobs through the API, find anomalies
  * in the NAB series and themes in the reviews, and on SIGINT stop every job with a savepoint
  * and leave no process behind. The stack is given explicitly, so the demo never stops it.
  */
@@ -23,6 +23,8 @@ const jobNames = [
   "review-themes",
   "transactions-hourly",
   "clicks-with-products",
+  "sensor-forecast",
+  "sensor-detectors",
 ].map((n) => `${n}-${suffix}`);
 const token = randomBytes(18).toString("base64url");
 const stateDir = mkdtempSync(join(tmpdir(), "sluice-demo-e2e-"));
@@ -145,7 +147,7 @@ it("npm start deploys the flagship jobs through the API, finds anomalies and the
     "a summary with anomalies > 0 and themes > 0",
     150_000,
   );
-  expect(summary).toMatch(/jobs=5\/5/);
+  expect(summary).toMatch(/jobs=7\/7/);
 
   const auth = { authorization: `Bearer ${token}` };
   const listed = (await fetch(`${apiUrl}/v1/jobs`, { headers: auth }).then((r) => r.json())) as {

@@ -1695,6 +1695,83 @@ export interface components {
                     timestampMillis: number;
                 };
             }[];
+            /** @default [] */
+            models: {
+                name: string;
+                description?: string;
+                input: string;
+                /** @default [] */
+                key: string[];
+                time: string;
+                carry?: string[];
+                function: {
+                    /** @constant */
+                    kind: "linearRegression";
+                    label: string;
+                    features: string[];
+                    params?: {
+                        eta0?: number;
+                        /** @enum {string} */
+                        schedule?: "constant" | "invscaling";
+                        powerT?: number;
+                        l2?: number;
+                        clip?: number;
+                        interceptLr?: number;
+                        standardize?: boolean;
+                        coefficients?: boolean;
+                    };
+                } | {
+                    /** @constant */
+                    kind: "logisticRegression";
+                    label: string;
+                    features: string[];
+                    params?: {
+                        eta0?: number;
+                        /** @enum {string} */
+                        schedule?: "constant" | "invscaling";
+                        powerT?: number;
+                        l2?: number;
+                        clip?: number;
+                        interceptLr?: number;
+                        standardize?: boolean;
+                        coefficients?: boolean;
+                    };
+                } | {
+                    /** @constant */
+                    kind: "ewmaZScore";
+                    value: string;
+                    params?: {
+                        threshold?: number;
+                        warmup?: number;
+                        alpha?: number;
+                    };
+                } | {
+                    /** @constant */
+                    kind: "robustZScore";
+                    value: string;
+                    params?: {
+                        threshold?: number;
+                        warmup?: number;
+                        window?: number;
+                    };
+                } | {
+                    /** @constant */
+                    kind: "arForecaster";
+                    value: string;
+                    params?: {
+                        threshold?: number;
+                        warmup?: number;
+                        eta0?: number;
+                        /** @enum {string} */
+                        schedule?: "constant" | "invscaling";
+                        powerT?: number;
+                        l2?: number;
+                        clip?: number;
+                        order?: number;
+                        alpha?: number;
+                    };
+                };
+            }[];
             /** @default {} */
             config: {
                 [key: string]: string | number | boolean;
@@ -2413,6 +2490,83 @@ export interface components {
                 };
                 startupMode?: ("earliest-offset" | "latest-offset" | "group-offsets") | {
                     timestampMillis: number;
+                };
+            }[];
+            /** @default [] */
+            models: {
+                name: string;
+                description?: string;
+                input: string;
+                /** @default [] */
+                key: string[];
+                time: string;
+                carry?: string[];
+                function: {
+                    /** @constant */
+                    kind: "linearRegression";
+                    label: string;
+                    features: string[];
+                    params?: {
+                        eta0?: number;
+                        /** @enum {string} */
+                        schedule?: "constant" | "invscaling";
+                        powerT?: number;
+                        l2?: number;
+                        clip?: number;
+                        interceptLr?: number;
+                        standardize?: boolean;
+                        coefficients?: boolean;
+                    };
+                } | {
+                    /** @constant */
+                    kind: "logisticRegression";
+                    label: string;
+                    features: string[];
+                    params?: {
+                        eta0?: number;
+                        /** @enum {string} */
+                        schedule?: "constant" | "invscaling";
+                        powerT?: number;
+                        l2?: number;
+                        clip?: number;
+                        interceptLr?: number;
+                        standardize?: boolean;
+                        coefficients?: boolean;
+                    };
+                } | {
+                    /** @constant */
+                    kind: "ewmaZScore";
+                    value: string;
+                    params?: {
+                        threshold?: number;
+                        warmup?: number;
+                        alpha?: number;
+                    };
+                } | {
+                    /** @constant */
+                    kind: "robustZScore";
+                    value: string;
+                    params?: {
+                        threshold?: number;
+                        warmup?: number;
+                        window?: number;
+                    };
+                } | {
+                    /** @constant */
+                    kind: "arForecaster";
+                    value: string;
+                    params?: {
+                        threshold?: number;
+                        warmup?: number;
+                        eta0?: number;
+                        /** @enum {string} */
+                        schedule?: "constant" | "invscaling";
+                        powerT?: number;
+                        l2?: number;
+                        clip?: number;
+                        order?: number;
+                        alpha?: number;
+                    };
                 };
             }[];
             /** @default {} */
