@@ -14,7 +14,14 @@ import { renderType, type SqlType } from "./sql-types.ts";
 import { validateWithAnalysis } from "./validate.ts";
 
 /** The kinds of statement a compiled job holds, in the order they run. */
-export const STATEMENT_KINDS = ["set", "create-table", "create-view", "insert", "statement-set"] as const;
+export const STATEMENT_KINDS = [
+  "set",
+  "create-function",
+  "create-table",
+  "create-view",
+  "insert",
+  "statement-set",
+] as const;
 /** What a compiled statement does; the one definition the API, the CLI and the Flink port share. */
 export type StatementKind = (typeof STATEMENT_KINDS)[number];
 
@@ -260,7 +267,7 @@ export function compileJob(spec: JobSpec): CompiledJob {
   // The functions the models use, registered like the views that call them (the statement kinds
   // are shared with the API, which has no kind for functions yet).
   for (const kind of new Set(valid.models.map((m) => m.function.kind)))
-    statements.push({ kind: "create-view", sql: renderRegistration(kind) });
+    statements.push({ kind: "create-function", sql: renderRegistration(kind) });
   for (const table of valid.tables)
     statements.push({ kind: "create-table", sql: compileTable(valid, table, analysis) });
 

@@ -45,7 +45,7 @@ describe("models: golden SQL", () => {
   it("registers the function with the jar as a placeholder, then a view that calls it over an OVER window", () => {
     const statements = compile(specWith([ewma()])).statements;
     expect(statements.map((s) => s.kind)).toEqual([
-      "create-view",
+      "create-function",
       "create-table",
       "create-table",
       "create-table",

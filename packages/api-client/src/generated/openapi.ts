@@ -1779,7 +1779,7 @@ export interface components {
         };
         CompiledStatementInput: {
             /** @enum {string} */
-            kind: "set" | "create-table" | "create-view" | "insert" | "statement-set";
+            kind: "set" | "create-function" | "create-table" | "create-view" | "insert" | "statement-set";
             /** @description Flink SQL with secrets redacted */
             sql: string;
         };
@@ -2576,7 +2576,7 @@ export interface components {
         };
         CompiledStatement: {
             /** @enum {string} */
-            kind: "set" | "create-table" | "create-view" | "insert" | "statement-set";
+            kind: "set" | "create-function" | "create-table" | "create-view" | "insert" | "statement-set";
             /** @description Flink SQL with secrets redacted */
             sql: string;
         };

@@ -1,5 +1,5 @@
 import { type CompiledStatement, compileJob } from "@sluice/flink-jobs";
-import * as flagships from "@sluice/flink-jobs/jobs";
+import { flagshipJobs } from "@sluice/flink-jobs/jobs";
 import { describe, expect, it } from "vitest";
 import { explainProblems } from "./fake-explain.ts";
 
@@ -13,12 +13,7 @@ const insert = (into: string, from: string): CompiledStatement => ({
 });
 
 describe("the fake Flink's explain checks", () => {
-  // Each export of the jobs module builds one flagship job (or, for `flagshipJobs`, all of them).
-  const specs = new Map(
-    Object.values(flagships)
-      .flatMap((build) => build())
-      .map((spec) => [spec.name, spec]),
-  );
+  const specs = new Map(flagshipJobs().map((spec) => [spec.name, spec]));
   it.each([...specs])("accepts the compiled statements of %s", (_name, spec) => {
     expect(explainProblems(compileJob(spec).statements)).toEqual([]);
   });

@@ -38,6 +38,8 @@ export function explainProblems(statements: readonly CompiledStatement[]): strin
 
 const LEADS: Record<CompiledStatement["kind"], RegExp> = {
   set: /^\s*SET '/,
+  "create-function":
+    /^\s*CREATE TEMPORARY FUNCTION IF NOT EXISTS (?:`[^`]+`|\w+) AS '[^']*' LANGUAGE JAVA USING JAR '/,
   "create-table": /^\s*CREATE TEMPORARY TABLE `/,
   "create-view": /^\s*CREATE TEMPORARY VIEW `/,
   insert: /^\s*INSERT INTO `/,
