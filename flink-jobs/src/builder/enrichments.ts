@@ -1,7 +1,7 @@
 import type { Interval } from "../expressions.ts";
 import type { EnrichmentSpec } from "../spec.ts";
 import { typeFamily } from "../sql-types.ts";
-import { type Families, familiesOf, type Relation, rowFrom } from "./relations.ts";
+import { keptFamilies, namedRelation, type Relation } from "./relations.ts";
 import type { AnyRow, Ex } from "./types.ts";
 
 export interface EnrichmentOptions<
@@ -54,16 +54,13 @@ export function enrichment<
     options.textField,
     ...(options.carry ?? Object.keys(inputRow)),
   ]);
-  const families: Families = {};
-  for (const [name, info] of Object.entries(familiesOf(inputRow))) if (keep.has(name)) families[name] = info;
+  const families = keptFamilies(inputRow, keep);
   const task = options.task ?? { kind: "themes" };
   families[task.outputField ?? "themes"] =
     task.kind === "custom" ? { family: typeFamily(task.outputType) } : { family: "array", element: "string" };
   const name = options.name;
   return {
-    name,
-    fromNode: (alias) => ({ kind: "table", name, as: alias }),
-    row: (qualifier) => rowFrom(families, qualifier),
+    ...namedRelation<N, Pick<R, Id | Text | Carry> & { themes: Ex<"array", "string"> }>(name, families),
     toSpec: () => ({
       name,
       input: options.input.name,

@@ -1,5 +1,5 @@
 import type { ModelFunction, ModelSpec } from "../models.ts";
-import { type Families, familiesOf, type Relation, rowFrom } from "./relations.ts";
+import { keptFamilies, namedRelation, type Relation } from "./relations.ts";
 import type { AnyRow, Ex } from "./types.ts";
 
 /** Columns of `R` whose values are numbers. */
@@ -126,9 +126,7 @@ export function model<N extends string, R extends AnyRow, Out extends AnyRow, C 
 ): Model<N, Pick<R, C> & Out> {
   const inputRow = input.row();
   const keep = new Set<string>(options.carry ?? Object.keys(inputRow));
-  const families: Families = {};
-  for (const [column, info] of Object.entries(familiesOf(inputRow)))
-    if (keep.has(column)) families[column] = info;
+  const families = keptFamilies(inputRow, keep);
   const fn = options.fn.spec;
   const outputs =
     "features" in fn
@@ -139,9 +137,7 @@ export function model<N extends string, R extends AnyRow, Out extends AnyRow, C 
     families.weights = { family: "array", element: "number" };
   if (!("features" in fn)) families.anomaly = { family: "boolean" };
   return {
-    name,
-    fromNode: (alias) => ({ kind: "table", name, as: alias }),
-    row: (qualifier) => rowFrom(families, qualifier),
+    ...namedRelation<N, Pick<R, C> & Out>(name, families),
     toSpec: () => ({
       name,
       description: options.description,

@@ -47,6 +47,25 @@ export function familiesOf(row: AnyRow): Families {
   return out;
 }
 
+/** The families of the columns of `row` named in `keep`, in the row's order. */
+export function keptFamilies(row: AnyRow, keep: ReadonlySet<string>): Families {
+  const out: Families = {};
+  for (const [name, info] of Object.entries(familiesOf(row))) if (keep.has(name)) out[name] = info;
+  return out;
+}
+
+/** A relation read by its catalog name (`name [AS alias]`), its columns typed by `families`. */
+export function namedRelation<N extends string, R extends AnyRow>(
+  name: N,
+  families: Families,
+): Relation<N, R> {
+  return {
+    name,
+    fromNode: (alias) => ({ kind: "table", name, as: alias }),
+    row: (qualifier) => rowFrom(families, qualifier),
+  };
+}
+
 // ----------------------------------------------------------------- columns
 
 /** A computed column: `computed(toTimestampLtz(col("ts_ms")))` -> `` `ts` AS TO_TIMESTAMP_LTZ(`ts_ms`, 3) ``. */
@@ -188,10 +207,8 @@ export function table<N extends string, C extends Record<string, ColumnDef>>(
     families[k] = d.element === undefined ? { family: d.family } : { family: d.family, element: d.element };
   }
   return {
-    name,
+    ...namedRelation<N, RowOf<C>>(name, families),
     columns,
-    fromNode: (alias) => ({ kind: "table", name, as: alias }),
-    row: (qualifier) => rowFrom(families, qualifier),
     toSpec: () => ({
       name,
       description: options.description,
