@@ -142,3 +142,18 @@ export function alertTopic<N extends string, C extends Record<string, ColumnDef>
     { connector: kafka({ topic, format: "json" }) },
   );
 }
+
+/**
+ * A sensor job's tables: the readings on `options.inputTopic` and the alert sink `name` (a reading's
+ * columns plus `extraColumns`) on `options.outputTopic`, default the sink's name.
+ */
+export function sensorReadingsTo<N extends string, C extends Record<string, ColumnDef>>(
+  options: InputOutputTopics,
+  name: N,
+  extraColumns: C,
+) {
+  return {
+    readings: sensorData(options.inputTopic),
+    sink: alertTopic(name, extraColumns, options.outputTopic ?? name),
+  };
+}

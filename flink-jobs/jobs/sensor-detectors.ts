@@ -13,14 +13,7 @@ import {
   robustZScore,
   t,
 } from "@sluice/flink-jobs";
-import {
-  alertTopic,
-  type EventTimeJobOptions,
-  eventTimeConfig,
-  kafkaDefaults,
-  READING_COLUMNS,
-  sensorData,
-} from "./common.ts";
+import { type EventTimeJobOptions, eventTimeConfig, kafkaDefaults, sensorReadingsTo } from "./common.ts";
 
 export interface SensorDetectorsOptions extends EventTimeJobOptions {
   ewma?: EwmaParams;
@@ -48,12 +41,11 @@ export const DETECTOR_PARAMS = {
  * topic with the detector's name, what it expected and the score.
  */
 export function sensorDetectors(options: SensorDetectorsOptions = {}): JobSpec {
-  const readings = sensorData(options.inputTopic);
-  const detections = alertTopic(
-    "sensor_detections",
-    { ...READING_COLUMNS, detector: t.string(), expected: t.double(), zscore: t.double() },
-    options.outputTopic ?? "sensor_detections",
-  );
+  const { readings, sink: detections } = sensorReadingsTo(options, "sensor_detections", {
+    detector: t.string(),
+    expected: t.double(),
+    zscore: t.double(),
+  });
   const per = { key: ["device_id"], time: "timestamp" } as const;
   const detectors = [
     model("sensor_ewma", readings, {

@@ -11,14 +11,7 @@ import {
   sub,
   t,
 } from "@sluice/flink-jobs";
-import {
-  alertTopic,
-  type EventTimeJobOptions,
-  eventTimeConfig,
-  kafkaDefaults,
-  READING_COLUMNS,
-  sensorData,
-} from "./common.ts";
+import { type EventTimeJobOptions, eventTimeConfig, kafkaDefaults, sensorReadingsTo } from "./common.ts";
 
 export interface SensorForecastOptions extends EventTimeJobOptions {
   /** The forecaster's hyper-parameters (default AR(6), eta0 0.01). */
@@ -45,18 +38,12 @@ export const FORECAST_PARAMS: ForecasterParams = { order: 6, eta0: 0.01 };
  *   INSERT INTO `sensor_forecasts` SELECT ..., AVG(ABS(`temperature` - `expected`)) OVER (...) AS `running_mae` ...
  */
 export function sensorForecast(options: SensorForecastOptions = {}): JobSpec {
-  const readings = sensorData(options.inputTopic);
-  const forecasts = alertTopic(
-    "sensor_forecasts",
-    {
-      ...READING_COLUMNS,
-      forecast: t.double(),
-      error: t.double(),
-      running_mae: t.double(),
-      updates: t.bigint(),
-    },
-    options.outputTopic ?? "sensor_forecasts",
-  );
+  const { readings, sink: forecasts } = sensorReadingsTo(options, "sensor_forecasts", {
+    forecast: t.double(),
+    error: t.double(),
+    running_mae: t.double(),
+    updates: t.bigint(),
+  });
   const forecaster = model("sensor_forecast_model", readings, {
     key: ["device_id"],
     time: "timestamp",
