@@ -65,17 +65,7 @@ function carriedColumns(
   inputColumns: ColumnInfo[],
   path: SpecPath,
 ): ColumnInfo[] {
-  const find = (name: string, at: SpecPath): ColumnInfo | undefined => {
-    const column = inputColumns.find((c) => c.name === name);
-    if (column === undefined) {
-      a.report(
-        at,
-        "UNKNOWN_COLUMN",
-        `\`${name}\` is not a column of \`${enrichment.input}\` (columns: ${inputColumns.map((c) => c.name).join(", ")})`,
-      );
-    }
-    return column;
-  };
+  const find = (name: string, at: SpecPath) => a.inputColumn(enrichment.input, inputColumns, name, at);
   const id = find(enrichment.idField, [...path, "idField"]);
   const text = find(enrichment.textField, [...path, "textField"]);
   if (text?.type != null && typeFamily(text.type) !== "string") {

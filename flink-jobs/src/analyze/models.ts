@@ -21,17 +21,7 @@ export function resolveModel(a: AnalysisState, model: ModelSpec, index: number):
   a.relations.set(model.name, relation);
   const columns = inputColumns(a, model, path);
   if (columns === undefined) return relation;
-  const find = (name: string, at: SpecPath): ColumnInfo | undefined => {
-    const column = columns.find((c) => c.name === name);
-    if (column === undefined) {
-      a.report(
-        at,
-        "UNKNOWN_COLUMN",
-        `\`${name}\` is not a column of \`${model.input}\` (columns: ${columns.map((c) => c.name).join(", ")})`,
-      );
-    }
-    return column;
-  };
+  const find = (name: string, at: SpecPath) => a.inputColumn(model.input, columns, name, at);
   model.key.forEach((k, i) => {
     find(k, [...path, "key", i]);
   });

@@ -34,6 +34,19 @@ export class AnalysisState {
     this.resolvers = resolvers;
   }
 
+  /** The column `name` of the relation `input` (whose columns are `columns`); UNKNOWN_COLUMN at `at` if none. */
+  inputColumn(input: string, columns: ColumnInfo[], name: string, at: SpecPath): ColumnInfo | undefined {
+    const column = columns.find((c) => c.name === name);
+    if (column === undefined) {
+      this.report(
+        at,
+        "UNKNOWN_COLUMN",
+        `\`${name}\` is not a column of \`${input}\` (columns: ${columns.map((c) => c.name).join(", ")})`,
+      );
+    }
+    return column;
+  }
+
   report(path: SpecPath, code: ProblemCode, message: string): void {
     this.problems.push({ path, code, message });
   }
