@@ -39,8 +39,7 @@ public class ArForecaster extends Detector<ArForecaster.State, ArForecaster.Conf
       double l2,
       double clip,
       double alpha,
-      double threshold,
-      int warmup) {}
+      Scoring scoring) {}
 
   public static class State extends DetectorState {
     /** The last {@code order} values, a ring whose newest value is just before {@code head}. */
@@ -69,9 +68,7 @@ public class ArForecaster extends Detector<ArForecaster.State, ArForecaster.Conf
     Params p =
         Params.parse(
             params,
-            Set.of(
-                "order", "eta0", "schedule", "power_t", "l2", "clip", "alpha", "threshold",
-                "warmup"));
+            Scoring.keysWith("order", "eta0", "schedule", "power_t", "l2", "clip", "alpha"));
     return new Config(
         p.integer("order", 3, 1, 64),
         p.number("eta0", 0.01, 0, 1e6),
@@ -80,8 +77,7 @@ public class ArForecaster extends Detector<ArForecaster.State, ArForecaster.Conf
         p.number("l2", 0, 0, 1e6),
         p.number("clip", 1e12, Double.MIN_VALUE, Double.MAX_VALUE),
         p.number("alpha", 0.05, Double.MIN_VALUE, 1),
-        p.number("threshold", 3, 0, Double.MAX_VALUE),
-        p.integer("warmup", 20, 1, Integer.MAX_VALUE));
+        Scoring.parse(p, 3, 20, Integer.MAX_VALUE));
   }
 
   @Override
@@ -126,8 +122,9 @@ public class ArForecaster extends Detector<ArForecaster.State, ArForecaster.Conf
     double sd = s.seriesRows > 0 ? Math.sqrt(s.seriesM2 / s.seriesRows) : 0;
     double expected = s.seriesMean + sd * forecast;
     double residual = x - expected;
-    boolean ready = s.residualRows >= c.warmup();
-    s.score(residual, s.residualMean, Math.sqrt(s.residualVariance), ready, c.threshold());
+    Scoring scoring = c.scoring();
+    boolean ready = s.residualRows >= scoring.warmup();
+    s.score(residual, s.residualMean, Math.sqrt(s.residualVariance), ready, scoring.threshold());
     s.expected = expected;
     double target = Numbers.standardize(x, s.seriesMean, s.seriesM2, s.seriesRows);
     learnStep(s, Numbers.clip(2 * (forecast - target), c.clip()), c);

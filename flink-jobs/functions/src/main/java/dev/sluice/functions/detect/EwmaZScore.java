@@ -1,7 +1,6 @@
 package dev.sluice.functions.detect;
 
 import dev.sluice.functions.Params;
-import java.util.Set;
 
 /**
  * Exponentially weighted mean and variance, and the z-score of each value against them. The
@@ -19,7 +18,7 @@ import java.util.Set;
  * </pre>
  */
 public class EwmaZScore extends Detector<EwmaZScore.State, EwmaZScore.Config> {
-  public record Config(double alpha, double threshold, long warmup) {}
+  public record Config(double alpha, Scoring scoring) {}
 
   public static class State extends DetectorState {
     public double mean;
@@ -33,11 +32,9 @@ public class EwmaZScore extends Detector<EwmaZScore.State, EwmaZScore.Config> {
 
   @Override
   protected Config parse(String params) {
-    Params p = Params.parse(params, Set.of("alpha", "threshold", "warmup"));
+    Params p = Params.parse(params, Scoring.keysWith("alpha"));
     return new Config(
-        p.number("alpha", 0.1, Double.MIN_VALUE, 1),
-        p.number("threshold", 3, 0, Double.MAX_VALUE),
-        p.integer("warmup", 10, 1, Integer.MAX_VALUE));
+        p.number("alpha", 0.1, Double.MIN_VALUE, 1), Scoring.parse(p, 3, 10, Integer.MAX_VALUE));
   }
 
   @Override
@@ -53,7 +50,8 @@ public class EwmaZScore extends Detector<EwmaZScore.State, EwmaZScore.Config> {
     if (!Double.isFinite(mean) || !Double.isFinite(variance)) {
       return false;
     }
-    s.score(x, s.mean, Math.sqrt(s.variance), s.n >= c.warmup(), c.threshold());
+    Scoring scoring = c.scoring();
+    s.score(x, s.mean, Math.sqrt(s.variance), s.n >= scoring.warmup(), scoring.threshold());
     s.mean = mean;
     s.variance = variance;
     return true;

@@ -1,7 +1,6 @@
 package dev.sluice.functions.detect;
 
 import dev.sluice.functions.Params;
-import java.util.Set;
 
 /**
  * Median and median absolute deviation (MAD) of the last {@code window} values, and the robust
@@ -25,7 +24,7 @@ public class RobustZScore extends Detector<RobustZScore.State, RobustZScore.Conf
   private static final double MAD_TO_SD = 1.4826;
   private static final double MEAN_AD_TO_SD = 1.2533;
 
-  public record Config(int window, double threshold, int warmup) {}
+  public record Config(int window, Scoring scoring) {}
 
   public static class State extends DetectorState {
     /** The last values in arrival order, a ring starting at {@code head}. */
@@ -45,11 +44,8 @@ public class RobustZScore extends Detector<RobustZScore.State, RobustZScore.Conf
 
   @Override
   protected Config parse(String params) {
-    Params p = Params.parse(params, Set.of("window", "threshold", "warmup"));
-    return new Config(
-        p.integer("window", 60, 3, 100_000),
-        p.number("threshold", 3.5, 0, Double.MAX_VALUE),
-        p.integer("warmup", 10, 1, 100_000));
+    Params p = Params.parse(params, Scoring.keysWith("window"));
+    return new Config(p.integer("window", 60, 3, 100_000), Scoring.parse(p, 3.5, 10, 100_000));
   }
 
   @Override
@@ -63,7 +59,9 @@ public class RobustZScore extends Detector<RobustZScore.State, RobustZScore.Conf
       if (spread == 0) {
         spread = MEAN_AD_TO_SD * SortedWindow.meanAbsoluteDeviation(s.sorted, s.size, median);
       }
-      s.score(x, median, spread, s.size >= Math.min(c.warmup(), c.window()), c.threshold());
+      Scoring scoring = c.scoring();
+      boolean ready = s.size >= Math.min(scoring.warmup(), c.window());
+      s.score(x, median, spread, ready, scoring.threshold());
     }
     push(s, x);
     return true;
