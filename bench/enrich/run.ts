@@ -97,6 +97,11 @@ log(
 );
 log("the model server answers from a keyword lexicon (a stand-in), not a language model");
 
+/** What a full-size run is given: every review, the model server it calls, and an hour to finish. */
+function fullRun({ url, apiKey }: { url: string; apiKey: string }) {
+  return { reviews, baseUrl: url, apiKey, model: MODEL, timeoutMs: 3_600_000, log };
+}
+
 /** The three approaches, each measured against its own fresh model server; `--skip a,b` leaves some out. */
 const approaches: {
   key: string;
@@ -128,16 +133,11 @@ const approaches: {
     key: "b",
     intro: `(b) Flink ML_PREDICT (openai provider, async, max-concurrent-operations ${flinkConcurrency})...`,
     label: "(b) Flink ML_PREDICT",
-    body: async ({ url, apiKey }) => {
+    body: async (server) => {
       const run = await runMlPredict({
-        reviews,
-        baseUrl: url,
-        apiKey,
-        model: MODEL,
+        ...fullRun(server),
         systemPrompt: SINGLE_REVIEW_PROMPT,
         maxConcurrentOperations: flinkConcurrency,
-        timeoutMs: 3_600_000,
-        log,
       });
       return {
         records: reviewCount,
@@ -151,15 +151,10 @@ const approaches: {
     key: "c",
     intro: "(c) Sluice enricher via Kafka...",
     label: "(c) Sluice enricher",
-    body: async ({ url, apiKey }) => {
+    body: async (server) => {
       const run = await runEnricher({
-        reviews,
-        baseUrl: url,
-        apiKey,
-        model: MODEL,
+        ...fullRun(server),
         partitions,
-        timeoutMs: 3_600_000,
-        log,
       });
       return {
         records: reviewCount,
