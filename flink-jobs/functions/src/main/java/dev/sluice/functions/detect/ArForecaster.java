@@ -58,17 +58,12 @@ public class ArForecaster extends Detector<ArForecaster.State, ArForecaster.Conf
     public long residualRows;
   }
 
-  @Override
-  public State createAccumulator() {
-    return new State();
+  public ArForecaster() {
+    super(State::new, "order", "eta0", "schedule", "power_t", "l2", "clip", "alpha");
   }
 
   @Override
-  protected Config parse(String params) {
-    Params p =
-        Params.parse(
-            params,
-            Scoring.keysWith("order", "eta0", "schedule", "power_t", "l2", "clip", "alpha"));
+  protected Config parse(Params p) {
     return new Config(
         p.integer("order", 3, 1, 64),
         p.number("eta0", 0.01, 0, 1e6),

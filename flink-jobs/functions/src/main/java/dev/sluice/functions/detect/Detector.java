@@ -1,7 +1,11 @@
 package dev.sluice.functions.detect;
 
 import dev.sluice.functions.Numbers;
+import dev.sluice.functions.Params;
 import dev.sluice.functions.ParsedOnce;
+import java.io.Serializable;
+import java.util.Set;
+import java.util.function.Supplier;
 import org.apache.flink.table.annotation.DataTypeHint;
 import org.apache.flink.table.annotation.FunctionHint;
 import org.apache.flink.table.functions.AggregateFunction;
@@ -24,9 +28,25 @@ import org.apache.flink.types.Row;
             "ROW<expected DOUBLE, spread DOUBLE, zscore DOUBLE, anomaly BOOLEAN,"
                 + " n BIGINT, skipped BIGINT>"))
 public abstract class Detector<S extends DetectorState, C> extends AggregateFunction<Row, S> {
+  /** Makes a detector's empty state; a serializable constructor reference such as {@code State::new}. */
+  protected interface StateFactory<S> extends Supplier<S>, Serializable {}
+
+  private final StateFactory<S> newState;
+  private final Set<String> keys;
   private transient ParsedOnce<C> config;
 
-  protected abstract C parse(String params);
+  /** A detector whose state {@code newState} makes, taking its own {@code keys} and {@link Scoring}'s. */
+  protected Detector(StateFactory<S> newState, String... keys) {
+    this.newState = newState;
+    this.keys = Scoring.keysWith(keys);
+  }
+
+  @Override
+  public S createAccumulator() {
+    return newState.get();
+  }
+
+  protected abstract C parse(Params params);
 
   /** Scores {@code x} into {@code s}, then learns from it; false (and no change) to refuse it. */
   protected abstract boolean observe(S s, double x, C config);
@@ -34,7 +54,7 @@ public abstract class Detector<S extends DetectorState, C> extends AggregateFunc
   /** Scores and learns one value; Flink resolves {@code S} to each detector's own state class. */
   public void accumulate(S s, Double value, String params) {
     if (config == null) {
-      config = new ParsedOnce<>(this::parse);
+      config = new ParsedOnce<>(text -> parse(Params.parse(text, keys)));
     }
     C c = config.get(params);
     s.clearScore();

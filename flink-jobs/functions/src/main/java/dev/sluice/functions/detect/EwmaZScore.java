@@ -25,14 +25,12 @@ public class EwmaZScore extends Detector<EwmaZScore.State, EwmaZScore.Config> {
     public double variance;
   }
 
-  @Override
-  public State createAccumulator() {
-    return new State();
+  public EwmaZScore() {
+    super(State::new, "alpha");
   }
 
   @Override
-  protected Config parse(String params) {
-    Params p = Params.parse(params, Scoring.keysWith("alpha"));
+  protected Config parse(Params p) {
     return new Config(
         p.number("alpha", 0.1, Double.MIN_VALUE, 1), Scoring.parse(p, 3, 10, Integer.MAX_VALUE));
   }

@@ -37,14 +37,12 @@ public class RobustZScore extends Detector<RobustZScore.State, RobustZScore.Conf
     public int size;
   }
 
-  @Override
-  public State createAccumulator() {
-    return new State();
+  public RobustZScore() {
+    super(State::new, "window");
   }
 
   @Override
-  protected Config parse(String params) {
-    Params p = Params.parse(params, Scoring.keysWith("window"));
+  protected Config parse(Params p) {
     return new Config(p.integer("window", 60, 3, 100_000), Scoring.parse(p, 3.5, 10, 100_000));
   }
 
