@@ -11,6 +11,7 @@ import { renderOptionValue, secretNamesIn } from "./secrets.ts";
 import type { ColumnKind, ColumnSpec, EnrichmentSpec, InsertSpec, JobSpec, TableSpec } from "./spec.ts";
 import { quoteIdentifier, quoteLiteral } from "./sql-text.ts";
 import { renderType, type SqlType } from "./sql-types.ts";
+import { renderTimeColumn } from "./time-formats.ts";
 import { validateWithAnalysis } from "./validate.ts";
 
 /** The kinds of statement a compiled job holds, in the order they run. */
@@ -98,23 +99,25 @@ function tableContext(
   };
 }
 
-type ColumnRenderers = { [K in ColumnKind]: (column: Extract<ColumnSpec, { kind: K }>) => string };
+type ColumnRenderers = { [K in ColumnKind]: (column: Extract<ColumnSpec, { kind: K }>) => string[] };
 
 const columnRenderers: ColumnRenderers = {
-  physical: (c) => `${quoteIdentifier(c.name)} ${renderType(c.type)}`,
-  computed: (c) => `${quoteIdentifier(c.name)} AS ${renderExpr(c.expression)}`,
-  metadata: (c) =>
+  physical: (c) => [`${quoteIdentifier(c.name)} ${renderType(c.type)}`],
+  computed: (c) => [`${quoteIdentifier(c.name)} AS ${renderExpr(c.expression)}`],
+  metadata: (c) => [
     `${quoteIdentifier(c.name)} ${renderType(c.type)} METADATA${c.key === undefined ? "" : ` FROM ${quoteLiteral(c.key)}`}${
       c.virtual ? " VIRTUAL" : ""
     }`,
+  ],
+  time: renderTimeColumn,
 };
 
-function renderColumn(column: ColumnSpec): string {
-  return (columnRenderers[column.kind] as (c: ColumnSpec) => string)(column);
+function renderColumn(column: ColumnSpec): string[] {
+  return (columnRenderers[column.kind] as (c: ColumnSpec) => string[])(column);
 }
 
 function compileTable(spec: JobSpec, table: TableSpec, analysis: Analysis): string {
-  const columnLines = table.columns.map(renderColumn);
+  const columnLines = table.columns.flatMap(renderColumn);
   const connector = connectorFor(table.connector) as Connector<typeof table.connector>;
   const columns = analysis.relations.get(table.name)?.columns ?? [];
   const options = connector.options(

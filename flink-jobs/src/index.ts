@@ -62,7 +62,10 @@ export {
   jobSpecJsonSchema,
   jobSpecSchema,
   type TableSpec,
+  TIME_FORMATS,
+  type TimeFormat,
   type ViewSpec,
 } from "./spec.ts";
 export { renderType, type SqlType, sqlTypeSchema } from "./sql-types.ts";
+export { ISO_8601_PATTERN } from "./time-formats.ts";
 export { validateJob } from "./validate.ts";

@@ -29,4 +29,14 @@ describe("recordSchema", () => {
   it("ignores computed and metadata columns", () => {
     expect(Object.keys(schema.shape)).toEqual(["id", "ts", "themes", "pos"]);
   });
+  it("reads a typed time's field in its format", () => {
+    const timed = (format: "epoch-millis" | "iso-8601" | "sql") =>
+      recordSchema({ columns: [{ kind: "time", name: "event_time", field: "timestamp", format }] });
+    expect(timed("epoch-millis").safeParse({ timestamp: 1700000000000 }).success).toBe(true);
+    expect(timed("epoch-millis").safeParse({ timestamp: "2023-11-14 22:13:20" }).success).toBe(false);
+    expect(timed("iso-8601").safeParse({ timestamp: "2023-11-14T22:13:20.125Z" }).success).toBe(true);
+    expect(timed("iso-8601").safeParse({ timestamp: "2023-11-15T00:13:20+02:00" }).success).toBe(false);
+    expect(timed("sql").safeParse({ timestamp: "2023-11-14 22:13:20.5" }).success).toBe(true);
+    expect(timed("sql").safeParse({ timestamp: 1700000000 }).success).toBe(false);
+  });
 });

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { ColumnSpec, TableSpec } from "./spec.ts";
+import type { ColumnSpec, TableSpec, TimeFormat } from "./spec.ts";
 import type { SqlType } from "./sql-types.ts";
 
 /**
@@ -15,12 +15,23 @@ export function recordSchema(table: Pick<TableSpec, "columns">): z.ZodObject {
   const shape: Record<string, z.ZodType> = {};
   for (const column of table.columns as ColumnSpec[]) {
     if (column.kind === "physical") shape[column.name] = valueSchema(column.type).optional();
+    if (column.kind === "time") shape[column.field] = timeFieldSchema(column.format).optional();
   }
   return z.object(shape);
 }
 
 /** `YYYY-MM-DD HH:MM:SS[.fff]` (Flink JSON's default `SQL` timestamp format) or ISO-8601 with `T`. */
 const TIMESTAMP_TEXT = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z?$/;
+
+/** A typed time's field: an integer for epochs, the format's text otherwise (null allowed). */
+function timeFieldSchema(format: TimeFormat): z.ZodType {
+  if (format === "epoch-millis" || format === "epoch-seconds") return z.int().nullable();
+  const text = format === "sql" ? SQL_TIME_TEXT : ISO_UTC_TEXT;
+  return z.string().regex(text).nullable();
+}
+
+const SQL_TIME_TEXT = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,9})?$/;
+const ISO_UTC_TEXT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/;
 
 function valueSchema(type: SqlType): z.ZodType {
   const base = ((): z.ZodType => {

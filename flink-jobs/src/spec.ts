@@ -19,6 +19,15 @@ import { sqlTypeSchema } from "./sql-types.ts";
  * expression over other columns, e.g. `PROCTIME()`), or connector metadata
  * (e.g. Kafka's record `timestamp`; `virtual` ones are read-only).
  */
+/**
+ * How a producer writes an event time in JSON: epoch milliseconds or seconds (a JSON
+ * number), ISO-8601 text in UTC (`2023-11-14T22:13:20[.000]Z`; an offset such as `+02:00`
+ * is not supported yet), or Flink's SQL text (`2023-11-14 22:13:20[.fff]`).
+ */
+export const TIME_FORMATS = ["epoch-millis", "epoch-seconds", "iso-8601", "sql"] as const;
+export const timeFormatSchema = z.enum(TIME_FORMATS);
+export type TimeFormat = z.infer<typeof timeFormatSchema>;
+
 export const columnSchema = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("physical"), name: identifierSchema, type: sqlTypeSchema }),
   z.strictObject({ kind: z.literal("computed"), name: identifierSchema, expression: exprSchema }),
@@ -31,6 +40,16 @@ export const columnSchema = z.discriminatedUnion("kind", [
       .regex(/^[a-z][a-z0-9.-]*$/, "a metadata key is lower-case, e.g. `timestamp`")
       .optional(),
     virtual: z.boolean().optional(),
+  }),
+  /**
+   * A typed time: the record's `field` in `format` (a physical BIGINT or STRING column
+   * under the field's name) and `name`, a computed timestamp over it (see `compile.ts`).
+   */
+  z.strictObject({
+    kind: z.literal("time"),
+    name: identifierSchema,
+    field: identifierSchema,
+    format: timeFormatSchema,
   }),
 ]);
 export type ColumnSpec = z.infer<typeof columnSchema>;

@@ -470,6 +470,14 @@ const semanticCases: Record<SemanticProblemCode, Case[]> = {
     ["inserts", 0, "query", "from", "asOf"],
     temporalJoinOf("devices", col("temperature")),
   ),
+  TIME_FIELD_IS_NAME: one(
+    ["tables", 3, "columns", 0, "field"],
+    withTables({
+      name: "readings_ms",
+      columns: [{ kind: "time", name: "timestamp", field: "timestamp", format: "epoch-millis" }],
+      connector: { kind: "blackhole" },
+    }),
+  ),
   TEMPORAL_JOIN_NOT_VERSIONED: one(
     ["inserts", 0, "query", "from", "right"],
     temporalJoinOf("plain", col("ts"), {

@@ -1,6 +1,7 @@
 import { type Connector, connectorFor } from "../connectors/index.ts";
 import type { SpecPath } from "../problems.ts";
 import type { TableSpec } from "../spec.ts";
+import { type TimeColumnSpec, timeColumnType, timeFieldType } from "../time-formats.ts";
 import { inferExpr } from "./expression-types.ts";
 import type { AnalysisState } from "./state.ts";
 import { markWatermark } from "./type-checks.ts";
@@ -59,7 +60,9 @@ function tableColumns(
       return;
     }
     seen.add(column.name);
-    if (column.kind === "computed") {
+    if (column.kind === "time") {
+      timeColumns(a, table, column, at, seen, { columns, writable });
+    } else if (column.kind === "computed") {
       const info = inferExpr(a, column.expression, [...at, "expression"], {
         scope: [{ qualifier: table.name, columns: [...columns] }],
         aggregates: false,
@@ -73,6 +76,36 @@ function tableColumns(
     }
   });
   return { columns, writable };
+}
+
+/** A typed time: its field (physical, writable) and the computed timestamp over it. */
+function timeColumns(
+  a: AnalysisState,
+  table: TableSpec,
+  column: TimeColumnSpec,
+  at: SpecPath,
+  seen: Set<string>,
+  out: { columns: ColumnInfo[]; writable: ColumnInfo[] },
+): void {
+  if (column.field === column.name) {
+    a.report(
+      [...at, "field"],
+      "TIME_FIELD_IS_NAME",
+      `time column \`${column.name}\` reads the field \`${column.field}\`, which needs its own name: the field is a physical ${timeFieldType(column.format).kind} column, the time a computed one (e.g. name \`event_time\`, field \`${column.field}\`)`,
+    );
+  } else if (seen.has(column.field)) {
+    a.report(
+      [...at, "field"],
+      "DUPLICATE_COLUMN",
+      `column \`${column.field}\` appears twice in table \`${table.name}\``,
+    );
+  } else {
+    seen.add(column.field);
+    const field: ColumnInfo = { name: column.field, type: timeFieldType(column.format) };
+    out.columns.push(field);
+    out.writable.push(field);
+  }
+  out.columns.push({ name: column.name, type: timeColumnType(column.format) });
 }
 
 function checkPrimaryKey(a: AnalysisState, table: TableSpec, primaryKey: string[], path: SpecPath): void {

@@ -35,6 +35,7 @@ export {
   type Table,
   type TableOptions,
   table,
+  timeField,
   tumble,
   upsertKafka,
   type View,

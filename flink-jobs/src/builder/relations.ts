@@ -8,7 +8,7 @@ import type { PrintConnectorConfig } from "../connectors/print.ts";
 import type { UpsertKafkaConnectorConfig } from "../connectors/upsert-kafka.ts";
 import type { Expr, Interval } from "../expressions.ts";
 import type { From, Query, WindowSpec } from "../query.ts";
-import type { TableSpec, ViewSpec } from "../spec.ts";
+import type { TableSpec, TimeFormat, ViewSpec } from "../spec.ts";
 import type { AnyRow, ColumnDef, Ex, Family, RowOf, TypeDef } from "./types.ts";
 
 /**
@@ -75,6 +75,24 @@ export function computed<F extends Family, E>(expression: Ex<F, E>): ColumnDef<F
     writable: false,
     sqlType: undefined,
     toColumn: (name) => ({ kind: "computed", name, expression: expression.node }),
+  };
+}
+
+/**
+ * A typed time read from the record's `field`, written by producers in `format`
+ * (`epoch-millis`, `epoch-seconds`, `iso-8601` or `sql`). The field becomes a physical
+ * column (BIGINT or STRING) under its own name, the time a computed column.
+ *
+ * @example
+ * table("sensor_data", { device_id: t.string(), event_time: timeField("timestamp", "epoch-millis") }, ...)
+ * // `timestamp` BIGINT, `event_time` AS TO_TIMESTAMP_LTZ(`timestamp`, 3)
+ */
+export function timeField(field: string, format: TimeFormat): ColumnDef<"timestamp"> {
+  return {
+    family: "timestamp",
+    writable: false,
+    sqlType: undefined,
+    toColumn: (name) => ({ kind: "time", name, field, format }),
   };
 }
 

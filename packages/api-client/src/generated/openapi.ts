@@ -1450,6 +1450,13 @@ export interface components {
                     type: components["schemas"]["SqlTypeInput"];
                     key?: string;
                     virtual?: boolean;
+                } | {
+                    /** @constant */
+                    kind: "time";
+                    name: string;
+                    field: string;
+                    /** @enum {string} */
+                    format: "epoch-millis" | "epoch-seconds" | "iso-8601" | "sql";
                 })[];
                 primaryKey?: string[];
                 watermark?: {
@@ -2247,6 +2254,13 @@ export interface components {
                     type: components["schemas"]["SqlType"];
                     key?: string;
                     virtual?: boolean;
+                } | {
+                    /** @constant */
+                    kind: "time";
+                    name: string;
+                    field: string;
+                    /** @enum {string} */
+                    format: "epoch-millis" | "epoch-seconds" | "iso-8601" | "sql";
                 })[];
                 primaryKey?: string[];
                 watermark?: {
