@@ -26,7 +26,7 @@ describe("signalProcess (killComponent)", () => {
     const pid = await startDetached(
       p,
       process.execPath,
-      ["-e", script, ...identityFlags(p)],
+      ["-e", script, "--", ...identityFlags(p)],
       join(dir, "out"),
       process.env,
     );
