@@ -82,6 +82,15 @@ describe("docker-compose.yml", () => {
     ]);
   });
 
+  it("lets the taskmanager service scale (docker compose up --scale taskmanager=2)", () => {
+    const tm = compose.services.taskmanager as Record<string, unknown> | undefined;
+    expect(tm).toBeDefined();
+    expect(tm?.container_name).toBeUndefined();
+    expect(tm?.ports).toBeUndefined();
+    const props = flinkProperties(compose.services.jobmanager?.environment?.FLINK_PROPERTIES ?? "");
+    expect(props.get("env.java.opts.all")).toContain("-XX:+ExitOnOutOfMemoryError");
+  });
+
   it("configures checkpoints, state and restarts like the native launcher", () => {
     const inCompose = flinkProperties(compose.services.jobmanager?.environment?.FLINK_PROPERTIES ?? "");
     const native = flinkProperties(renderFlinkConfig(stackSettings({})));

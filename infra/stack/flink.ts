@@ -226,6 +226,8 @@ export function flinkJavaArgs(
   const dirs = flinkDirs(settings);
   const args = [
     ...flinkMemoryArgs(process, settings),
+    // A JVM out of heap must die (and be restarted by `stack:up`) instead of hanging alive.
+    "-XX:+ExitOnOutOfMemoryError",
     ...flinkJava17Opens,
     ...identity,
     `-Djava.io.tmpdir=${tmpDir}`,

@@ -23,6 +23,7 @@ export {
   type Component,
   type ComponentStatus,
   components,
+  killComponent,
   type Log,
   logFile,
   StackError,

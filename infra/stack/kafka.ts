@@ -66,6 +66,8 @@ function commonArgs(settings: StackSettings, jarDir: string, tmpDir: string, log
   return [
     "-XX:+UseG1GC",
     "-XX:MaxGCPauseMillis=20",
+    // A JVM out of heap must die (and be restarted by `stack:up`) instead of hanging alive.
+    "-XX:+ExitOnOutOfMemoryError",
     "-Djava.awt.headless=true",
     `-Djava.io.tmpdir=${tmpDir}`,
     `-Dkafka.logs.dir=${dirs.logs}`,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { classpathProblems, flinkJars, kafkaJars, renderPom } from "./artifacts.ts";
 import { flinkJavaArgs, flinkMemoryArgs, renderFlinkConfig, taskManagerMemory } from "./flink.ts";
-import { renderServerProperties } from "./kafka.ts";
+import { kafkaFormatArgs, kafkaServerArgs, renderServerProperties } from "./kafka.ts";
 import { parseMemoryMb, stackSettings } from "./settings.ts";
 import { versions } from "./versions.ts";
 
@@ -68,6 +68,16 @@ describe("Flink configuration", () => {
     expect(jm.slice(-2)).toEqual(["--configDir", "/tmp/sluice state/flink/conf"]);
     const gw = flinkJavaArgs("sql-gateway", settings, "/jars", "/tmp/gw", []);
     expect(gw.at(-1)).toBe("org.apache.flink.table.gateway.SqlGateway");
+  });
+
+  it("makes every Flink and Kafka JVM exit on OutOfMemoryError instead of hanging", () => {
+    for (const process of ["jobmanager", "taskmanager", "sql-gateway"] as const) {
+      expect(flinkJavaArgs(process, settings, "/jars", "/tmp/x", [])).toContain(
+        "-XX:+ExitOnOutOfMemoryError",
+      );
+    }
+    expect(kafkaServerArgs(settings, "/jars", "/tmp/k", [])).toContain("-XX:+ExitOnOutOfMemoryError");
+    expect(kafkaFormatArgs(settings, "/jars", "/tmp/k", "id")).toContain("-XX:+ExitOnOutOfMemoryError");
   });
 });
 

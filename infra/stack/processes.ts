@@ -116,6 +116,18 @@ export async function stopProcess(
   return outcome;
 }
 
+/**
+ * Sends `signal` to the process if it is ours and running, without waiting or
+ * removing its pid file (a crash as seen from outside). Returns the pid signalled.
+ */
+export async function signalProcess(p: ManagedProcess, signal: NodeJS.Signals): Promise<number | undefined> {
+  const pid = await runningPid(p);
+  if (pid === undefined) return undefined;
+  process.kill(pid, signal);
+  if (signal === "SIGKILL") while (isAlive(pid)) await sleep(50);
+  return pid;
+}
+
 /** True when nothing listens on host:port (we can bind it ourselves). */
 export function portIsFree(host: string, port: number): Promise<boolean> {
   return new Promise((resolveFree) => {

@@ -21,6 +21,7 @@ import {
   portIsFree,
   runningPid,
   runToCompletion,
+  signalProcess,
   startDetached,
   stopProcess,
   tail,
@@ -360,6 +361,23 @@ export async function stackDown(
     const outcome = await stopProcess(managed(settings, name));
     log(`${name}: ${outcome}`);
   }
+}
+
+/**
+ * Sends `signal` (default SIGKILL) to one running component, as a crash would:
+ * its pid file stays, so `stackUp` sees it dead and starts it again. For
+ * recovery tests. Returns the pid signalled, or undefined when it was not running.
+ * After SIGKILL it resolves once the process is gone.
+ *
+ * @example
+ *   await killComponent(settings, "taskmanager"); // then stackUp restarts it
+ */
+export async function killComponent(
+  settings: StackSettings,
+  name: Component,
+  signal: NodeJS.Signals = "SIGKILL",
+): Promise<number | undefined> {
+  return signalProcess(managed(settings, name), signal);
 }
 
 function elapsed(since: number): string {
