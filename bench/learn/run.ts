@@ -15,7 +15,7 @@
  * data set replayed to ~`--rows` records (one model per replica, keyed). Medians over the rounds.
  *
  * Run (with the stack up): node bench/learn/run.ts [--rows 250000] [--rounds 3] [--parallelism 1,2]
- *   [--flink-option pipeline.object-reuse=true ...]
+ *   [--flink-option pipeline.object-reuse=true ...]   (each parallelism also run with these options: A/B)
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -42,6 +42,13 @@ const targetRows = Number(values.rows);
 const rounds = Number(values.rounds);
 const parallelisms = values.parallelism.split(",").map(Number);
 const flinkOptions = Object.fromEntries(values["flink-option"].map((kv) => kv.split("=", 2)));
+/** The job variants of a round: each parallelism as is and, with --flink-option, with those options too. */
+const variants = parallelisms.flatMap((p) => [
+  { label: String(p), parallelism: p, sets: {} },
+  ...(Object.keys(flinkOptions).length > 0
+    ? [{ label: `${p} + options`, parallelism: p, sets: flinkOptions }]
+    : []),
+]);
 const tmPid = await taskManagerPid(stackEndpoints().flinkRestUrl, values["tm-pid"]);
 
 /** The venv's python, with River installed (once). */
@@ -63,7 +70,7 @@ interface Samples {
   /** River's CPU µs per row. */
   riverCpu: number[];
   /** Per parallelism: rows/s from the first to the last prediction and from the job's start; CPU µs per row. */
-  flink: Map<number, { steady: number[]; total: number[]; cpu: number[]; source: number[]; model: number[] }>;
+  flink: Map<string, { steady: number[]; total: number[]; cpu: number[]; source: number[]; model: number[] }>;
   mismatches: number;
 }
 
@@ -110,13 +117,13 @@ async function round(
     const r = river[input.name] ?? { rowsPerSecond: Number.NaN, cpuMicros: Number.NaN };
     s.river.push(r.rowsPerSecond);
     s.riverCpu.push(r.cpuMicros);
-    for (const p of parallelisms) {
+    for (const v of variants) {
       const result = await replay(flink, input, {
-        parallelism: p,
+        parallelism: v.parallelism,
         taskManagerPid: tmPid,
-        sets: flinkOptions,
+        sets: v.sets,
       });
-      const f = s.flink.get(p) ?? { steady: [], total: [], cpu: [], source: [], model: [] };
+      const f = s.flink.get(v.label) ?? { steady: [], total: [], cpu: [], source: [], model: [] };
       const cpu = (1e6 * result.cpu.seconds) / result.records;
       const [source, model] = cpuSplit(result.cpu.threads, result.records);
       f.source.push(source);
@@ -124,13 +131,13 @@ async function round(
       f.steady.push(result.records / result.steadySeconds);
       f.total.push(result.records / result.totalSeconds);
       f.cpu.push(cpu);
-      s.flink.set(p, f);
+      s.flink.set(v.label, f);
       s.mismatches += result.mismatches;
       if (!predictions.has(input.name)) predictions.set(input.name, result.predictions);
       if (process.env.SLUICE_BENCH_THREADS)
         for (const [thread, seconds] of result.cpu.threads) console.log(`  ${fmt(seconds, 2)} s  ${thread}`);
       console.log(
-        `round ${n} ${input.name} p=${p}: River ${fmt(r.rowsPerSecond, 0)} rows/s, ${fmt(r.cpuMicros, 1)} CPU µs/row; Flink steady ${fmt(result.records / result.steadySeconds, 0)}, from start ${fmt(result.records / result.totalSeconds, 0)} rows/s, ${fmt(cpu, 1)} CPU µs/row in ${result.cpu.threads.size} threads (load ${loadavg()
+        `round ${n} ${input.name} p=${v.label}: River ${fmt(r.rowsPerSecond, 0)} rows/s, ${fmt(r.cpuMicros, 1)} CPU µs/row; Flink steady ${fmt(result.records / result.steadySeconds, 0)}, from start ${fmt(result.records / result.totalSeconds, 0)} rows/s, ${fmt(cpu, 1)} CPU µs/row in ${result.cpu.threads.size} threads (load ${loadavg()
           .map((l) => l.toFixed(1))
           .join(" ")})`,
       );
@@ -225,7 +232,7 @@ try {
   for (let n = 1; n <= rounds; n++) await round(n, flink, inputs, samples, predictions);
   printMetrics(predictions);
   printThroughput(inputs, samples);
-  if (Object.keys(flinkOptions).length > 0) console.log(`Flink options: ${JSON.stringify(flinkOptions)}`);
+  if (Object.keys(flinkOptions).length > 0) console.log(`"+ options": ${JSON.stringify(flinkOptions)}`);
 } finally {
   for (const input of inputs) await dropInput(input);
   await flink.close();
