@@ -85,9 +85,10 @@ export function followThreads(pid: number, markers: string[], expected: number) 
     }
   };
   let stopped = false;
+  /** The threads that do a task's work (not its flusher and timer threads). */
+  const main = () =>
+    [...names.values()].filter((n) => !/^(OutputFlusher|Time Trigger|System Time Trigger) /.test(n));
   const discover = async () => {
-    const main = () =>
-      [...names.values()].filter((n) => !/^(OutputFlusher|Time Trigger|System Time Trigger) /.test(n));
     while (!stopped && main().length < expected) {
       for (const [tid, name] of await threadsNamed(pid, markers)) names.set(tid, name);
       poll();
@@ -105,6 +106,8 @@ export function followThreads(pid: number, markers: string[], expected: number) 
       await discovering;
       const threads = new Map<string, number>();
       for (const [tid, cpu] of last) threads.set(names.get(tid) ?? String(tid), cpu);
+      if (main().length < expected)
+        console.warn(`warning: found ${main().length} of ${expected} task threads; CPU time per row is low`);
       return { seconds: [...last.values()].reduce((a, b) => a + b, 0), threads };
     },
   };
