@@ -24,8 +24,8 @@ export interface FlinkComponentSpec {
   ports: [string, number][];
   ready: () => Promise<boolean>;
   details?: () => Promise<string | undefined>;
-  /** Extra `-D` flags for this JVM. */
-  extraArgs?: string[];
+  /** Arguments after the main class, computed at each start (e.g. `-D key=value` dynamic properties). */
+  programArgs?: () => Promise<string[]>;
 }
 
 /** A Flink JVM (JobManager, TaskManager or SQL Gateway) on the jars resolved from Maven Central. */
@@ -39,10 +39,10 @@ export function flinkComponent(settings: StackSettings, spec: FlinkComponentSpec
       checkJava(settings.java);
       const jars = await ensureJars(flinkJars, settings, log);
       await writeFlinkConfig(settings);
-      const identityAndExtra = [...identity, ...(spec.extraArgs ?? [])];
+      const programArgs = (await spec.programArgs?.()) ?? [];
       return {
         command: settings.java,
-        args: flinkJavaArgs(spec.process, settings, jars, tmpDir, identityAndExtra, spec.name),
+        args: [...flinkJavaArgs(spec.process, settings, jars, tmpDir, identity, spec.name), ...programArgs],
         env: { ...process.env, FLINK_CONF_DIR: flinkDirs(settings).conf },
       };
     },
