@@ -6,12 +6,15 @@ import {
   type PollOptions,
 } from "@sluice/flink-client";
 import { z } from "zod";
+import { FlowMetricsReader } from "./flow-metrics.ts";
 import {
   type CheckpointInfo,
   FlinkError,
   type FlinkException,
   type FlinkJobSummary,
   type FlinkPort,
+  type FlowMetricsQuery,
+  type RawFlowMetrics,
   type SavepointStatus,
   type SubmitRequest,
 } from "./port.ts";
@@ -56,6 +59,7 @@ export const GATEWAY_POLL: PollOptions = { initialPollDelayMs: 10, maxPollDelayM
 export class FlinkClientAdapter implements FlinkPort {
   readonly client: FlinkClient;
   readonly endpoints: { restUrl: string; sqlGatewayUrl: string };
+  private readonly flow: FlowMetricsReader;
 
   constructor(options: FlinkClientOptions & { restUrl: string; sqlGatewayUrl: string }) {
     this.client = new FlinkClient({
@@ -65,6 +69,7 @@ export class FlinkClientAdapter implements FlinkPort {
       ...options,
     });
     this.endpoints = { restUrl: options.restUrl, sqlGatewayUrl: options.sqlGatewayUrl };
+    this.flow = new FlowMetricsReader(this.client.rest);
   }
 
   private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
@@ -248,6 +253,10 @@ export class FlinkClientAdapter implements FlinkPort {
       isSavepoint: latest.is_savepoint ?? false,
       completedAt: latest.latest_ack_timestamp ?? 0,
     };
+  }
+
+  readFlowMetrics(jobId: string, query: FlowMetricsQuery): Promise<RawFlowMetrics> {
+    return this.call(`Reading the flow metrics of ${jobId}`, () => this.flow.read(jobId, query));
   }
 
   async ping(): Promise<void> {
