@@ -109,6 +109,15 @@ describe("conditions", () => {
       "Unknown",
       "NoInput",
     ],
+    [
+      "input waiting, nothing read or written (a blocked sink)",
+      [
+        { at: 0, read: 7 },
+        { at: 12_000, read: 7, lag: 500 },
+      ],
+      "False",
+      "Stalled",
+    ],
   ])("DataFlowing with %s", (_, history, status, reason) => {
     expect(of("DataFlowing", history)).toMatchObject({ status, reason });
   });

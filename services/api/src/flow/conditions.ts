@@ -96,6 +96,13 @@ function dataFlowing(
   const base = baseline(history, since);
   if (!base) return unknown(type, "Observing", `no output yet; judged after ${window} of metrics`);
   const read = total(latest, "recordsRead") - total(base, "recordsRead");
+  const waiting = latest.sources.reduce((sum, s) => sum + (s.lag ?? 0), 0);
+  if (read <= 0 && waiting > 0)
+    return bad(
+      type,
+      "Stalled",
+      `${waiting} records wait in the input; none read or written in the last ${window}`,
+    );
   if (read <= 0) return unknown(type, "NoInput", `no input and no output in the last ${window}`);
   const dead = deadLettered(latest) - deadLettered(base);
   const sinks = latest.sinks.map((s) => s.table).join(", ");
