@@ -8,15 +8,18 @@ const MetricIds = z.array(z.object({ id: z.string() }));
 /** `GET /jobs/:id/metrics?get=a,b`: values as strings (absent while Flink has none). */
 const JobMetricValues = z.array(z.object({ id: z.string(), value: z.string().optional() }));
 
-/** `GET /jobs/:id/vertices/:vid/subtasks/metrics?get=a,b&agg=sum,max`: aggregated over subtasks. */
+/** A number, or the string Flink sends for a gauge with no value yet (`"NaN"`): then `undefined`. */
+const metricNumber = z
+  .union([z.number(), z.string()])
+  .optional()
+  .transform((v) => {
+    const n = Number(v);
+    return v === undefined || !Number.isFinite(n) ? undefined : n;
+  });
+
+/** `GET /jobs/:id/vertices/:vid/subtasks/metrics?get=a,b&agg=sum,max,min`: aggregated over subtasks. */
 const AggregatedMetricValues = z.array(
-  z.object({
-    id: z.string(),
-    sum: z.number().optional(),
-    max: z.number().optional(),
-    min: z.number().optional(),
-    avg: z.number().optional(),
-  }),
+  z.object({ id: z.string(), sum: metricNumber, max: metricNumber, min: metricNumber, avg: metricNumber }),
 );
 
 /** A metric aggregated over a vertex's subtasks. */

@@ -6,7 +6,7 @@ import {
   type PollOptions,
 } from "@sluice/flink-client";
 import { z } from "zod";
-import { FlowMetricsReader } from "./flow-metrics.ts";
+import { readFlowMetrics } from "./flow-metrics.ts";
 import {
   type CheckpointInfo,
   FlinkError,
@@ -59,7 +59,6 @@ export const GATEWAY_POLL: PollOptions = { initialPollDelayMs: 10, maxPollDelayM
 export class FlinkClientAdapter implements FlinkPort {
   readonly client: FlinkClient;
   readonly endpoints: { restUrl: string; sqlGatewayUrl: string };
-  private readonly flow: FlowMetricsReader;
 
   constructor(options: FlinkClientOptions & { restUrl: string; sqlGatewayUrl: string }) {
     this.client = new FlinkClient({
@@ -69,7 +68,6 @@ export class FlinkClientAdapter implements FlinkPort {
       ...options,
     });
     this.endpoints = { restUrl: options.restUrl, sqlGatewayUrl: options.sqlGatewayUrl };
-    this.flow = new FlowMetricsReader(this.client.rest);
   }
 
   private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
@@ -256,7 +254,9 @@ export class FlinkClientAdapter implements FlinkPort {
   }
 
   readFlowMetrics(jobId: string, query: FlowMetricsQuery): Promise<RawFlowMetrics> {
-    return this.call(`Reading the flow metrics of ${jobId}`, () => this.flow.read(jobId, query));
+    return this.call(`Reading the flow metrics of ${jobId}`, () =>
+      readFlowMetrics(this.client.rest, jobId, query),
+    );
   }
 
   async ping(): Promise<void> {

@@ -66,8 +66,8 @@ export interface CheckpointInfo {
 export interface FlowMetricsQuery {
   /** Job-level metric ids, e.g. `numRestarts`. */
   jobMetrics: readonly string[];
-  /** Vertex (subtask) metric ids to read, e.g. `Source__readings[1].numRecordsOut`. */
-  vertexMetric: RegExp;
+  /** The subtask metric ids to read of a vertex, from its name, e.g. `Source__readings[1].numRecordsOut`. */
+  vertexMetrics: (vertexName: string) => string[];
 }
 
 /** A metric aggregated over a vertex's subtasks. */
@@ -106,7 +106,7 @@ export interface FlinkPort {
   cancel(jobId: string): Promise<void>;
   /** The latest completed checkpoint or savepoint of a job with an external path, if any. */
   latestCheckpoint(jobId: string): Promise<CheckpointInfo | undefined>;
-  /** Job and vertex metrics of a running job (a few REST calls: the job, its metrics, one per vertex). */
+  /** Job and vertex metrics of a running job (REST calls: the job, its metrics, one per vertex). */
   readFlowMetrics(jobId: string, query: FlowMetricsQuery): Promise<RawFlowMetrics>;
   /** Throws {@link FlinkError} `FLINK_UNREACHABLE` when either endpoint does not answer. */
   ping(): Promise<void>;

@@ -62,7 +62,7 @@ async function pass(): Promise<void> {
 const reads = () => t.flink.calls.filter((c) => c === "readFlowMetrics").length;
 const job = async () => (await t.app.inject("/v1/jobs/flows")).json();
 
-describe("flow monitor", () => {
+describe("flow monitor", { timeout: 15_000 }, () => {
   it("serves per-table flow and conditions from the last read, reading Flink at most once per interval", async () => {
     const id = await runningJob();
     t.flink.flowMetrics.set(id, raw(100, 10, 2, 5));

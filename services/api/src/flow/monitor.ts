@@ -2,7 +2,7 @@ import type { FlowConfig } from "../config.ts";
 import type { LifecycleContext, Observation } from "../lifecycle/context.ts";
 import { allUnknown, type Condition, conditions, DEFAULT_THRESHOLDS, transition } from "./conditions.ts";
 import { FLOW_JOB_METRICS, type FlowSnapshot, toSnapshot } from "./snapshot.ts";
-import { FLOW_VERTEX_METRIC } from "./tables.ts";
+import { flowMetricIds } from "./tables.ts";
 
 export const DEFAULT_FLOW_CONFIG: FlowConfig = { intervalMs: 5_000, maxAgeMs: 30_000, ...DEFAULT_THRESHOLDS };
 
@@ -103,7 +103,7 @@ export class FlowMonitor {
   private async readJob(name: string, flinkJobId: string): Promise<void> {
     const raw = await this.ctx.flink.readFlowMetrics(flinkJobId, {
       jobMetrics: FLOW_JOB_METRICS,
-      vertexMetric: FLOW_VERTEX_METRIC,
+      vertexMetrics: flowMetricIds,
     });
     const now = this.ctx.now();
     const before = this.jobs.get(name);

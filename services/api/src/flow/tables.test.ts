@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FLOW_VERTEX_METRIC, operatorMetric } from "./tables.ts";
+import { flowMetricIds, operatorMetric } from "./tables.ts";
 
 describe("operatorMetric", () => {
   it.each([
@@ -38,17 +38,30 @@ describe("operatorMetric", () => {
   });
 });
 
-describe("FLOW_VERTEX_METRIC", () => {
-  it.each([
-    ["Source__readings[1].numRecordsOut", true],
-    ["Source__readings[1].pendingRecords", true],
-    ["alerts[3]__Writer.numRecordsIn", true],
-    ["busyTimeMsPerSecond", true],
-    ["Source__readings[1].KafkaSourceReader.KafkaConsumer.records-lag-max", false],
-    ["Source__readings[1].numRecordsOutPerSecond", false],
-    ["alerts[3]__Committer.numRecordsIn", false],
-    ["Calc[2].numRecordsIn", false],
-  ])("%s -> %s", (id, wanted) => {
-    expect(FLOW_VERTEX_METRIC.test(id)).toBe(wanted);
+describe("flowMetricIds", () => {
+  it("names the source, writer and vertex metrics of a chained vertex", () => {
+    const ids = flowMetricIds("Source: readings[1] -> Calc[2] -> alerts[3]: Writer -> alerts[3]: Committer");
+    expect(ids).toEqual([
+      "busyTimeMsPerSecond",
+      "backPressuredTimeMsPerSecond",
+      "Source__readings[1].numRecordsOut",
+      "Source__readings[1].numBytesIn",
+      "Source__readings[1].numRecordsInErrors",
+      "Source__readings[1].pendingRecords",
+      "Source__readings[1].currentOutputWatermark",
+      "Source__readings[1].KafkaSourceReader.KafkaConsumer.bytes-consumed-total",
+      "alerts[3]__Writer.numRecordsIn",
+    ]);
+    expect(
+      ids.every(
+        (id) => id === "busyTimeMsPerSecond" || id === "backPressuredTimeMsPerSecond" || operatorMetric(id),
+      ),
+    ).toBe(true);
+  });
+
+  it("names legacy sinks and truncates long operator names as Flink does", () => {
+    expect(flowMetricIds("Sink: print_out[7]")).toContain("Sink__print_out[7].numRecordsIn");
+    const long = `Source: ${"t".repeat(90)}[1]`;
+    expect(flowMetricIds(long)[2]).toBe(`Source__${"t".repeat(72)}.numRecordsOut`);
   });
 });

@@ -27,9 +27,41 @@ const SOURCE = /^Source__(.+?)\[\d+\]\.(.+)$/;
 const WRITER = /^(.+?)\[\d+\]__Writer\.(.+)$/;
 const LEGACY_SINK = /^Sink__(.+?)\[\d+\]\.(.+)$/;
 
-/** The ids a flow read asks Flink for (anchored: per-partition and other metrics are left out). */
-export const FLOW_VERTEX_METRIC =
-  /^(?:Source__.+\[\d+\]\.(?:numRecordsOut|numBytesIn|numRecordsInErrors|pendingRecords|currentOutputWatermark|KafkaSourceReader\.KafkaConsumer\.bytes-consumed-total)|.+\[\d+\]__Writer\.numRecordsIn|Sink__.+\[\d+\]\.numRecordsIn|busyTimeMsPerSecond|backPressuredTimeMsPerSecond)$/;
+/** Operator metrics a flow read asks for, per kind of operator. */
+const SOURCE_METRICS = [
+  "numRecordsOut",
+  "numBytesIn",
+  "numRecordsInErrors",
+  "pendingRecords",
+  "currentOutputWatermark",
+  "KafkaSourceReader.KafkaConsumer.bytes-consumed-total",
+];
+/** Vertex-level metrics a flow read asks for. */
+const VERTEX_METRICS = ["busyTimeMsPerSecond", "backPressuredTimeMsPerSecond"];
+/** Flink truncates operator names in metric scopes to this many characters. */
+const METRIC_OPERATOR_NAME_MAX = 80;
+
+/**
+ * The metric ids a flow read asks Flink for, from a vertex's name (its chained operators joined
+ * by ` -> `, e.g. `Source: readings[1] -> Calc[2] -> alerts[3]: Writer`). Built from the names
+ * rather than listed, so a read needs no listing call and never misses a metric an operator
+ * registers late (Kafka's `pendingRecords`); ids Flink does not have are simply not returned.
+ */
+export function flowMetricIds(vertexName: string): string[] {
+  const ids = [...VERTEX_METRICS];
+  for (const operator of vertexName.split(" -> ")) {
+    const scope = metricScope(operator);
+    if (operator.startsWith("Source: ")) ids.push(...SOURCE_METRICS.map((m) => `${scope}.${m}`));
+    else if (/\[\d+\]: Writer$/.test(operator) || operator.startsWith("Sink: "))
+      ids.push(`${scope}.numRecordsIn`);
+  }
+  return ids;
+}
+
+/** An operator's name as metric ids show it: at most 80 characters, `:`, ` ` and `.` as `_`. */
+function metricScope(operator: string): string {
+  return operator.trim().slice(0, METRIC_OPERATOR_NAME_MAX).replace(/[:. ]/g, "_");
+}
 
 /** The table and role of an operator metric id, or `undefined` for vertex-level and other operators' metrics. */
 export function operatorMetric(id: string): OperatorMetric | undefined {
