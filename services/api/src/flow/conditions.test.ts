@@ -122,6 +122,15 @@ describe("conditions", () => {
     expect(of("DataFlowing", history)).toMatchObject({ status, reason });
   });
 
+  it("DataFlowing counts a sink without a count yet as nothing written", () => {
+    const history = [{ at: 0 }, { at: 11_000, read: 40 }].map(snap).map((s) => ({ ...s, sinks: [] }));
+    expect(conditions(history, T)[0]).toMatchObject({
+      status: "False",
+      reason: "NoOutput",
+      message: "40 records read in the last 10 s, none written to any sink",
+    });
+  });
+
   it("DataFlowing says what was read, where nothing went, and the dead letters", () => {
     const c = of("DataFlowing", [{ at: 0 }, { at: 11_000, read: 40, dead: 40 }]);
     expect(c.message).toBe("40 records read in the last 10 s, none written to alerts; 40 dead-lettered");

@@ -83,7 +83,8 @@ function dataFlowing(
 ): ConditionState {
   const type = "DataFlowing";
   const window = seconds(t.noOutputMs);
-  if (latest.sources.length === 0 || latest.sinks.length === 0)
+  // A sink that never received a record may not report a count yet: it counts as nothing written.
+  if (latest.sources.length === 0)
     return unknown(type, "NoTableMetrics", "Flink reports no per-table record counts for this job");
   const since = latest.readAt - t.noOutputMs;
   const writing = latest.sinks.filter((s) => s.lastWriteAt !== null && s.lastWriteAt >= since);
@@ -105,7 +106,7 @@ function dataFlowing(
     );
   if (read <= 0) return unknown(type, "NoInput", `no input and no output in the last ${window}`);
   const dead = deadLettered(latest) - deadLettered(base);
-  const sinks = latest.sinks.map((s) => s.table).join(", ");
+  const sinks = latest.sinks.map((s) => s.table).join(", ") || "any sink";
   const deadNote = dead > 0 ? `; ${dead} dead-lettered` : "";
   return {
     type,
