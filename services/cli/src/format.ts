@@ -1,6 +1,7 @@
 import type { CompiledStatement, DryRun, Job, JobEvent, JobList, Operation } from "@sluice/api-client";
 import { ApiProblemError, ApiUnreachableError } from "@sluice/api-client";
 import { CliError, JobFileError, UsageError } from "./errors.ts";
+import { flowLines } from "./flow-format.ts";
 
 /**
  * Human output of the CLI. Pure functions from API documents to text, so tests compare strings
@@ -75,6 +76,7 @@ export function formatJobDetail(job: Job): string {
   if (job.secretNames.length > 0) lines.push(`Secrets:      ${job.secretNames.join(", ")}`);
   if (job.duplicates.length > 0)
     lines.push(`Duplicates:   ${job.duplicates.join(", ")} (other Flink jobs with this name)`);
+  lines.push(...flowLines(job));
   if (job.savepoints.length > 0) {
     lines.push("", "Savepoints (newest first):");
     for (const sp of job.savepoints)
