@@ -1,7 +1,7 @@
 import type { FlowConfig } from "../config.ts";
 import type { LifecycleContext, Observation } from "../lifecycle/context.ts";
 import { allUnknown, type Condition, conditions, DEFAULT_THRESHOLDS, transition } from "./conditions.ts";
-import { FLOW_JOB_METRICS, type FlowSnapshot, toSnapshot } from "./snapshot.ts";
+import { FLOW_JOB_METRICS, type FlowSnapshot, rateBaseOf, toSnapshot } from "./snapshot.ts";
 import { flowMetricIds } from "./tables.ts";
 
 export const DEFAULT_FLOW_CONFIG: FlowConfig = { intervalMs: 5_000, maxAgeMs: 30_000, ...DEFAULT_THRESHOLDS };
@@ -111,7 +111,7 @@ export class FlowMonitor {
       before?.flinkJobId === flinkJobId
         ? before
         : { flinkJobId, history: [], conditions: before?.conditions ?? [] };
-    const snapshot = toSnapshot(raw, flinkJobId, now, state.history.at(-1));
+    const snapshot = toSnapshot(raw, flinkJobId, now, state.history.at(-1), rateBaseOf(state.history, now));
     state.history.push(snapshot);
     const keepMs = Math.max(
       this.config.noOutputMs,

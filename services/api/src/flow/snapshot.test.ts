@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { RawFlowMetrics } from "../flink/port.ts";
-import { toSnapshot } from "./snapshot.ts";
+import { type FlowSnapshot, rateBaseOf, toSnapshot } from "./snapshot.ts";
 
 const vertex = (metrics: RawFlowMetrics["vertices"][number]["metrics"], name = "v") => ({
   id: name,
@@ -90,5 +90,15 @@ describe("toSnapshot", () => {
       checkpoint: null,
       checkpointFailures: 2,
     });
+  });
+});
+
+describe("rateBaseOf", () => {
+  const at = (readAt: number) => ({ readAt }) as FlowSnapshot;
+  it("takes rates over at least 15 s (Flink's metric values may be 10 s old), else since the first read", () => {
+    const history = [at(0), at(5_000), at(10_000), at(20_000)];
+    expect(rateBaseOf(history, 25_000)?.readAt).toBe(10_000);
+    expect(rateBaseOf(history, 12_000)?.readAt).toBe(0);
+    expect(rateBaseOf([], 1)).toBeUndefined();
   });
 });

@@ -64,16 +64,26 @@ export const FLOW_JOB_METRICS = [
 type Tables = Map<string, Map<string, AggregatedValue>>;
 
 /**
+ * Flink's REST API serves metric values its fetcher refreshed up to 10 s ago
+ * (`metrics.fetcher.update-interval`): rates are taken over at least this span, else they jump
+ * between 0 and a burst.
+ */
+export const RATE_SPAN_MS = 15_000;
+
+/**
  * Turns the raw metrics of one read into a snapshot: per-table sums of the operator metrics,
- * rates and last write times against the previous snapshot of the same Flink job.
+ * last write times against the previous snapshot of the same Flink job, and rates against
+ * `rateBase` (by default the previous snapshot; see {@link rateBaseOf}).
  */
 export function toSnapshot(
   raw: RawFlowMetrics,
   flinkJobId: string,
   readAt: number,
   previous?: FlowSnapshot,
+  rateBase: FlowSnapshot | undefined = previous,
 ): FlowSnapshot {
   const prev = previous?.flinkJobId === flinkJobId ? previous : undefined;
+  const base = rateBase?.flinkJobId === flinkJobId ? rateBase : undefined;
   const sources: Tables = new Map();
   const sinks: Tables = new Map();
   const deadLetters: Tables = new Map();
@@ -87,7 +97,7 @@ export function toSnapshot(
     }
     busiest = busier(busiest, vertex.name, vertex.metrics);
   }
-  const seconds = prev ? (readAt - prev.readAt) / 1000 : 0;
+  const seconds = base ? (readAt - base.readAt) / 1000 : 0;
   const rate = (now: number, before: number | undefined) =>
     before === undefined || seconds <= 0 ? null : Math.max(0, now - before) / seconds;
   return {
@@ -95,7 +105,7 @@ export function toSnapshot(
     readAt,
     sources: [...sources].map(([table, m]) => {
       const recordsRead = m.get("numRecordsOut")?.sum ?? 0;
-      const before = prev?.sources.find((s) => s.table === table)?.recordsRead;
+      const before = base?.sources.find((s) => s.table === table)?.recordsRead;
       return {
         table,
         recordsRead,
@@ -117,7 +127,7 @@ export function toSnapshot(
         table,
         recordsWritten,
         lastWriteAt: grew ? readAt : (before?.lastWriteAt ?? null),
-        writeRate: rate(recordsWritten, before?.recordsWritten),
+        writeRate: rate(recordsWritten, base?.sinks.find((s) => s.table === table)?.recordsWritten),
       };
     }),
     ...jobLevel(raw.job),
@@ -183,4 +193,11 @@ function watermarkLag(watermark: number | undefined, readAt: number): number | n
 
 function nonZero(n: number | undefined): number | null {
   return n === undefined || n === 0 ? null : n;
+}
+
+/** The newest snapshot at least {@link RATE_SPAN_MS} before `now`, else the oldest one. */
+export function rateBaseOf(history: readonly FlowSnapshot[], now: number): FlowSnapshot | undefined {
+  let found: FlowSnapshot | undefined;
+  for (const s of history) if (s.readAt <= now - RATE_SPAN_MS) found = s;
+  return found ?? history[0];
 }
