@@ -2,6 +2,7 @@ import type { Job, JobList } from "@sluice/api-client";
 import { describe, expect, it } from "vitest";
 import { run } from "../src/commands.ts";
 import { age, compact, conditionSummary, flowLines } from "../src/flow-format.ts";
+import { formatJobList } from "../src/format.ts";
 import { formatTop, topRows } from "../src/top.ts";
 import { fakeApiPerTest, jobDetail } from "./fake-api.ts";
 
@@ -102,6 +103,12 @@ describe("flow formatting", () => {
     expect(conditionSummary(conditions)).toBe("DataFlowing=False(NoOutput)");
     expect(conditionSummary(conditions.slice(1))).toBe("ok");
     expect(conditionSummary([])).toBe("-");
+  });
+
+  it("sluice ls lists the conditions that are not True under the table", () => {
+    const text = formatJobList(list);
+    expect(text).toContain("\n  sensor-anomalies: DataFlowing=False(NoOutput)\n");
+    expect(text).not.toContain("orders:");
   });
 
   it("sluice get shows the conditions and the flow per table", () => {
