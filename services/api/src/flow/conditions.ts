@@ -83,9 +83,12 @@ function dataFlowing(
 ): ConditionState {
   const type = "DataFlowing";
   const window = seconds(t.noOutputMs);
-  // A sink that never received a record may not report a count yet: it counts as nothing written.
   if (latest.sources.length === 0)
     return unknown(type, "NoTableMetrics", "Flink reports no per-table record counts for this job");
+  // Kafka, upsert-kafka, blackhole and print writers report a count (0 too); a sink with other
+  // operator names (e.g. the filesystem's StreamingFileWriter) does not: say so, do not guess.
+  if (latest.sinks.length === 0)
+    return unknown(type, "NoSinkMetrics", "Flink reports no record count for this job's sinks");
   const since = latest.readAt - t.noOutputMs;
   const writing = latest.sinks.filter((s) => s.lastWriteAt !== null && s.lastWriteAt >= since);
   if (writing.length > 0)
@@ -106,7 +109,7 @@ function dataFlowing(
     );
   if (read <= 0) return unknown(type, "NoInput", `no input and no output in the last ${window}`);
   const dead = deadLettered(latest) - deadLettered(base);
-  const sinks = latest.sinks.map((s) => s.table).join(", ") || "any sink";
+  const sinks = latest.sinks.map((s) => s.table).join(", ");
   const deadNote = dead > 0 ? `; ${dead} dead-lettered` : "";
   return {
     type,
