@@ -73,6 +73,7 @@ export {
   type KnownJobState,
   TERMINAL_JOB_STATES,
 } from "./rest/jobs.ts";
+export type { AggregatedMetric } from "./rest/metrics.ts";
 export type {
   SavepointFormat,
   SavepointStatus,

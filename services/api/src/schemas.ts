@@ -1,6 +1,7 @@
 import { jobSpecSchema, STATEMENT_KINDS } from "@sluice/flink-jobs";
 import { z } from "zod";
 import { API_ERROR_CODES } from "./errors.ts";
+import { conditionSchema, flowSchema } from "./flow/schemas.ts";
 import { LIFECYCLE_STATES } from "./lifecycle/state.ts";
 import { operationKindSchema } from "./store/operation-records.ts";
 
@@ -125,6 +126,11 @@ export const jobSummarySchema = z
     reason: z.string().optional(),
     flinkJobId: z.string().nullable().describe("The Flink job of the current run"),
     flinkState: z.string().nullable().describe("Flink's own state of that job, MISSING when Flink forgot it"),
+    conditions: z
+      .array(conditionSchema)
+      .describe(
+        "DataFlowing, CheckpointsHealthy, NoDeadLetters, CaughtUp while the job runs; empty otherwise",
+      ),
     createdAt: isoTime,
     updatedAt: isoTime,
   })
@@ -156,6 +162,9 @@ export const jobDetailSchema = jobSummarySchema
     duplicates: z
       .array(z.string())
       .describe("Other active Flink jobs carrying this job's name (reported, untouched)"),
+    flow: flowSchema
+      .nullable()
+      .describe("Flow metrics of the running Flink job as the API last read them; null when none is fresh"),
   })
   .meta({ id: "Job" });
 

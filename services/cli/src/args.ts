@@ -29,7 +29,9 @@ export type Command =
   | { kind: "start"; name: string; from: string; wait: boolean }
   | { kind: "savepoint"; name: string; wait: boolean }
   | { kind: "events"; name: string; after?: number | undefined; limit?: number | undefined }
-  | { kind: "rm"; name: string; mode: "savepoint" | "cancel"; wait: boolean };
+  | { kind: "rm"; name: string; mode: "savepoint" | "cancel"; wait: boolean }
+  /** `once`: one screen then exit (`--json` implies it). */
+  | { kind: "top"; intervalMs: number; once: boolean };
 
 /** Options for a job factory, from `--param name=value`. */
 export type JobParams = Record<string, unknown>;
@@ -172,6 +174,12 @@ const BUILDERS: { [K in CommandKind]: (input: BuildInput) => Extract<Command, { 
     limit: values.limit === undefined ? undefined : positiveInteger(values.limit, "--limit", command),
   }),
   rm: ({ target, values }) => ({ kind: "rm", name: target, mode: mode(values), wait: wait(values) }),
+  top: ({ values, command }) => ({
+    kind: "top",
+    intervalMs:
+      (values.interval === undefined ? 2 : positiveInteger(values.interval, "--interval", command)) * 1000,
+    once: values.once === true || values.json === true,
+  }),
 };
 
 function parse(argv: readonly string[]) {

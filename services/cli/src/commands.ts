@@ -24,6 +24,7 @@ import {
 } from "./format.ts";
 import { loadJobSpec } from "./load-job.ts";
 import { specsDiffer } from "./spec-compare.ts";
+import { top } from "./top-command.ts";
 
 /** Where the CLI reads and writes; `main.ts` passes the process's, tests pass buffers. */
 export interface CliIo {
@@ -169,6 +170,8 @@ async function execute(command: Exclude<Command, { kind: "help" | "version" }>, 
         done: (job) => `Savepoint of ${job.name}: ${job.savepoints[0]?.path ?? "(none recorded)"}`,
       });
     }
+    case "top":
+      return top(command, ctx);
     case "rm": {
       const response = await answer(
         ctx.api.DELETE("/v1/jobs/{name}", {

@@ -1,6 +1,7 @@
 import type { CompiledStatement, DryRun, Job, JobEvent, JobList, Operation } from "@sluice/api-client";
 import { ApiProblemError, ApiUnreachableError } from "@sluice/api-client";
 import { CliError, JobFileError, UsageError } from "./errors.ts";
+import { conditionSummary, flowLines } from "./flow-format.ts";
 
 /**
  * Human output of the CLI. Pure functions from API documents to text, so tests compare strings
@@ -25,7 +26,7 @@ export function table(header: readonly string[], rows: ReadonlyArray<readonly st
 }
 
 /**
- * `sluice ls`.
+ * `sluice ls`; below the table, each job's reason and its conditions that are not True.
  *
  * @example
  * NAME     VERSION  STATE    DESIRED  FLINK JOB                         UPDATED
@@ -48,6 +49,10 @@ export function formatJobList(list: JobList): string {
         );
   const reasons = list.jobs.filter((j) => j.reason !== undefined && j.reason !== "");
   for (const job of reasons) out += `  ${job.name}: ${job.reason}\n`;
+  for (const job of list.jobs) {
+    const off = conditionSummary(job.conditions);
+    if (off !== "ok" && off !== "-") out += `  ${job.name}: ${off}\n`;
+  }
   if (list.strays.length > 0) {
     out += "\nStray Flink jobs (named sluice/* but unknown to this API; left untouched):\n";
     out += table(
@@ -75,6 +80,7 @@ export function formatJobDetail(job: Job): string {
   if (job.secretNames.length > 0) lines.push(`Secrets:      ${job.secretNames.join(", ")}`);
   if (job.duplicates.length > 0)
     lines.push(`Duplicates:   ${job.duplicates.join(", ")} (other Flink jobs with this name)`);
+  lines.push(...flowLines(job));
   if (job.savepoints.length > 0) {
     lines.push("", "Savepoints (newest first):");
     for (const sp of job.savepoints)

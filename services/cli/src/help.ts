@@ -31,6 +31,8 @@ export const COMMAND_OPTIONS = {
   "no-savepoint": { type: "boolean" },
   after: { type: "string" },
   limit: { type: "string" },
+  interval: { type: "string" },
+  once: { type: "boolean" },
 } satisfies Record<string, OptionSpec>;
 
 export type CommandOption = keyof typeof COMMAND_OPTIONS;
@@ -108,6 +110,14 @@ export const COMMANDS: Record<CommandKind, CommandHelp> = {
       timeout: TIMEOUT_HELP,
     },
   },
+  top: {
+    args: "",
+    summary: "a live table of jobs: in/out rates, lag, dead letters, checkpoint age, conditions",
+    options: {
+      interval: "refresh every this many seconds (default 2)",
+      once: "print one screen and exit (--json prints once too)",
+    },
+  },
 };
 
 /** The help text: the overview, or one command's usage and options. */
@@ -146,6 +156,7 @@ function flagWithValue(flag: CommandOption): string {
     "from-savepoint": "<path>",
     after: "<id>",
     limit: "<n>",
+    interval: "<seconds>",
   };
   return `${flag} ${placeholder[flag] ?? "<value>"}`;
 }

@@ -1416,6 +1416,69 @@ export interface components {
                 table?: string;
             })[];
         };
+        ConditionInput: {
+            /** @enum {string} */
+            type: "DataFlowing" | "CheckpointsHealthy" | "NoDeadLetters" | "CaughtUp";
+            /** @enum {string} */
+            status: "True" | "False" | "Unknown";
+            /** @description CamelCase, stable (e.g. NoOutput, Lagging, MetricsStale) */
+            reason: string;
+            message: string;
+            /**
+             * Format: date-time
+             * @description When the status last changed
+             */
+            since: string;
+        };
+        FlowInput: {
+            flinkJobId: string;
+            /**
+             * Format: date-time
+             * @description When Sluice read these metrics from Flink
+             */
+            readAt: string;
+            /** @description How old they are; never more than SLUICE_FLOW_MAX_AGE_MS */
+            ageMs: number;
+            sources: {
+                table: string;
+                recordsRead: number;
+                bytesRead: number | null;
+                /** @description Records the source counted as errors */
+                errors: number;
+                /** @description Records written to the table's dead-letter sink */
+                deadLettered: number;
+                /** @description Records behind the end of the input (Kafka pendingRecords) */
+                lag: number | null;
+                /** @description Read time minus the source's lowest watermark */
+                watermarkLagMs: number | null;
+                /** @description Records per second since the previous read */
+                readRate: number | null;
+            }[];
+            sinks: {
+                table: string;
+                recordsWritten: number;
+                /** @description When a read first saw the count grow */
+                lastWriteAt: string | null;
+                writeRate: number | null;
+            }[];
+            /** @description The last completed checkpoint */
+            checkpoint: {
+                id: number;
+                /** Format: date-time */
+                completedAt: string;
+                ageMs: number;
+                durationMs: number | null;
+                sizeBytes: number | null;
+            } | null;
+            checkpointFailures: number;
+            restarts: number;
+            /** @description The busiest task: busy and back-pressured time per second as ratios 0..1 */
+            busiest: {
+                vertex: string;
+                busyRatio: number;
+                backPressuredRatio: number;
+            } | null;
+        };
         /** @description A job specification (see @sluice/flink-jobs); validated by the compiler, problems as INVALID_SPEC */
         JobSpecInput: {
             name: string;
@@ -1830,6 +1893,8 @@ export interface components {
             flinkJobId: string | null;
             /** @description Flink's own state of that job, MISSING when Flink forgot it */
             flinkState: string | null;
+            /** @description DataFlowing, CheckpointsHealthy, NoDeadLetters, CaughtUp while the job runs; empty otherwise */
+            conditions: components["schemas"]["ConditionInput"][];
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -1851,6 +1916,8 @@ export interface components {
             flinkJobId: string | null;
             /** @description Flink's own state of that job, MISSING when Flink forgot it */
             flinkState: string | null;
+            /** @description DataFlowing, CheckpointsHealthy, NoDeadLetters, CaughtUp while the job runs; empty otherwise */
+            conditions: components["schemas"]["ConditionInput"][];
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -1888,6 +1955,8 @@ export interface components {
             }[];
             /** @description Other active Flink jobs carrying this job's name (reported, untouched) */
             duplicates: string[];
+            /** @description Flow metrics of the running Flink job as the API last read them; null when none is fresh */
+            flow: components["schemas"]["FlowInput"] | null;
         };
         JobListInput: {
             jobs: components["schemas"]["JobSummaryInput"][];
@@ -2219,6 +2288,69 @@ export interface components {
                 name: string;
                 table?: string;
             })[];
+        };
+        Condition: {
+            /** @enum {string} */
+            type: "DataFlowing" | "CheckpointsHealthy" | "NoDeadLetters" | "CaughtUp";
+            /** @enum {string} */
+            status: "True" | "False" | "Unknown";
+            /** @description CamelCase, stable (e.g. NoOutput, Lagging, MetricsStale) */
+            reason: string;
+            message: string;
+            /**
+             * Format: date-time
+             * @description When the status last changed
+             */
+            since: string;
+        };
+        Flow: {
+            flinkJobId: string;
+            /**
+             * Format: date-time
+             * @description When Sluice read these metrics from Flink
+             */
+            readAt: string;
+            /** @description How old they are; never more than SLUICE_FLOW_MAX_AGE_MS */
+            ageMs: number;
+            sources: {
+                table: string;
+                recordsRead: number;
+                bytesRead: number | null;
+                /** @description Records the source counted as errors */
+                errors: number;
+                /** @description Records written to the table's dead-letter sink */
+                deadLettered: number;
+                /** @description Records behind the end of the input (Kafka pendingRecords) */
+                lag: number | null;
+                /** @description Read time minus the source's lowest watermark */
+                watermarkLagMs: number | null;
+                /** @description Records per second since the previous read */
+                readRate: number | null;
+            }[];
+            sinks: {
+                table: string;
+                recordsWritten: number;
+                /** @description When a read first saw the count grow */
+                lastWriteAt: string | null;
+                writeRate: number | null;
+            }[];
+            /** @description The last completed checkpoint */
+            checkpoint: {
+                id: number;
+                /** Format: date-time */
+                completedAt: string;
+                ageMs: number;
+                durationMs: number | null;
+                sizeBytes: number | null;
+            } | null;
+            checkpointFailures: number;
+            restarts: number;
+            /** @description The busiest task: busy and back-pressured time per second as ratios 0..1 */
+            busiest: {
+                vertex: string;
+                busyRatio: number;
+                backPressuredRatio: number;
+            } | null;
         };
         /** @description A job specification (see @sluice/flink-jobs); validated by the compiler, problems as INVALID_SPEC */
         JobSpec: {
@@ -2634,6 +2766,8 @@ export interface components {
             flinkJobId: string | null;
             /** @description Flink's own state of that job, MISSING when Flink forgot it */
             flinkState: string | null;
+            /** @description DataFlowing, CheckpointsHealthy, NoDeadLetters, CaughtUp while the job runs; empty otherwise */
+            conditions: components["schemas"]["Condition"][];
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -2655,6 +2789,8 @@ export interface components {
             flinkJobId: string | null;
             /** @description Flink's own state of that job, MISSING when Flink forgot it */
             flinkState: string | null;
+            /** @description DataFlowing, CheckpointsHealthy, NoDeadLetters, CaughtUp while the job runs; empty otherwise */
+            conditions: components["schemas"]["Condition"][];
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -2692,6 +2828,8 @@ export interface components {
             }[];
             /** @description Other active Flink jobs carrying this job's name (reported, untouched) */
             duplicates: string[];
+            /** @description Flow metrics of the running Flink job as the API last read them; null when none is fresh */
+            flow: components["schemas"]["Flow"] | null;
         };
         JobList: {
             jobs: components["schemas"]["JobSummary"][];

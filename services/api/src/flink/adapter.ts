@@ -6,12 +6,15 @@ import {
   type PollOptions,
 } from "@sluice/flink-client";
 import { z } from "zod";
+import { readFlowMetrics } from "./flow-metrics.ts";
 import {
   type CheckpointInfo,
   FlinkError,
   type FlinkException,
   type FlinkJobSummary,
   type FlinkPort,
+  type FlowMetricsQuery,
+  type RawFlowMetrics,
   type SavepointStatus,
   type SubmitRequest,
 } from "./port.ts";
@@ -248,6 +251,12 @@ export class FlinkClientAdapter implements FlinkPort {
       isSavepoint: latest.is_savepoint ?? false,
       completedAt: latest.latest_ack_timestamp ?? 0,
     };
+  }
+
+  readFlowMetrics(jobId: string, query: FlowMetricsQuery): Promise<RawFlowMetrics> {
+    return this.call(`Reading the flow metrics of ${jobId}`, () =>
+      readFlowMetrics(this.client.rest, jobId, query),
+    );
   }
 
   async ping(): Promise<void> {

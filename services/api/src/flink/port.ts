@@ -62,6 +62,27 @@ export interface CheckpointInfo {
   completedAt: number;
 }
 
+/** Which metrics a flow read asks for (see `services/api/src/flow`). */
+export interface FlowMetricsQuery {
+  /** Job-level metric ids, e.g. `numRestarts`. */
+  jobMetrics: readonly string[];
+  /** The subtask metric ids to read of a vertex, from its name, e.g. `Source__readings[1].numRecordsOut`. */
+  vertexMetrics: (vertexName: string) => string[];
+}
+
+/** A metric aggregated over a vertex's subtasks. */
+export interface AggregatedValue {
+  sum?: number | undefined;
+  max?: number | undefined;
+  min?: number | undefined;
+}
+
+/** The raw metrics of one Flink job, as one flow read got them. */
+export interface RawFlowMetrics {
+  job: Record<string, number>;
+  vertices: Array<{ id: string; name: string; metrics: Record<string, AggregatedValue> }>;
+}
+
 export interface FlinkPort {
   /** Runs the settings and statements in a fresh SQL Gateway session and returns the Flink job id. */
   submit(request: SubmitRequest): Promise<{ jobId: string }>;
@@ -85,6 +106,8 @@ export interface FlinkPort {
   cancel(jobId: string): Promise<void>;
   /** The latest completed checkpoint or savepoint of a job with an external path, if any. */
   latestCheckpoint(jobId: string): Promise<CheckpointInfo | undefined>;
+  /** Job and vertex metrics of a running job (REST calls: the job, its metrics, one per vertex). */
+  readFlowMetrics(jobId: string, query: FlowMetricsQuery): Promise<RawFlowMetrics>;
   /** Throws {@link FlinkError} `FLINK_UNREACHABLE` when either endpoint does not answer. */
   ping(): Promise<void>;
   /** The endpoints, to tell users what was tried. */

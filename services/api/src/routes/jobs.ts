@@ -70,7 +70,11 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
       const observation = await app.observation();
       const { store, reconciler, config } = app;
       return {
-        jobs: store.listJobs().map((job) => jobSummary(store, job, observation, config.restartLimit)),
+        jobs: store
+          .listJobs()
+          .map((job) =>
+            jobSummary(store, job, observation, config.restartLimit, app.reconciler.flow.flowOf(job.name)),
+          ),
         strays: reconciler.strays.map((s) => ({ flinkJobId: s.id, pipelineName: s.name, state: s.state })),
       };
     },
