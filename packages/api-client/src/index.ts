@@ -33,6 +33,8 @@ export type JobEvent = Schemas["Event"];
 export type Operation = Schemas["Operation"];
 export type Savepoint = Schemas["Savepoint"];
 export type CompiledStatement = Schemas["CompiledStatement"];
+export type StateCompatibility = Schemas["StateCompatibility"];
+export type UpgradePlan = Schemas["UpgradePlan"];
 export type LifecycleState = Job["state"];
 
 export type SluiceClient = Client<paths>;
