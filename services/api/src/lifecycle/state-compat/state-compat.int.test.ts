@@ -255,6 +255,22 @@ const BASES: Base[] = [
           s.inserts[0].query.where.right = lit(90);
         },
       },
+      {
+        change: "enrichment added",
+        edit: (s, topic) => {
+          s.enrichments.push({
+            name: "reading_notes",
+            input: "sensor_data",
+            idField: "device_id",
+            textField: "device_id",
+            carry: ["temperature"],
+            task: { kind: "themes", maxThemes: 3 },
+            model: "gpt-4o-mini",
+            outputTopic: topic(),
+            requestTopic: topic(),
+          });
+        },
+      },
     ],
   },
 ];

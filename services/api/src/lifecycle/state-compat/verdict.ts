@@ -87,7 +87,7 @@ function summarize(verdict: StateVerdict, operators: OperatorStateFate[]): strin
 function missing(node: StreamNode, next: StreamNode[]): Judgement {
   const twin = next.find((n) => n.description === node.description);
   const why = twin
-    ? "the job graph changed shape before it (an operator was added or removed upstream, or a chain was split), so Flink gives it a new id"
+    ? "the job graph changed shape around it (operators added or removed before it, or chained to it), so Flink gives it a new id"
     : "it is not in the new version";
   return { fate: "dropped", reason: `${why}: its state would be dropped` };
 }
