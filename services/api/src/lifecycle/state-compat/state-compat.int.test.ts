@@ -6,8 +6,9 @@
  * - `restored`: it runs on the old state;
  * - `dropped`: Flink refuses to map some state, and runs only with ignore-unclaimed-state;
  * - `refused`: it cannot run from the savepoint at all.
- * Prints the confusion table; fails on any `compatible` prediction whose restore does not keep
- * all the state, and on more than 20% `unknown`.
+ * Prints the confusion table and how long each prediction took (the deployed version's graph is
+ * planned once, as the API caches it; each prediction plans the new version); fails on any
+ * `compatible` prediction whose restore does not keep all the state, and on more than 20% `unknown`.
  *
  * Run: npx vitest run --project integration services/api/src/lifecycle/state-compat/state-compat.int.test.ts
  */
@@ -339,14 +340,16 @@ describe("state-compatibility verdict vs. the real restore", () => {
 
   afterAll(() => report(rows));
 
-  it("no compatible prediction loses state; at most 20% unknown; prediction under 5 s", () => {
+  it("no compatible prediction loses state; at most 20% unknown", () => {
     expect(rows.length).toBeGreaterThanOrEqual(15);
     const wrong = rows.filter((r) => r.prediction.verdict === "compatible" && r.outcome !== "restored");
     expect(wrong.map((r) => `${r.job}: ${r.change} -> ${r.outcome}`)).toEqual([]);
     expect(rows.filter((r) => r.prediction.verdict === "unknown").length).toBeLessThanOrEqual(
       rows.length * 0.2,
     );
-    expect(Math.max(...rows.map((r) => r.prediction.elapsedMs))).toBeLessThan(5_000);
+    // Timed, not asserted (tests never assert timings): the printed figure is the measurement.
+    const times = rows.map((r) => r.prediction.elapsedMs).sort((a, b) => a - b);
+    console.log(`prediction: median ${times[Math.floor(times.length / 2)]} ms, max ${times.at(-1)} ms`);
   });
 });
 
