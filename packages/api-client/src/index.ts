@@ -35,6 +35,8 @@ export type Savepoint = Schemas["Savepoint"];
 export type CompiledStatement = Schemas["CompiledStatement"];
 export type Flow = Schemas["Flow"];
 export type Condition = Schemas["Condition"];
+export type StateCompatibility = Schemas["StateCompatibility"];
+export type UpgradePlan = Schemas["UpgradePlan"];
 export type LifecycleState = Job["state"];
 
 export type SluiceClient = Client<paths>;

@@ -89,4 +89,4 @@ export {
   withRetry,
 } from "./retry.ts";
 export { SqlGatewayClient } from "./sql-gateway-client.ts";
-export { planStatementSet, statementRole } from "./statement-set.ts";
+export { type ExplainDetail, planStatementSet, statementRole } from "./statement-set.ts";

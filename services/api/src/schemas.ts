@@ -3,6 +3,7 @@ import { z } from "zod";
 import { API_ERROR_CODES } from "./errors.ts";
 import { conditionSchema, flowSchema } from "./flow/schemas.ts";
 import { LIFECYCLE_STATES } from "./lifecycle/state.ts";
+import { stateCompatibilitySchema } from "./state-check-schemas.ts";
 import { operationKindSchema } from "./store/operation-records.ts";
 
 /**
@@ -31,6 +32,9 @@ export const createQuery = z.object({
 
 export const updateQuery = z.object({
   stateless: queryBool.describe("Start the new version with empty state instead of the upgrade savepoint"),
+  allowStateLoss: queryBool.describe(
+    "Accept an upgrade whose state-compatibility verdict is compatible-with-state-loss: state Flink cannot map is dropped",
+  ),
 });
 
 export const deleteQuery = z.object({
@@ -206,6 +210,9 @@ export const problemSchema = z
     detail: z.string(),
     problems: z.array(z.object({ path: z.string(), code: z.string(), message: z.string() })).optional(),
     tried: z.array(z.string()).optional().describe("For FLINK_UNREACHABLE: the URLs that were tried"),
+    stateCompatibility: stateCompatibilitySchema
+      .optional()
+      .describe("For STATE_INCOMPATIBLE and STATE_LOSS_NOT_ALLOWED: the verdict"),
   })
   .meta({ id: "Problem" });
 

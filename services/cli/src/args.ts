@@ -20,6 +20,7 @@ export type Command =
       exportName?: string | undefined;
       params: JobParams;
       stateless: boolean;
+      allowStateLoss: boolean;
       wait: boolean;
     }
   | { kind: "ls" }
@@ -138,6 +139,7 @@ const BUILDERS: { [K in CommandKind]: (input: BuildInput) => Extract<Command, { 
     kind: "apply",
     ...jobFile(input),
     stateless: input.values.stateless === true,
+    allowStateLoss: input.values["allow-state-loss"] === true,
     wait: wait(input.values),
   }),
   ls: () => ({ kind: "ls" }),

@@ -223,11 +223,22 @@ async function plan(command: Extract<Command, { kind: "plan" }>, ctx: Context): 
     ctx.api.POST("/v1/jobs", { params: { query: { dryRun: "true" } }, body: specBody(spec) }),
   )) as DryRun;
   const deployed = await deployedJob(ctx.api, spec.name);
+  const specChanged = deployed === null || specsDiffer(spec, deployed.spec);
+  const upgrade =
+    deployed !== null && specChanged
+      ? await unwrap(
+          ctx.api.POST("/v1/jobs/{name}/plan", {
+            params: { path: { name: spec.name }, query: {} },
+            body: specBody(spec),
+          }),
+        )
+      : undefined;
   const result: PlanResult = {
     name: spec.name,
     dryRun,
     deployed: deployed === null ? null : { version: deployed.version, state: deployed.state },
-    specChanged: deployed === null || specsDiffer(spec, deployed.spec),
+    specChanged,
+    stateCompatibility: upgrade?.stateCompatibility ?? null,
     sqlDiff:
       deployed === null
         ? ""
@@ -263,7 +274,13 @@ async function apply(command: Extract<Command, { kind: "apply" }>, ctx: Context)
   }
   const response = await answer(
     ctx.api.PUT("/v1/jobs/{name}", {
-      params: { path: { name: spec.name }, query: { stateless: command.stateless ? "true" : undefined } },
+      params: {
+        path: { name: spec.name },
+        query: {
+          stateless: command.stateless ? "true" : undefined,
+          allowStateLoss: command.allowStateLoss ? "true" : undefined,
+        },
+      },
       body: specBody(spec),
     }),
   );

@@ -1,4 +1,12 @@
-import type { CompiledStatement, DryRun, Job, JobEvent, JobList, Operation } from "@sluice/api-client";
+import type {
+  CompiledStatement,
+  DryRun,
+  Job,
+  JobEvent,
+  JobList,
+  Operation,
+  StateCompatibility,
+} from "@sluice/api-client";
 import { ApiProblemError, ApiUnreachableError } from "@sluice/api-client";
 import { CliError, JobFileError, UsageError } from "./errors.ts";
 import { conditionSummary, flowLines } from "./flow-format.ts";
@@ -116,6 +124,8 @@ export interface PlanResult {
   specChanged: boolean;
   /** Unified diff of the deployed SQL and the new SQL; `""` when equal. */
   sqlDiff: string;
+  /** For a savepoint upgrade: what it does to the state (the API's state check). */
+  stateCompatibility?: StateCompatibility | null | undefined;
 }
 
 export function formatPlan(plan: PlanResult, options: { explain: boolean }): string {
@@ -139,9 +149,32 @@ export function formatPlan(plan: PlanResult, options: { explain: boolean }): str
       lines.push(
         plan.sqlDiff === "" ? "The compiled SQL is the same." : `SQL diff:\n${plan.sqlDiff.trimEnd()}`,
       );
+      if (plan.stateCompatibility) lines.push("", ...formatStateCompatibility(plan.stateCompatibility));
     }
   }
   return `${lines.join("\n").trimEnd()}\n`;
+}
+
+const FATE_MARK: Record<StateCompatibility["operators"][number]["fate"], string> = {
+  kept: "kept   ",
+  dropped: "DROPPED",
+  "cannot-be-restored": "LOST   ",
+  unknown: "unknown",
+};
+
+/** The state check: the verdict, then each stateful operator's fate and why. */
+export function formatStateCompatibility(check: StateCompatibility): string[] {
+  const flag: Record<StateCompatibility["verdict"], string> = {
+    compatible: "",
+    "compatible-with-state-loss": " (apply with --allow-state-loss)",
+    incompatible: " (apply with --stateless to start empty)",
+    unknown: "",
+  };
+  return [
+    `State: ${check.verdict}${flag[check.verdict]}: ${check.summary} [${check.elapsedMs} ms]`,
+    ...check.operators.map((o) => `  ${FATE_MARK[o.fate]} ${o.operator}: ${o.reason}`),
+    ...check.added.map((o) => `  new     ${o.operator}: starts empty`),
+  ];
 }
 
 /**

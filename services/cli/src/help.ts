@@ -23,6 +23,7 @@ export const COMMAND_OPTIONS = {
   param: { type: "string", multiple: true },
   explain: { type: "boolean" },
   stateless: { type: "boolean" },
+  "allow-state-loss": { type: "boolean" },
   wait: { type: "boolean" },
   timeout: { type: "string" },
   drain: { type: "boolean" },
@@ -51,7 +52,8 @@ const TIMEOUT_HELP = "with --wait: give up after this many seconds (default 600)
 export const COMMANDS: Record<CommandKind, CommandHelp> = {
   plan: {
     args: "<job.ts>",
-    summary: "compile a job definition, ask Flink to EXPLAIN it, and diff it against the deployed version",
+    summary:
+      "compile a job definition, ask Flink to EXPLAIN it, diff it against the deployed version and say what an upgrade does to its state",
     options: {
       export: "use this export of the file (default: its default export, else its only job)",
       param: PARAM_HELP,
@@ -65,6 +67,8 @@ export const COMMANDS: Record<CommandKind, CommandHelp> = {
       export: "use this export of the file (default: its default export, else its only job)",
       param: PARAM_HELP,
       stateless: "upgrade with empty state instead of the upgrade savepoint",
+      "allow-state-loss":
+        "accept an upgrade that drops the state Flink cannot map (verdict compatible-with-state-loss)",
       wait: WAIT_HELP,
       timeout: TIMEOUT_HELP,
     },

@@ -1,4 +1,5 @@
 import {
+  type ExplainDetail,
   extractFlinkMessage,
   FlinkClient,
   type FlinkClientOptions,
@@ -124,11 +125,11 @@ export class FlinkClientAdapter implements FlinkPort {
     );
   }
 
-  explain(request: SubmitRequest): Promise<string> {
+  explain(request: SubmitRequest, options: { details?: readonly ExplainDetail[] } = {}): Promise<string> {
     return this.call("Explaining the job", () =>
       this.client.gateway.explain(
         request.statements.map((s) => s.sql),
-        { sets: request.settings },
+        { sets: request.settings, ...(options.details ? { details: options.details } : {}) },
       ),
     );
   }

@@ -60,6 +60,8 @@ export class FakeFlink implements FlinkPort {
   readonly missingObjects = new Set(["NO_SUCH_TABLE"]);
   /** What readFlowMetrics answers per Flink job id (empty metrics when absent). */
   readonly flowMetrics = new Map<string, RawFlowMetrics>();
+  /** What `explain` answers when asked for the JSON execution plan (tests of the state check). */
+  executionPlan: ((request: SubmitRequest) => string | undefined) | undefined;
   private readonly callWaiters: Array<{ call: string; resolve: () => void }> = [];
 
   private triggers = new Map<string, FakeTrigger>();
@@ -124,8 +126,12 @@ export class FakeFlink implements FlinkPort {
     return { jobId: id };
   }
 
-  async explain(request: SubmitRequest): Promise<string> {
+  async explain(request: SubmitRequest, options: { details?: readonly string[] } = {}): Promise<string> {
     this.check("explain");
+    const graph = options.details?.includes("JSON_EXECUTION_PLAN")
+      ? this.executionPlan?.(request)
+      : undefined;
+    if (graph !== undefined) return graph;
     const problems = explainProblems(request.statements);
     for (const name of this.missingObjects) {
       if (request.statements.some((s) => s.sql.includes(`\`${name}\``)))

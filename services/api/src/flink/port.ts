@@ -1,4 +1,9 @@
-import { type JobState, KNOWN_JOB_STATES, TERMINAL_JOB_STATES } from "@sluice/flink-client";
+import {
+  type ExplainDetail,
+  type JobState,
+  KNOWN_JOB_STATES,
+  TERMINAL_JOB_STATES,
+} from "@sluice/flink-client";
 import type { CompiledStatement } from "@sluice/flink-jobs";
 
 /**
@@ -86,8 +91,11 @@ export interface RawFlowMetrics {
 export interface FlinkPort {
   /** Runs the settings and statements in a fresh SQL Gateway session and returns the Flink job id. */
   submit(request: SubmitRequest): Promise<{ jobId: string }>;
-  /** Asks Flink to plan the statements without running them; returns the plan text. */
-  explain(request: SubmitRequest): Promise<string>;
+  /**
+   * Asks Flink to plan the statements without running them; returns the plan text (with
+   * `details`, EXPLAIN's extra outputs, e.g. `JSON_EXECUTION_PLAN`: the stream graph).
+   */
+  explain(request: SubmitRequest, options?: { details?: readonly ExplainDetail[] }): Promise<string>;
   /** Every job the cluster knows, running or ended. */
   listJobs(): Promise<FlinkJobSummary[]>;
   /** One job, or `undefined` when Flink does not know it. */
