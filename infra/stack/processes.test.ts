@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -49,7 +49,9 @@ describe.skipIf(process.platform !== "linux")("isAlive", () => {
     });
     const pid = Number(await new Promise<string>((r) => shell.stdout.once("data", (d) => r(String(d)))));
     try {
-      await sleep(300);
+      // `true` may take a while to exit on a loaded machine: wait until the kernel says zombie.
+      for (let i = 0; i < 100 && !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, "utf8")); i++)
+        await sleep(50);
       expect(() => process.kill(pid, 0)).not.toThrow(); // the pid still exists...
       expect(isAlive(pid)).toBe(false); // ...but the process is gone
       expect(isAlive(shell.pid as number)).toBe(true);
