@@ -43,13 +43,14 @@ describe("signalProcess (killComponent)", () => {
 
 describe.skipIf(process.platform !== "linux")("isAlive", () => {
   it("counts an exited process its parent has not reaped (a zombie) as gone", async () => {
-    // `true` exits at once; its parent then execs `sleep`, which never reaps it.
-    const shell = spawn("sh", ["-c", "true & echo $!; exec sleep 5"], {
+    // The child exits 1 s later, after its parent has exec'd `sleep`, which never reaps it (a child
+    // that exited before the exec would be reaped by the shell itself).
+    const shell = spawn("sh", ["-c", "sleep 1 & echo $!; exec sleep 8"], {
       stdio: ["ignore", "pipe", "ignore"],
     });
     const pid = Number(await new Promise<string>((r) => shell.stdout.once("data", (d) => r(String(d)))));
     try {
-      // `true` may take a while to exit on a loaded machine: wait until the kernel says zombie.
+      // Wait until the kernel says zombie.
       for (let i = 0; i < 100 && !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, "utf8")); i++)
         await sleep(50);
       expect(() => process.kill(pid, 0)).not.toThrow(); // the pid still exists...
