@@ -6,7 +6,7 @@ import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ensureJars, flinkJars, kafkaJars } from "./artifacts.ts";
 import { type FlinkProcess, flinkDirs, flinkJavaArgs, log4jProperties, renderFlinkConfig } from "./flink.ts";
-import { ensureFunctionsJar } from "./functions.ts";
+import { ensureFunctionsJar, functionsJar } from "./functions.ts";
 import {
   kafkaDirs,
   kafkaFormatArgs,
@@ -285,7 +285,18 @@ async function startComponent(
     const args = kafkaServerArgs(settings, kafkaLib, tmpDir, identityFlags(proc));
     return startDetached(proc, settings.java, args, outFile(settings, name), process.env);
   }
-  const args = flinkJavaArgs(name satisfies FlinkProcess, settings, flinkLib, tmpDir, identityFlags(proc));
+  // Sluice's functions jar is on the class path too: its `sluice-json` format (dead letters) is
+  // found by Flink's factory discovery there; functions are still registered `USING JAR`.
+  const jar = functionsJar();
+  const extra = existsSync(jar) ? [jar] : [];
+  const args = flinkJavaArgs(
+    name satisfies FlinkProcess,
+    settings,
+    flinkLib,
+    tmpDir,
+    identityFlags(proc),
+    extra,
+  );
   const env = { ...process.env, FLINK_CONF_DIR: flinkDirs(settings).conf };
   return startDetached(proc, settings.java, args, outFile(settings, name), env);
 }

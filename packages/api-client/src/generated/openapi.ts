@@ -1527,6 +1527,10 @@ export interface components {
                             secret: string;
                         };
                     };
+                    /** @enum {string} */
+                    errorPolicy?: "dead-letter" | "skip" | "fail";
+                    deadLetterTopic?: string;
+                    required?: string[];
                 } | {
                     /** @constant */
                     kind: "upsert-kafka";
@@ -2331,6 +2335,10 @@ export interface components {
                             secret: string;
                         };
                     };
+                    /** @enum {string} */
+                    errorPolicy?: "dead-letter" | "skip" | "fail";
+                    deadLetterTopic?: string;
+                    required?: string[];
                 } | {
                     /** @constant */
                     kind: "upsert-kafka";
