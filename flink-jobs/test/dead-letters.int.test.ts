@@ -159,4 +159,111 @@ describe("dead letters: every bad source record is accounted for", () => {
       }
     });
   }
+
+  it("fail: a bad record fails the job, and the reason is in Flink's exceptions", async () => {
+    const topics = { readings: uniqueName("readings"), out: uniqueName("out") };
+    await stack.createTopics([topics.readings, topics.out]);
+    await produceRaw(topics.readings, [
+      { key: null, value: reading("ok", 1700000000000, 20) },
+      { key: null, value: reading("s-hot", 1700000000001, "hot") },
+    ]);
+    const spec = jobSpecSchema.parse(
+      passThrough(topics.readings, topics.out, "epoch-millis", { errorPolicy: "fail" }),
+    );
+    const compiled = compileJob(spec);
+    expect(compiled.statements.map((s) => s.sql).join("\n")).not.toContain("__sluice");
+    const jobId = await stack.runJob(compiled, `it-dead-letters-fail-${uniqueName("run")}`, {
+      submitTimeoutMs: 180_000,
+    });
+    const reason = await waitFor(
+      async () => {
+        const { entries } = await flink.rest.getExceptions(jobId, 5);
+        return entries.map((e) => e.stacktrace).find((t) => t.includes("Failed to deserialize JSON"));
+      },
+      { timeout: 90_000, description: "the job's deserialization failure" },
+    );
+    expect(reason).toMatch(/temperature|hot/);
+  });
+
+  it("a model job: a non-numeric, non-finite or NULL feature is a dead letter, the model stays finite", async () => {
+    const topics = { readings: uniqueName("readings"), out: uniqueName("out") };
+    const dlq = `${topics.readings}.dlq`;
+    await stack.createTopics([topics.readings, topics.out, dlq]);
+    const values = [20, 21, 20.5, "hot", 22, "NaN", 21.5, null, "1e400", 20.8, "Infinity", 21.2];
+    await produceRaw(
+      topics.readings,
+      values.map((t, i) => ({ key: null, value: reading("d1", 1700000000000 + i * 1000, t) })),
+    );
+    const base = passThrough(topics.readings, topics.out, "epoch-millis");
+    const [readings] = base.tables ?? [];
+    const spec = jobSpecSchema.parse({
+      ...base,
+      name: "dead-letters-model",
+      tables: [
+        {
+          ...readings,
+          // Processing time orders the model: no watermark to wait for at the end of the input.
+          columns: [
+            ...(readings?.columns ?? []),
+            { kind: "computed", name: "proc", expression: { kind: "call", fn: "PROCTIME", args: [] } },
+          ],
+          watermark: undefined,
+        },
+        {
+          name: "out",
+          columns: [
+            { kind: "physical", name: "record_offset", type: { kind: "BIGINT" } },
+            { kind: "physical", name: "expected", type: { kind: "DOUBLE" } },
+            { kind: "physical", name: "n", type: { kind: "BIGINT" } },
+            { kind: "physical", name: "skipped", type: { kind: "BIGINT" } },
+          ],
+          connector: { kind: "kafka", topic: topics.out, format: { kind: "json" } },
+        },
+      ],
+      models: [
+        {
+          name: "m",
+          input: "readings",
+          key: ["device_id"],
+          time: "proc",
+          function: { kind: "ewmaZScore", value: "temperature" },
+        },
+      ],
+      inserts: [
+        {
+          into: "out",
+          query: {
+            kind: "select",
+            from: { kind: "table", name: "m" },
+            select: ["record_offset", "expected", "n", "skipped"].map((name) => ({
+              expr: { kind: "column", name },
+            })),
+          },
+        },
+      ],
+    });
+    const jobId = await stack.runJob(compileJob(spec), `it-dead-letters-model-${uniqueName("run")}`, {
+      submitTimeoutMs: 180_000,
+    });
+    const bad = [3, 5, 7, 8, 10];
+    const dead = (
+      await readSink(flink, dlq, { jobId, done: (r) => r.length >= bad.length, settleMs: 2_000 })
+    ).map((r) => r.value as DeadLetter);
+    const out = (
+      await readSink(flink, topics.out, {
+        jobId,
+        done: (r) => r.length >= values.length - bad.length,
+        settleMs: 2_000,
+      })
+    ).map((r) => r.value as { record_offset: number; expected: number | null; n: number; skipped: number });
+    expect(dead.map((d) => d.offset).sort((a, b) => a - b)).toEqual(bad);
+    for (const d of dead) expect(d.column, d.reason).toBe("temperature");
+    expect(out.map((r) => r.record_offset)).toEqual(values.map((_, i) => i).filter((i) => !bad.includes(i)));
+    for (const r of out) {
+      expect(r.skipped).toBe(0);
+      if (r.expected !== null) expect(Number.isFinite(r.expected)).toBe(true);
+    }
+    // `n` counts the rows learnt, this one included: only the valid ones.
+    expect(out.at(-1)?.n).toBe(values.length - bad.length);
+  });
 });
