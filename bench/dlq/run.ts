@@ -51,12 +51,20 @@ function expectedAlerts(): number {
 function spec(input: string, output: string, policy: ErrorPolicy): JobSpec {
   const bootstrapServers = stackEndpoints().kafkaBrokers.join(",");
   const job = sensorAnomalies({ inputTopic: input, outputTopic: output, bootstrapServers });
-  const source = job.tables.find((t) => t.name === "sensor_data");
-  if (source?.connector.kind !== "kafka") throw new Error("sensor-anomalies has no Kafka source");
-  source.connector.errorPolicy = policy;
-  source.connector.deadLetterTopic = `${output}.dlq`;
-  if (policy === "skip") delete source.connector.deadLetterTopic;
-  return { ...job, name: `bench-dlq-${policy}` };
+  // The spec is frozen: copy the source with the policy under test.
+  const tables = job.tables.map((t) =>
+    t.name === "sensor_data" && t.connector.kind === "kafka"
+      ? {
+          ...t,
+          connector: {
+            ...t.connector,
+            errorPolicy: policy,
+            ...(policy === "dead-letter" ? { deadLetterTopic: `${output}.dlq` } : {}),
+          },
+        }
+      : t,
+  );
+  return { ...job, tables, name: `bench-dlq-${policy}` };
 }
 
 /** The Kafka timestamp of the last record once the topic holds `count` records. */
