@@ -1742,6 +1742,10 @@ export interface components {
                             secret: string;
                         };
                     };
+                    /** @enum {string} */
+                    errorPolicy?: "dead-letter" | "skip" | "fail";
+                    deadLetterTopic?: string;
+                    required?: string[];
                 } | {
                     /** @constant */
                     kind: "upsert-kafka";
@@ -2655,6 +2659,10 @@ export interface components {
                             secret: string;
                         };
                     };
+                    /** @enum {string} */
+                    errorPolicy?: "dead-letter" | "skip" | "fail";
+                    deadLetterTopic?: string;
+                    required?: string[];
                 } | {
                     /** @constant */
                     kind: "upsert-kafka";
