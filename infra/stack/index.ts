@@ -8,6 +8,7 @@
  *   await stackUp(settings, console.log);
  *   (await probeStack(endpointsOf(settings))).all; // true
  */
+export { ensureJars, type JarSet, kafkaJars } from "./artifacts.ts";
 export { defaultFunctionsJar, ensureFunctionsJar, functionsJar } from "./functions.ts";
 export { freePort, portIsFree, tail } from "./processes.ts";
 export { flinkRestReady, kafkaReady, probeStack, sqlGatewayReady, taskManagerReady } from "./readiness.ts";
