@@ -29,6 +29,7 @@ export const ALLOWED_CONFIG: Readonly<Record<string, ConfigOption>> = {
   },
   "execution.checkpointing.min-pause": { describe: "a duration such as '10 s'", check: duration },
   "execution.checkpointing.timeout": { describe: "a duration such as '10 min'", check: duration },
+  "pipeline.object-reuse": { describe: "true or false", check: bool },
   "table.exec.state.ttl": { describe: "a duration such as '1 h' or '0 ms' (keep forever)", check: duration },
   "table.exec.mini-batch.enabled": { describe: "true or false", check: bool },
   "table.exec.mini-batch.allow-latency": { describe: "a duration such as '2 s'", check: duration },

@@ -40,6 +40,7 @@ export {
   type ModelSpec,
   modelSchema,
 } from "./models.ts";
+export { PERFORMANCE_DEFAULTS } from "./performance.ts";
 export {
   formatPath,
   isProblemCode,

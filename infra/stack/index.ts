@@ -8,6 +8,7 @@
  *   await stackUp(settings, console.log);
  *   (await probeStack(endpointsOf(settings))).all; // true
  */
+export { ensureJars, type JarSet, kafkaJars } from "./artifacts.ts";
 
 export {
   type Component,

@@ -1,3 +1,4 @@
+import { PERFORMANCE_DEFAULTS } from "@sluice/flink-jobs";
 import type { z } from "zod";
 import { pipelineName } from "../flink/port.ts";
 import { scrub, secretValues, secretVariable } from "../lifecycle/secrets.ts";
@@ -24,7 +25,10 @@ export async function dryRunJob(ctx: CommandContext, body: unknown): Promise<Dry
   }));
   let plan: string;
   try {
-    plan = await ctx.flink.explain({ settings: { "pipeline.name": pipelineName(spec.name, 0) }, statements });
+    plan = await ctx.flink.explain({
+      settings: { ...PERFORMANCE_DEFAULTS, "pipeline.name": pipelineName(spec.name, 0) },
+      statements,
+    });
   } catch (error) {
     if (error instanceof Error) error.message = scrub(error.message, secrets);
     throw error;

@@ -1,10 +1,11 @@
-import { type FlinkException, type FlinkJobSummary, isFlinkError, parsePipelineName } from "../flink/port.ts";
+import { type FlinkException, type FlinkJobSummary, isFlinkError } from "../flink/port.ts";
 import { FlowMonitor } from "../flow/monitor.ts";
 import type { JobRecord, OperationRecord } from "../store/store.ts";
 import { type Actors, act } from "./actions.ts";
 import { type Action, type CompareInput, compare, findStrays } from "./compare.ts";
 import type { LifecycleContext, Observation } from "./context.ts";
 import { ExceptionCache } from "./exceptions.ts";
+import { observedOf } from "./observed-index.ts";
 import { Listing, OperationRunner } from "./operations.ts";
 import { StartupWatch } from "./startup-watch.ts";
 
@@ -249,7 +250,7 @@ export class Reconciler {
 
   private async reconcileJob(job: JobRecord, obs: Observation, report: TickReport): Promise<void> {
     const { store, now, config } = this.ctx;
-    const observed = obs.jobs.filter((j) => parsePipelineName(j.name)?.jobName === job.name);
+    const observed = [...observedOf(obs, job.name)];
     const runs = store.listRuns(job.name);
     const actions = compare({
       job,

@@ -3,6 +3,7 @@ import type { JobCompiler } from "../compiler/port.ts";
 import type { FlinkException } from "../flink/port.ts";
 import type { JobFlow } from "../flow/monitor.ts";
 import { conditionsView, flowView } from "../flow/view.ts";
+import { observedById } from "../lifecycle/observed-index.ts";
 import type { ObservationResult } from "../lifecycle/reconciler.ts";
 import { type DerivedState, deriveState } from "../lifecycle/state.ts";
 import type { jobDetailSchema, jobSummarySchema, operationSchema, savepointSchema } from "../schemas.ts";
@@ -48,8 +49,7 @@ export function jobState(
   restartLimit: number,
 ): { derived: DerivedState; flinkJobId: string | null; flinkState: string | null } {
   const run = store.latestRun(job.name);
-  const seen =
-    run && observation?.reachable ? observation.jobs.find((j) => j.id === run.flinkJobId) : undefined;
+  const seen = run && observation?.reachable ? observedById(observation, run.flinkJobId) : undefined;
   // A run submitted after the observation was taken is not "missing": it is not seen yet.
   const observed =
     run && observation?.reachable

@@ -25,6 +25,7 @@ import {
   toVersion,
   type VersionRecord,
 } from "./records.ts";
+import { StatementCache } from "./statement-cache.ts";
 
 export type { OperationKind, OperationRecord, OperationStatus } from "./operation-records.ts";
 export type {
@@ -51,8 +52,12 @@ export type {
 export class JobStore {
   readonly db: DatabaseSync;
 
+  /** Reads prepare each query once (see {@link StatementCache}). */
+  private readonly statements: StatementCache;
+
   private constructor(db: DatabaseSync) {
     this.db = db;
+    this.statements = new StatementCache(db);
   }
 
   /** Opens (creating the directory and file if needed) and migrates the store. */
@@ -354,14 +359,14 @@ export class JobStore {
 
   /** The first row of a query, parsed; `undefined` when there is none. */
   private one<T>(parse: (row: Row) => T, sql: string, ...params: SQLInputValue[]): T | undefined {
-    const row = this.db.prepare(sql).get(...params);
+    const row = this.statements.get(sql).get(...params);
     return row ? parse(row) : undefined;
   }
 
   /** Every row of a query, parsed. */
   private many<T>(parse: (row: Row) => T, sql: string, ...params: SQLInputValue[]): T[] {
-    return this.db
-      .prepare(sql)
+    return this.statements
+      .get(sql)
       .all(...params)
       .map(parse);
   }

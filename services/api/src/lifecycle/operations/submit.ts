@@ -1,3 +1,4 @@
+import { PERFORMANCE_DEFAULTS } from "@sluice/flink-jobs";
 import { ACTIVE_FLINK_STATES, type FlinkJobSummary, isFlinkError, pipelineName } from "../../flink/port.ts";
 import type { RestoreRequest, SubmitProgress } from "../../store/operation-records.ts";
 import type { VersionRecord } from "../../store/store.ts";
@@ -109,6 +110,8 @@ async function execute(
     sql: ctx.compiler.resolveSecrets(s.sql, lookup),
   }));
   const settings: Record<string, string> = {
+    // Session defaults first: the job's own SETs (its config) run after them and win.
+    ...PERFORMANCE_DEFAULTS,
     "pipeline.name": name,
     // Keep checkpoints when a job fails or is cancelled, so an automatic restart can resume from one.
     "execution.checkpointing.externalized-checkpoint-retention": "RETAIN_ON_CANCELLATION",
