@@ -1007,7 +1007,7 @@ export interface paths {
                             tasks: {
                                 job: string;
                                 /** @enum {string} */
-                                jobState: "SUBMITTING" | "RUNNING" | "STOPPING" | "STOPPED" | "UPGRADING" | "FAILED" | "UNKNOWN";
+                                jobState: "SUBMITTING" | "STARTING" | "RUNNING" | "RESTARTING" | "DEGRADED" | "STOPPING" | "STOPPED" | "UPGRADING" | "FAILED" | "UNKNOWN";
                                 task: {
                                     [key: string]: unknown;
                                 };
@@ -1779,6 +1779,12 @@ export interface components {
                     };
                 };
             }[];
+            checkpoints?: false | {
+                interval?: string;
+                /** @enum {string} */
+                mode?: "EXACTLY_ONCE" | "AT_LEAST_ONCE";
+            };
+            parallelism?: number;
             /** @default {} */
             config: {
                 [key: string]: string | number | boolean;
@@ -1824,7 +1830,7 @@ export interface components {
              * @description Derived from what Flink reports; UNKNOWN when Flink is unreachable
              * @enum {string}
              */
-            state: "SUBMITTING" | "RUNNING" | "STOPPING" | "STOPPED" | "UPGRADING" | "FAILED" | "UNKNOWN";
+            state: "SUBMITTING" | "STARTING" | "RUNNING" | "RESTARTING" | "DEGRADED" | "STOPPING" | "STOPPED" | "UPGRADING" | "FAILED" | "UNKNOWN";
             reason?: string;
             /** @description The Flink job of the current run */
             flinkJobId: string | null;
@@ -1845,7 +1851,7 @@ export interface components {
              * @description Derived from what Flink reports; UNKNOWN when Flink is unreachable
              * @enum {string}
              */
-            state: "SUBMITTING" | "RUNNING" | "STOPPING" | "STOPPED" | "UPGRADING" | "FAILED" | "UNKNOWN";
+            state: "SUBMITTING" | "STARTING" | "RUNNING" | "RESTARTING" | "DEGRADED" | "STOPPING" | "STOPPED" | "UPGRADING" | "FAILED" | "UNKNOWN";
             reason?: string;
             /** @description The Flink job of the current run */
             flinkJobId: string | null;
@@ -1888,6 +1894,19 @@ export interface components {
             }[];
             /** @description Other active Flink jobs carrying this job's name (reported, untouched) */
             duplicates: string[];
+            /** @description How the job recovers after a failure */
+            recovery: {
+                /** @description false only when the spec opted out (`checkpoints: false`) */
+                checkpoints: boolean;
+                /** @description Checkpoint interval, e.g. `10 s` (the default) */
+                interval: string | null;
+                mode: ("EXACTLY_ONCE" | "AT_LEAST_ONCE") | null;
+                /** @description The spec's parallelism; null: the cluster default */
+                parallelism: number | null;
+                /** @description Whether a restart resumes from the newest checkpoint or savepoint rather than empty state */
+                resumable: boolean;
+                reason?: string;
+            };
         };
         JobListInput: {
             jobs: components["schemas"]["JobSummaryInput"][];
@@ -2583,6 +2602,12 @@ export interface components {
                     };
                 };
             }[];
+            checkpoints?: false | {
+                interval?: string;
+                /** @enum {string} */
+                mode?: "EXACTLY_ONCE" | "AT_LEAST_ONCE";
+            };
+            parallelism?: number;
             /** @default {} */
             config: {
                 [key: string]: string | number | boolean;
@@ -2628,7 +2653,7 @@ export interface components {
              * @description Derived from what Flink reports; UNKNOWN when Flink is unreachable
              * @enum {string}
              */
-            state: "SUBMITTING" | "RUNNING" | "STOPPING" | "STOPPED" | "UPGRADING" | "FAILED" | "UNKNOWN";
+            state: "SUBMITTING" | "STARTING" | "RUNNING" | "RESTARTING" | "DEGRADED" | "STOPPING" | "STOPPED" | "UPGRADING" | "FAILED" | "UNKNOWN";
             reason?: string;
             /** @description The Flink job of the current run */
             flinkJobId: string | null;
@@ -2649,7 +2674,7 @@ export interface components {
              * @description Derived from what Flink reports; UNKNOWN when Flink is unreachable
              * @enum {string}
              */
-            state: "SUBMITTING" | "RUNNING" | "STOPPING" | "STOPPED" | "UPGRADING" | "FAILED" | "UNKNOWN";
+            state: "SUBMITTING" | "STARTING" | "RUNNING" | "RESTARTING" | "DEGRADED" | "STOPPING" | "STOPPED" | "UPGRADING" | "FAILED" | "UNKNOWN";
             reason?: string;
             /** @description The Flink job of the current run */
             flinkJobId: string | null;
@@ -2692,6 +2717,19 @@ export interface components {
             }[];
             /** @description Other active Flink jobs carrying this job's name (reported, untouched) */
             duplicates: string[];
+            /** @description How the job recovers after a failure */
+            recovery: {
+                /** @description false only when the spec opted out (`checkpoints: false`) */
+                checkpoints: boolean;
+                /** @description Checkpoint interval, e.g. `10 s` (the default) */
+                interval: string | null;
+                mode: ("EXACTLY_ONCE" | "AT_LEAST_ONCE") | null;
+                /** @description The spec's parallelism; null: the cluster default */
+                parallelism: number | null;
+                /** @description Whether a restart resumes from the newest checkpoint or savepoint rather than empty state */
+                resumable: boolean;
+                reason?: string;
+            };
         };
         JobList: {
             jobs: components["schemas"]["JobSummary"][];

@@ -8,6 +8,7 @@ import {
 import { z } from "zod";
 import {
   type CheckpointInfo,
+  type ClusterCapacity,
   FlinkError,
   type FlinkException,
   type FlinkJobSummary,
@@ -138,7 +139,17 @@ export class FlinkClientAdapter implements FlinkPort {
       state: j.state,
       startTime: j["start-time"],
       endTime: j["end-time"] > 0 ? j["end-time"] : undefined,
+      tasks: j.tasks,
     }));
+  }
+
+  async cluster(): Promise<ClusterCapacity> {
+    const o = await this.call("Reading the cluster overview", () => this.client.rest.overview());
+    return {
+      taskManagers: o.taskmanagers,
+      slotsTotal: o["slots-total"],
+      slotsAvailable: o["slots-available"],
+    };
   }
 
   async getJob(jobId: string): Promise<FlinkJobSummary | undefined> {

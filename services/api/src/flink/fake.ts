@@ -1,5 +1,12 @@
 import { explainProblems } from "./fake-explain.ts";
-import type { CheckpointInfo, FlinkException, FlinkJobSummary, FlinkPort, SavepointStatus } from "./port.ts";
+import type {
+  CheckpointInfo,
+  ClusterCapacity,
+  FlinkException,
+  FlinkJobSummary,
+  FlinkPort,
+  SavepointStatus,
+} from "./port.ts";
 import { FlinkError, type SubmitRequest, TERMINAL_FLINK_STATES } from "./port.ts";
 
 interface FakeJob extends FlinkJobSummary {
@@ -50,6 +57,8 @@ export class FakeFlink implements FlinkPort {
   hangSubmit = false;
   /** Relations Flink is made not to find (as if their connector were missing): explain rejects them. */
   readonly missingObjects = new Set(["NO_SUCH_TABLE"]);
+  /** What `cluster()` answers (one TaskManager with 4 free slots unless a test changes it). */
+  capacity: ClusterCapacity = { taskManagers: 1, slotsTotal: 4, slotsAvailable: 4 };
   private readonly callWaiters: Array<{ call: string; resolve: () => void }> = [];
 
   private triggers = new Map<string, FakeTrigger>();
@@ -127,12 +136,13 @@ export class FakeFlink implements FlinkPort {
 
   async listJobs(): Promise<FlinkJobSummary[]> {
     this.check("listJobs");
-    return [...this.jobs.values()].map(({ id, name, state, startTime, endTime }) => ({
+    return [...this.jobs.values()].map(({ id, name, state, startTime, endTime, tasks }) => ({
       id,
       name,
       state,
       startTime,
       endTime,
+      ...(tasks ? { tasks } : {}),
     }));
   }
 
@@ -205,6 +215,11 @@ export class FakeFlink implements FlinkPort {
     if (!TERMINAL_FLINK_STATES.has(job.state)) this.setState(jobId, "CANCELED");
   }
 
+  async cluster(): Promise<ClusterCapacity> {
+    this.check("cluster");
+    return { ...this.capacity };
+  }
+
   async latestCheckpoint(jobId: string): Promise<CheckpointInfo | undefined> {
     this.check("latestCheckpoint");
     return this.job(jobId).checkpoints.at(-1);
@@ -229,6 +244,11 @@ export class FakeFlink implements FlinkPort {
       checkpoints: [],
     });
     return id;
+  }
+
+  /** Task counts per execution state, as `/jobs/overview` reports them (e.g. `{ running: 1, scheduled: 1, total: 2 }`). */
+  setTasks(jobId: string, tasks: Record<string, number>): void {
+    this.job(jobId).tasks = tasks;
   }
 
   setState(jobId: string, state: string): void {

@@ -5,6 +5,7 @@ import { type Action, type CompareInput, compare, findStrays } from "./compare.t
 import type { LifecycleContext, Observation } from "./context.ts";
 import { ExceptionCache } from "./exceptions.ts";
 import { Listing, OperationRunner } from "./operations.ts";
+import { readCluster, restartConditions } from "./recovery.ts";
 import { StartupWatch } from "./startup-watch.ts";
 
 export { EXCEPTIONS_REFRESH_MS } from "./exceptions.ts";
@@ -69,6 +70,7 @@ export class Reconciler {
       runner: this.runner,
       duplicates: this.duplicates,
       reportOnce: (key) => this.reportOnce(key),
+      waiting: new Map(),
     };
   }
 
@@ -139,8 +141,9 @@ export class Reconciler {
   async observe(): Promise<ObservationResult> {
     const at = this.ctx.now();
     try {
-      const jobs = await this.ctx.flink.listJobs();
-      this.last = { reachable: true, at, jobs: this.startup.withDirectReads(jobs, at) };
+      const [jobs, cluster] = await Promise.all([this.ctx.flink.listJobs(), readCluster(this.ctx)]);
+      const failuresOf = (id: string) => this.exceptions.of(id);
+      this.last = { reachable: true, at, jobs: this.startup.withDirectReads(jobs, at), cluster, failuresOf };
     } catch (error) {
       const urls =
         isFlinkError(error) && error.urls.length > 0 ? error.urls : [this.ctx.flink.endpoints.restUrl];
@@ -257,6 +260,7 @@ export class Reconciler {
         backoffMaxMs: config.restartBackoffMaxMs,
       },
       specs: this.specs(job, runs[0]?.version),
+      ...restartConditions(this.ctx, job, obs, this.exceptions, this.actors.waiting.has(job.name)),
     });
     for (const action of actions) {
       report.actions.push({ job: job.name, ...action });

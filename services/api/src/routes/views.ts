@@ -2,6 +2,7 @@ import type { z } from "zod";
 import type { JobCompiler } from "../compiler/port.ts";
 import type { FlinkException } from "../flink/port.ts";
 import type { ObservationResult } from "../lifecycle/reconciler.ts";
+import { recoveryOf, slotsNeeded } from "../lifecycle/recovery.ts";
 import { type DerivedState, deriveState } from "../lifecycle/state.ts";
 import type { jobDetailSchema, jobSummarySchema, operationSchema, savepointSchema } from "../schemas.ts";
 import type { JobRecord, JobStore, OperationRecord, SavepointRecord } from "../store/store.ts";
@@ -54,14 +55,25 @@ export function jobState(
       ? (seen?.state ?? (observation.at < run.submittedAt ? null : "MISSING"))
       : null;
   const last = store.lastOperation(job.name);
+  const reachable = observation?.reachable ? observation : undefined;
   const derived = deriveState({
     desiredState: job.desiredState,
     // Before the first observation, say UNKNOWN rather than guess.
     flinkReachable: observation?.reachable ?? false,
     activeOperation: store.activeOperation(job.name),
     lastOperation: last,
-    run: run && observed !== null ? { flinkJobId: run.flinkJobId, observed } : undefined,
+    run:
+      run && observed !== null
+        ? {
+            flinkJobId: run.flinkJobId,
+            observed,
+            tasks: seen?.tasks,
+            failures: reachable?.failuresOf?.(run.flinkJobId),
+          }
+        : undefined,
     restart: { attempts: job.restartAttempts, limit: restartLimit },
+    cluster: reachable?.cluster,
+    slotsNeeded: slotsNeeded(run ? store.getVersion(job.name, run.version)?.spec : undefined),
   });
   return { derived, flinkJobId: run?.flinkJobId ?? null, flinkState: observed };
 }
@@ -139,5 +151,6 @@ export function jobDetail(deps: DetailDeps, job: JobRecord): JobDetail {
       submittedAt: iso(r.submittedAt),
     })),
     duplicates: deps.duplicates,
+    recovery: recoveryOf(version?.spec ?? { name: job.name }),
   };
 }
