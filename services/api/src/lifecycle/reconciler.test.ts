@@ -215,6 +215,12 @@ describe("automatic restarts", () => {
       .json()
       .events.map((e: { type: string }) => e.type);
     expect(types.filter((x: string) => x === "restart-waiting")).toHaveLength(1);
+    await t.tick();
+    const shown = (await t.app.inject("/v1/jobs/lost/events"))
+      .json()
+      .events.filter((e: { type: string }) => e.type === "state")
+      .map((e: { data: { to: string } }) => e.data.to);
+    expect(shown).toEqual(["RUNNING", "STARTING", "RESTARTING", "RUNNING"]);
   });
 
   it("reports duplicate Flink jobs for one Sluice job and touches none", async () => {

@@ -7,6 +7,7 @@ import { ExceptionCache } from "./exceptions.ts";
 import { Listing, OperationRunner } from "./operations.ts";
 import { readCluster, restartConditions } from "./recovery.ts";
 import { StartupWatch } from "./startup-watch.ts";
+import { changedJobs, StateEvents } from "./state-events.ts";
 
 export { EXCEPTIONS_REFRESH_MS } from "./exceptions.ts";
 export { STARTUP_WATCH_MS } from "./startup-watch.ts";
@@ -57,6 +58,7 @@ export class Reconciler {
   private readonly startup: StartupWatch;
   private readonly exceptions: ExceptionCache;
   private readonly actors: Actors;
+  private readonly stateEvents: StateEvents;
 
   constructor(ctx: LifecycleContext, options: { intervalMs: number }) {
     this.ctx = ctx;
@@ -65,6 +67,7 @@ export class Reconciler {
     this.exceptions = new ExceptionCache(ctx);
     this.runner.onSubmitted = (flinkJobId) => this.startup.watch(flinkJobId);
     this.intervalMs = options.intervalMs;
+    this.stateEvents = new StateEvents(ctx);
     this.actors = {
       ctx,
       runner: this.runner,
@@ -207,6 +210,7 @@ export class Reconciler {
       }
       await early.done;
       await this.exceptions.refresh(obs);
+      this.stateEvents.note(this.last, changedJobs(report));
     } catch (error) {
       this.stats.failedPasses++;
       this.ctx.log.error({ err: error }, "reconcile pass failed");

@@ -2,8 +2,8 @@ import type { z } from "zod";
 import type { JobCompiler } from "../compiler/port.ts";
 import type { FlinkException } from "../flink/port.ts";
 import type { ObservationResult } from "../lifecycle/reconciler.ts";
-import { recoveryOf, slotsNeeded } from "../lifecycle/recovery.ts";
-import { type DerivedState, deriveState } from "../lifecycle/state.ts";
+import { recoveryOf } from "../lifecycle/recovery.ts";
+import { shownState } from "../lifecycle/shown-state.ts";
 import type { jobDetailSchema, jobSummarySchema, operationSchema, savepointSchema } from "../schemas.ts";
 import type { JobRecord, JobStore, OperationRecord, SavepointRecord } from "../store/store.ts";
 
@@ -40,43 +40,7 @@ export function savepointView(sp: SavepointRecord): z.output<typeof savepointSch
 }
 
 /** The derived state of a job from the store and the last observation of Flink. */
-export function jobState(
-  store: JobStore,
-  job: JobRecord,
-  observation: ObservationResult | undefined,
-  restartLimit: number,
-): { derived: DerivedState; flinkJobId: string | null; flinkState: string | null } {
-  const run = store.latestRun(job.name);
-  const seen =
-    run && observation?.reachable ? observation.jobs.find((j) => j.id === run.flinkJobId) : undefined;
-  // A run submitted after the observation was taken is not "missing": it is not seen yet.
-  const observed =
-    run && observation?.reachable
-      ? (seen?.state ?? (observation.at < run.submittedAt ? null : "MISSING"))
-      : null;
-  const last = store.lastOperation(job.name);
-  const reachable = observation?.reachable ? observation : undefined;
-  const derived = deriveState({
-    desiredState: job.desiredState,
-    // Before the first observation, say UNKNOWN rather than guess.
-    flinkReachable: observation?.reachable ?? false,
-    activeOperation: store.activeOperation(job.name),
-    lastOperation: last,
-    run:
-      run && observed !== null
-        ? {
-            flinkJobId: run.flinkJobId,
-            observed,
-            tasks: seen?.tasks,
-            failures: reachable?.failuresOf?.(run.flinkJobId),
-          }
-        : undefined,
-    restart: { attempts: job.restartAttempts, limit: restartLimit },
-    cluster: reachable?.cluster,
-    slotsNeeded: slotsNeeded(run ? store.getVersion(job.name, run.version)?.spec : undefined),
-  });
-  return { derived, flinkJobId: run?.flinkJobId ?? null, flinkState: observed };
-}
+export const jobState = shownState;
 
 export function jobSummary(
   store: JobStore,
