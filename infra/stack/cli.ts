@@ -12,9 +12,10 @@
  * SLUICE_KAFKA_CONTROLLER_PORT, SLUICE_TM_MEMORY, SLUICE_TM_SLOTS, JAVA_HOME.
  */
 
+import { StackError } from "./component.ts";
 import { tail } from "./processes.ts";
 import { stackSettings } from "./settings.ts";
-import { type Component, components, logFile, StackError, stackDown, stackStatus, stackUp } from "./stack.ts";
+import { stackComponents, stackDown, stackStatus, stackUp } from "./stack.ts";
 
 // kafkajs 2.2.4 (the readiness probe) schedules a negative timeout on Node 24;
 // Node's TimeoutNegativeWarning about it is noise for the user of this CLI.
@@ -58,16 +59,16 @@ async function main(argv: string[]): Promise<number> {
     case "logs": {
       const lines = rest.includes("-n") ? Number(rest[rest.indexOf("-n") + 1]) : 40;
       const names = rest.filter((a, i) => a !== "-n" && rest[i - 1] !== "-n");
+      const all = stackComponents(settings);
       for (const name of names) {
-        if (!components.includes(name as Component)) {
-          console.error(`unknown component "${name}"; one of: ${components.join(", ")}`);
+        if (!all.some((c) => c.name === name)) {
+          console.error(`unknown component "${name}"; one of: ${all.map((c) => c.name).join(", ")}`);
           return 2;
         }
       }
-      const chosen = names.length > 0 ? (names as Component[]) : [...components];
-      for (const name of chosen) {
-        console.log(`==> ${logFile(settings, name)} <==`);
-        console.log(await tail(logFile(settings, name), lines));
+      for (const c of all.filter((c) => names.length === 0 || names.includes(c.name))) {
+        console.log(`==> ${c.logFile} <==`);
+        console.log(await tail(c.logFile, lines));
       }
       return 0;
     }

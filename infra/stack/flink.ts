@@ -222,6 +222,8 @@ export function flinkJavaArgs(
   jarDir: string,
   tmpDir: string,
   identity: string[],
+  /** Names its log file (`<logName>.log`); one per TaskManager. */
+  logName: string = process,
 ): string[] {
   const dirs = flinkDirs(settings);
   const args = [
@@ -231,7 +233,7 @@ export function flinkJavaArgs(
     ...flinkJava17Opens,
     ...identity,
     `-Djava.io.tmpdir=${tmpDir}`,
-    `-Dlog.file=${join(dirs.logs, `${process}.log`)}`,
+    `-Dlog.file=${join(dirs.logs, `${logName}.log`)}`,
     `-Dlog4j.configurationFile=${pathToFileURL(join(dirs.conf, "log4j.properties")).href}`,
     "-classpath",
     `${jarDir}/*`,

@@ -8,6 +8,16 @@
  *   await stackUp(settings, console.log);
  *   (await probeStack(endpointsOf(settings))).all; // true
  */
+
+export {
+  type Component,
+  type ComponentKind,
+  type ComponentStatus,
+  type Log,
+  logFile,
+  processComponent,
+  StackError,
+} from "./component.ts";
 export { defaultFunctionsJar, ensureFunctionsJar, functionsJar } from "./functions.ts";
 export { freePort, portIsFree, tail } from "./processes.ts";
 export { flinkRestReady, kafkaReady, probeStack, sqlGatewayReady, taskManagerReady } from "./readiness.ts";
@@ -20,13 +30,9 @@ export {
   stackSettings,
 } from "./settings.ts";
 export {
-  type Component,
-  type ComponentStatus,
-  components,
+  componentNames,
   killComponent,
-  type Log,
-  logFile,
-  StackError,
+  stackComponents,
   stackDown,
   stackStatus,
   stackUp,

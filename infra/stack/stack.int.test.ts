@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "./processes.ts";
 import { repoRoot, stackSettings } from "./settings.ts";
-import { components, stackUp } from "./stack.ts";
+import { componentNames, stackUp } from "./stack.ts";
 
 // A second, small stack on its own state dir and ports: the shared stack on the
 // default ports is never touched.
@@ -77,6 +77,7 @@ describe.skipIf(process.platform !== "linux")("native stack launcher (separate s
   });
 
   it("up twice runs exactly one process per component; down leaves none", { timeout: 600_000 }, async () => {
+    const components = componentNames(stackSettings(env));
     const first = cli("up");
     expect(first.code, first.output).toBe(0);
     expect(first.output).toContain("stack is up");

@@ -19,15 +19,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type ModelServer, startModelServer } from "@sluice/model-server";
-import {
-  type Component,
-  portIsFree,
-  probeStack,
-  stackDown,
-  stackSettings,
-  stackUp,
-  tail,
-} from "@sluice/stack";
+import { portIsFree, probeStack, stackDown, stackSettings, stackUp, tail } from "@sluice/stack";
 import { type JobSummary, SluiceApi, tasksRunning } from "./api.ts";
 import { type Child, startChild } from "./children.ts";
 import { apiEnv, type DemoConfig, DemoConfigError, demoConfig, enricherEnv, repoRoot } from "./config.ts";
@@ -66,7 +58,7 @@ async function logEnd(file: string): Promise<string> {
 
 /** What the demo started, so that shutdown stops exactly that. */
 interface Started {
-  stack: { settings: ReturnType<typeof stackSettings>; components: Component[] } | undefined;
+  stack: { settings: ReturnType<typeof stackSettings>; components: string[] } | undefined;
   modelServer: ModelServer | undefined;
   api: Child | undefined;
   apiClient: SluiceApi | undefined;
