@@ -28,8 +28,9 @@ function statements(name: string): string[] {
         ],
         connector: {
           kind: "datagen",
-          rowsPerSecond: 100_000_000,
-          properties: { "number-of-rows": String(rows), "fields.k.min": "0", "fields.k.max": "9999" },
+          rowsPerSecond: 10_000_000,
+          numberOfRows: rows,
+          properties: { "fields.k.min": "0", "fields.k.max": "9999" },
         },
       },
       {
@@ -62,7 +63,7 @@ function statements(name: string): string[] {
 const client = stackFlinkClient();
 
 async function runOnce(interval: string): Promise<number> {
-  const name = uniqueName("bench_ckpt");
+  const name = uniqueName("bench_ckpt").replaceAll("_", "-");
   const { jobId } = await client.gateway.executeStatementSet(statements(name), {
     sets: { "pipeline.name": name, "execution.checkpointing.interval": interval },
   });
