@@ -4,12 +4,12 @@
  *
  *   node infra/stack/cli.ts up              start what is not running, wait until ready
  *   node infra/stack/cli.ts down            stop everything (SIGTERM, then SIGKILL)
- *   node infra/stack/cli.ts status          each component: up/down, pid, ports
+ *   node infra/stack/cli.ts status          each component: up/down, pid, ports (TaskManagers: registered, slots)
  *   node infra/stack/cli.ts logs [name] [-n 100]   tail a component's log
  *
  * Environment: SLUICE_STACK_DIR, SLUICE_CACHE_DIR, SLUICE_FLINK_REST_PORT,
  * SLUICE_FLINK_RPC_PORT, SLUICE_SQL_GATEWAY_PORT, SLUICE_KAFKA_PORT,
- * SLUICE_KAFKA_CONTROLLER_PORT, SLUICE_TM_MEMORY, SLUICE_TM_SLOTS, JAVA_HOME.
+ * SLUICE_KAFKA_CONTROLLER_PORT, SLUICE_TASKMANAGERS, SLUICE_TM_MEMORY, SLUICE_TM_SLOTS, JAVA_HOME.
  */
 
 import { StackError } from "./component.ts";
@@ -49,9 +49,12 @@ async function main(argv: string[]): Promise<number> {
       for (const s of statuses) {
         const state =
           s.pid !== undefined ? (s.ready ? "up" : "starting/unhealthy") : s.ready ? "up (not ours)" : "down";
-        const ports = s.ports.map(([what, port]) => `${what} ${port}`).join(", ");
+        const facts = [
+          ...s.ports.map(([what, port]) => `${what} ${port}`),
+          ...(s.details ? [s.details] : []),
+        ];
         console.log(
-          `  ${s.name.padEnd(12)} ${state.padEnd(20)} pid ${String(s.pid ?? "-").padEnd(8)} ${ports}`,
+          `  ${s.name.padEnd(14)} ${state.padEnd(20)} pid ${String(s.pid ?? "-").padEnd(8)} ${facts.join(", ")}`,
         );
       }
       return statuses.every((s) => s.pid !== undefined && s.ready) ? 0 : 3;

@@ -92,12 +92,13 @@ export interface ProcessSpec {
   details?: () => Promise<string | undefined>;
 }
 
+/** The pid file and identity of the component `name`. */
+export function managedProcess(settings: StackSettings, name: string): ManagedProcess {
+  return { name, pidFile: join(settings.stateDir, "run", `${name}.pid`), stateDir: settings.stateDir };
+}
+
 export function processComponent(settings: StackSettings, spec: ProcessSpec): Component {
-  const proc: ManagedProcess = {
-    name: spec.name,
-    pidFile: join(settings.stateDir, "run", `${spec.name}.pid`),
-    stateDir: settings.stateDir,
-  };
+  const proc = managedProcess(settings, spec.name);
   const log = logFile(settings, spec.name);
   const out = outFile(settings, spec.name);
   return {

@@ -18,9 +18,18 @@ export {
   processComponent,
   StackError,
 } from "./component.ts";
+export { taskManagerNames } from "./components/taskmanager.ts";
 export { defaultFunctionsJar, ensureFunctionsJar, functionsJar } from "./functions.ts";
 export { freePort, portIsFree, tail } from "./processes.ts";
-export { flinkRestReady, kafkaReady, probeStack, sqlGatewayReady, taskManagerReady } from "./readiness.ts";
+export {
+  flinkRestReady,
+  kafkaReady,
+  probeStack,
+  type RegisteredTaskManager,
+  registeredTaskManagers,
+  sqlGatewayReady,
+  taskManagerReady,
+} from "./readiness.ts";
 export {
   endpointsOf,
   parseMemoryMb,
@@ -31,11 +40,14 @@ export {
 } from "./settings.ts";
 export {
   componentNames,
+  ensureUp,
   killComponent,
   stackComponents,
   stackDown,
   stackStatus,
   stackUp,
+  startComponent,
+  taskManagerCount,
   type UpResult,
 } from "./stack.ts";
 export { javaMajor, versions } from "./versions.ts";

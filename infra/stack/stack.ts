@@ -13,6 +13,7 @@ import { taskManagers } from "./components/taskmanager.ts";
 import { ensureFunctionsJar } from "./functions.ts";
 import { acquireUpLock } from "./lock.ts";
 import { portIsFree } from "./processes.ts";
+import { registeredTaskManagers } from "./readiness.ts";
 import { endpointsOf, type StackEndpoints, type StackSettings } from "./settings.ts";
 
 /** The kinds of component, in start order (`down` stops them in reverse). Add a component here. */
@@ -164,7 +165,7 @@ export async function stackDown(settings: StackSettings, log: Log, only?: readon
  * After SIGKILL it resolves once the process is gone.
  *
  * @example
- *   await killComponent(settings, "taskmanager"); // then stackUp restarts it
+ *   await killComponent(settings, "taskmanager-1"); // then stackUp restarts it
  */
 export function killComponent(
   settings: StackSettings,
@@ -172,6 +173,44 @@ export function killComponent(
   signal: NodeJS.Signals = "SIGKILL",
 ): Promise<number | undefined> {
   return componentNamed(settings, name).kill(signal);
+}
+
+/**
+ * Starts one component when it is not running and waits until it is ready
+ * (a TaskManager: registered). Resolves to its pid. For recovery tests.
+ *
+ * @example
+ *   await killComponent(settings, "taskmanager-2");
+ *   await startComponent(settings, "taskmanager-2", console.log);
+ */
+export async function startComponent(
+  settings: StackSettings,
+  name: string,
+  log: Log,
+  readyTimeoutMs = 120_000,
+): Promise<number> {
+  const c = componentNamed(settings, name);
+  const release = await acquireUpLock(settings, log, readyTimeoutMs + 300_000);
+  try {
+    let pid = await c.running();
+    if (pid === undefined) {
+      await refuseBusyPorts(settings, [c]);
+      pid = await c.start(log);
+      log(`started ${c.name} (pid ${pid}), log ${c.logFile}`);
+    }
+    await waitReady([c], log, readyTimeoutMs);
+    return pid;
+  } finally {
+    await release();
+  }
+}
+
+/** `stackUp` under the name recovery tests read best: brings back only what died, waits until all is ready. */
+export const ensureUp = stackUp;
+
+/** How many TaskManagers Flink lists right now (a killed one stays listed until its heartbeat times out). */
+export async function taskManagerCount(settings: StackSettings): Promise<number> {
+  return (await registeredTaskManagers(endpointsOf(settings).flinkRestUrl))?.length ?? 0;
 }
 
 function elapsed(since: number): string {

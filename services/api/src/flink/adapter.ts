@@ -1,4 +1,5 @@
 import {
+  type ExplainDetail,
   extractFlinkMessage,
   FlinkClient,
   type FlinkClientOptions,
@@ -6,6 +7,7 @@ import {
   type PollOptions,
 } from "@sluice/flink-client";
 import { z } from "zod";
+import { readFlowMetrics } from "./flow-metrics.ts";
 import {
   type CheckpointInfo,
   type ClusterCapacity,
@@ -13,6 +15,8 @@ import {
   type FlinkException,
   type FlinkJobSummary,
   type FlinkPort,
+  type FlowMetricsQuery,
+  type RawFlowMetrics,
   type SavepointStatus,
   type SubmitRequest,
 } from "./port.ts";
@@ -122,11 +126,11 @@ export class FlinkClientAdapter implements FlinkPort {
     );
   }
 
-  explain(request: SubmitRequest): Promise<string> {
+  explain(request: SubmitRequest, options: { details?: readonly ExplainDetail[] } = {}): Promise<string> {
     return this.call("Explaining the job", () =>
       this.client.gateway.explain(
         request.statements.map((s) => s.sql),
-        { sets: request.settings },
+        { sets: request.settings, ...(options.details ? { details: options.details } : {}) },
       ),
     );
   }
@@ -259,6 +263,12 @@ export class FlinkClientAdapter implements FlinkPort {
       isSavepoint: latest.is_savepoint ?? false,
       completedAt: latest.latest_ack_timestamp ?? 0,
     };
+  }
+
+  readFlowMetrics(jobId: string, query: FlowMetricsQuery): Promise<RawFlowMetrics> {
+    return this.call(`Reading the flow metrics of ${jobId}`, () =>
+      readFlowMetrics(this.client.rest, jobId, query),
+    );
   }
 
   async ping(): Promise<void> {

@@ -5,6 +5,8 @@ import type {
   FlinkException,
   FlinkJobSummary,
   FlinkPort,
+  FlowMetricsQuery,
+  RawFlowMetrics,
   SavepointStatus,
 } from "./port.ts";
 import { FlinkError, type SubmitRequest, TERMINAL_FLINK_STATES } from "./port.ts";
@@ -59,6 +61,10 @@ export class FakeFlink implements FlinkPort {
   readonly missingObjects = new Set(["NO_SUCH_TABLE"]);
   /** What `cluster()` answers (one TaskManager with 4 free slots unless a test changes it). */
   capacity: ClusterCapacity = { taskManagers: 1, slotsTotal: 4, slotsAvailable: 4 };
+  /** What readFlowMetrics answers per Flink job id (empty metrics when absent). */
+  readonly flowMetrics = new Map<string, RawFlowMetrics>();
+  /** What `explain` answers when asked for the JSON execution plan (tests of the state check). */
+  executionPlan: ((request: SubmitRequest) => string | undefined) | undefined;
   private readonly callWaiters: Array<{ call: string; resolve: () => void }> = [];
 
   private triggers = new Map<string, FakeTrigger>();
@@ -123,8 +129,12 @@ export class FakeFlink implements FlinkPort {
     return { jobId: id };
   }
 
-  async explain(request: SubmitRequest): Promise<string> {
+  async explain(request: SubmitRequest, options: { details?: readonly string[] } = {}): Promise<string> {
     this.check("explain");
+    const graph = options.details?.includes("JSON_EXECUTION_PLAN")
+      ? this.executionPlan?.(request)
+      : undefined;
+    if (graph !== undefined) return graph;
     const problems = explainProblems(request.statements);
     for (const name of this.missingObjects) {
       if (request.statements.some((s) => s.sql.includes(`\`${name}\``)))
@@ -223,6 +233,12 @@ export class FakeFlink implements FlinkPort {
   async latestCheckpoint(jobId: string): Promise<CheckpointInfo | undefined> {
     this.check("latestCheckpoint");
     return this.job(jobId).checkpoints.at(-1);
+  }
+
+  async readFlowMetrics(jobId: string, _query: FlowMetricsQuery): Promise<RawFlowMetrics> {
+    this.check("readFlowMetrics");
+    this.job(jobId);
+    return this.flowMetrics.get(jobId) ?? { job: {}, vertices: [] };
   }
 
   async ping(): Promise<void> {

@@ -1,6 +1,8 @@
 import type { z } from "zod";
 import type { JobCompiler } from "../compiler/port.ts";
 import type { FlinkException } from "../flink/port.ts";
+import type { JobFlow } from "../flow/monitor.ts";
+import { conditionsView, flowView } from "../flow/view.ts";
 import type { ObservationResult } from "../lifecycle/reconciler.ts";
 import { recoveryOf } from "../lifecycle/recovery.ts";
 import { shownState } from "../lifecycle/shown-state.ts";
@@ -47,6 +49,7 @@ export function jobSummary(
   job: JobRecord,
   observation: ObservationResult | undefined,
   restartLimit: number,
+  flow?: JobFlow | undefined,
 ): JobSummary {
   const { derived, flinkJobId, flinkState } = jobState(store, job, observation, restartLimit);
   return {
@@ -57,6 +60,7 @@ export function jobSummary(
     ...(derived.reason ? { reason: derived.reason } : {}),
     flinkJobId,
     flinkState,
+    conditions: conditionsView(flow?.conditions ?? []),
     createdAt: iso(job.createdAt),
     updatedAt: iso(job.updatedAt),
   };
@@ -72,11 +76,15 @@ export interface DetailDeps {
   scrub: (text: string) => string;
   /** Recent exceptions of a Flink job as the reconcile passes last read them (no Flink call). */
   exceptionsOf: (flinkJobId: string) => readonly FlinkException[];
+  /** The job's flow as the reconciler last read it (no Flink call). */
+  flowOf?: ((jobName: string) => JobFlow | undefined) | undefined;
+  now?: (() => number) | undefined;
 }
 
 export function jobDetail(deps: DetailDeps, job: JobRecord): JobDetail {
   const { store, compiler } = deps;
-  const summary = jobSummary(store, job, deps.observation, deps.restartLimit);
+  const flow = deps.flowOf?.(job.name);
+  const summary = jobSummary(store, job, deps.observation, deps.restartLimit, flow);
   const version = store.getVersion(job.name, job.currentVersion);
   const spec = (version?.spec ?? {}) as Record<string, unknown>;
   let exceptions: JobDetail["exceptions"] = [];
@@ -116,5 +124,6 @@ export function jobDetail(deps: DetailDeps, job: JobRecord): JobDetail {
     })),
     duplicates: deps.duplicates,
     recovery: recoveryOf(version?.spec ?? { name: job.name }),
+    flow: flowView(flow, (deps.now ?? Date.now)()),
   };
 }
