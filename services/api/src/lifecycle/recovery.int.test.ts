@@ -148,7 +148,7 @@ describe.skipIf(!KILL_TESTS)("a TaskManager or the JobManager dies (real process
     expect(beforeKill.size).toBeGreaterThan(0);
 
     const killedAt = Date.now();
-    await killComponent(stackSettings(), "taskmanager", "SIGKILL");
+    await killComponent(stackSettings(), "taskmanager-1", "SIGKILL");
     const down = await waitFor(
       async () => {
         const job = await getJob();
