@@ -1,4 +1,5 @@
 import type { Analysis, ColumnInfo } from "./analyze/index.ts";
+import { renderExecution } from "./checkpoints.ts";
 import { renderConfig } from "./config.ts";
 import { type Connector, connectorFor, type OptionValue, type TableContext } from "./connectors/index.ts";
 import { defaultGroupId, type KafkaConnectorConfig, kafkaConnector } from "./connectors/kafka.ts";
@@ -295,7 +296,9 @@ export function compileJob(spec: JobSpec): CompiledJob {
   const { analysis } = validated;
   const valid = validated.spec;
 
-  const statements: CompiledStatement[] = renderConfig(valid.config).map((sql) => ({ kind: "set", sql }));
+  const statements: CompiledStatement[] = [...renderExecution(valid), ...renderConfig(valid.config)].map(
+    (sql) => ({ kind: "set" as const, sql }),
+  );
   // The functions the models use, registered like the views that call them (the statement kinds
   // are shared with the API, which has no kind for functions yet).
   for (const kind of new Set(valid.models.map((m) => m.function.kind)))

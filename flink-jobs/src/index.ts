@@ -5,6 +5,12 @@
 
 export * from "./builder/index.ts";
 export {
+  CHECKPOINT_MODES,
+  type CheckpointsSpec,
+  checkpointsEnabled,
+  defaultCheckpointSettings,
+} from "./checkpoints.ts";
+export {
   type CompiledJob,
   type CompiledStatement,
   compileJob,

@@ -19,6 +19,8 @@ describe("the job spec schema", () => {
         "inserts",
         "enrichments",
         "models",
+        "checkpoints",
+        "parallelism",
         "config",
       ]);
     }

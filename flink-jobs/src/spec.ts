@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { checkpointsSchema, parallelismSchema } from "./checkpoints.ts";
 import { propertiesSchema } from "./connectors/connector.ts";
 import { type ConnectorKind, connectorConfigSchema } from "./connectors/index.ts";
 import { bootstrapServersSchema, startupModeSchema } from "./connectors/kafka.ts";
@@ -167,6 +168,13 @@ export const jobSpecSchema = z.strictObject({
    * compiles to a view `<name>` other views and inserts read (see `models.ts`).
    */
   models: z.array(modelSchema).default([]),
+  /**
+   * Checkpointing (see `checkpoints.ts`): absent, every 10 s exactly-once; `{ interval, mode }`;
+   * `false` to opt out explicitly (the job then cannot resume after a failure).
+   */
+  checkpoints: checkpointsSchema.optional(),
+  /** Parallel instances of each operator (`parallelism.default`); a change is a savepoint upgrade. */
+  parallelism: parallelismSchema.optional(),
   /** Flink options from an allow-list (see `ALLOWED_CONFIG`), rendered as `SET` statements. */
   config: z.record(z.string(), z.union([z.string().max(200), z.number(), z.boolean()])).default({}),
 });

@@ -116,6 +116,13 @@ const semanticCases: Record<SemanticProblemCode, Case[]> = {
     ["config", "pipeline.name"],
     withInsert(q(deviceValue), { config: { "pipeline.name": "x" } }),
   ),
+  CONFIG_CONFLICT: one(
+    ["config", "execution.checkpointing.mode"],
+    withInsert(q(deviceValue), {
+      checkpoints: false,
+      config: { "execution.checkpointing.mode": "AT_LEAST_ONCE" },
+    }),
+  ),
   CONFIG_KEY_NOT_ALLOWED: one(
     ["config", "state.backend.type"],
     withInsert(q(deviceValue), { config: { "state.backend.type": "rocksdb" } }),

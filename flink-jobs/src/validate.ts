@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { type Analysis, analyzeSpec } from "./analyze/index.ts";
+import { validateExecution } from "./checkpoints.ts";
 import { validateConfig } from "./config.ts";
 import { isProblemCode, type ProblemCode, type SchemaProblemCode, type SpecProblem } from "./problems.ts";
 import { type JobSpec, jobSpecSchema } from "./spec.ts";
@@ -92,6 +93,7 @@ export function validateWithAnalysis(
   const problems: SpecProblem[] = [];
   findPlaceholderText(spec, [], problems);
   problems.push(...validateConfig(spec.config));
+  problems.push(...validateExecution(spec));
   const analysis = analyzeSpec(spec);
   problems.push(...analysis.problems);
   if (problems.length > 0) return { ok: false, problems };

@@ -8,7 +8,14 @@
  *   await produceJson(topic, [{ device_id: "d1", temperature: 101 }], { key: "device_id" });
  *   const records = await consumeAll(topic, { expected: 1 });
  */
-export { ensureFunctionsJar, freePort, functionsJar } from "@sluice/stack";
+export {
+  ensureFunctionsJar,
+  freePort,
+  functionsJar,
+  killComponent,
+  stackSettings,
+  stackUp,
+} from "@sluice/stack";
 export { endpointsAreExplicit, type StackEndpoints, stackEndpoints } from "./endpoints.ts";
 export {
   jobTrouble,

@@ -27,6 +27,11 @@ export interface ApiConfig {
   /** Whether read routes also need a token. */
   readAuth: boolean;
   savepointDir: string | undefined;
+  /**
+   * The cluster's `execution.checkpointing.dir` as the API sees it: where a job whose Flink job is
+   * gone (JobManager restarted) finds its newest retained checkpoint, and what delete cleans up.
+   */
+  checkpointDir: string | undefined;
   /** Milliseconds between reconcile passes; 0 turns the loop off (tests drive it by hand). */
   reconcileIntervalMs: number;
   /** Largest request body accepted, in bytes. */
@@ -118,6 +123,7 @@ const envSchema = z
       .default("tokens"),
     SLUICE_API_READ_AUTH: bool("SLUICE_API_READ_AUTH"),
     SLUICE_SAVEPOINT_DIR: z.string().min(1).optional(),
+    SLUICE_CHECKPOINT_DIR: z.string().min(1).optional(),
     SLUICE_RECONCILE_INTERVAL_MS: integer("SLUICE_RECONCILE_INTERVAL_MS", 2000, 0, 600_000),
     SLUICE_API_BODY_LIMIT: integer("SLUICE_API_BODY_LIMIT", 1_048_576, 1024, 64 * 1_048_576),
     SLUICE_UPGRADE_VERIFY_MS: integer("SLUICE_UPGRADE_VERIFY_MS", 10_000, 0, 600_000),
@@ -219,6 +225,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     authEnabled: e.SLUICE_API_AUTH === "tokens",
     readAuth: e.SLUICE_API_READ_AUTH,
     savepointDir: e.SLUICE_SAVEPOINT_DIR,
+    checkpointDir: e.SLUICE_CHECKPOINT_DIR,
     reconcileIntervalMs: e.SLUICE_RECONCILE_INTERVAL_MS,
     bodyLimitBytes: e.SLUICE_API_BODY_LIMIT,
     upgradeVerifyMs: e.SLUICE_UPGRADE_VERIFY_MS,

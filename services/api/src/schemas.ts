@@ -166,6 +166,24 @@ export const jobDetailSchema = jobSummarySchema
     duplicates: z
       .array(z.string())
       .describe("Other active Flink jobs carrying this job's name (reported, untouched)"),
+    recovery: z
+      .object({
+        checkpoints: z.boolean().describe("false only when the spec opted out (`checkpoints: false`)"),
+        interval: z.string().nullable().describe("Checkpoint interval, e.g. `10 s` (the default)"),
+        mode: z.enum(["EXACTLY_ONCE", "AT_LEAST_ONCE"]).nullable(),
+        parallelism: z
+          .number()
+          .int()
+          .nullable()
+          .describe("The spec's parallelism; null: the cluster default"),
+        resumable: z
+          .boolean()
+          .describe(
+            "Whether a restart resumes from the newest checkpoint or savepoint rather than empty state",
+          ),
+        reason: z.string().optional(),
+      })
+      .describe("How the job recovers after a failure"),
     flow: flowSchema
       .nullable()
       .describe("Flow metrics of the running Flink job as the API last read them; null when none is fresh"),

@@ -81,6 +81,7 @@ export function formatJobDetail(job: Job): string {
     `Flink job:    ${job.flinkJobId ?? "-"}${job.flinkState ? ` (${job.flinkState})` : ""}`,
     `Updated:      ${job.updatedAt}`,
   ];
+  lines.push(`Recovery:     ${formatRecovery(job.recovery)}`);
   if (job.operation) lines.push(`Operation:    ${formatOperation(job.operation)}`);
   if (job.lastOperation && job.lastOperation.id !== job.operation?.id) {
     lines.push(`Last op:      ${formatOperation(job.lastOperation)}`);
@@ -100,6 +101,13 @@ export function formatJobDetail(job: Job): string {
   }
   lines.push("", "SQL:", indent(sqlScript(job.sql)));
   return `${lines.join("\n").trimEnd()}\n`;
+}
+
+/** `checkpoints every 10 s (EXACTLY_ONCE), parallelism 2`, or why the job cannot resume. */
+export function formatRecovery(recovery: Job["recovery"]): string {
+  const parallelism = recovery.parallelism === null ? "" : `, parallelism ${recovery.parallelism}`;
+  if (!recovery.checkpoints) return `no checkpoints: cannot resume after a failure${parallelism}`;
+  return `checkpoints every ${recovery.interval ?? "?"} (${recovery.mode ?? "EXACTLY_ONCE"})${parallelism}`;
 }
 
 export function formatOperation(op: Operation): string {

@@ -157,6 +157,13 @@ export function jobDetail(overrides: Partial<Job> = {}): Job {
     versions: [{ version: 1, status: "accepted", createdAt: "2026-01-01T00:00:00.000Z" }],
     runs: [],
     duplicates: [],
+    recovery: {
+      checkpoints: true,
+      interval: "10 s",
+      mode: "EXACTLY_ONCE",
+      parallelism: null,
+      resumable: true,
+    },
     flow: null,
     ...overrides,
   };

@@ -87,6 +87,34 @@ describe("formatJobDetail", () => {
   });
 });
 
+describe("formatJobDetail: state and recovery", () => {
+  it("shows a non-RUNNING state with its reason, and how the job recovers", () => {
+    const degraded = formatJobDetail(
+      jobDetail({
+        state: "DEGRADED",
+        reason: "1 of 2 tasks running (1 scheduled); after TaskManager lost, attempt 1",
+        recovery: {
+          checkpoints: true,
+          interval: "10 s",
+          mode: "EXACTLY_ONCE",
+          parallelism: 2,
+          resumable: true,
+        },
+      }),
+    );
+    expect(degraded).toContain(
+      "State:        DEGRADED (1 of 2 tasks running (1 scheduled); after TaskManager lost, attempt 1)\n",
+    );
+    expect(degraded).toContain("Recovery:     checkpoints every 10 s (EXACTLY_ONCE), parallelism 2\n");
+    const optedOut = formatJobDetail(
+      jobDetail({
+        recovery: { checkpoints: false, interval: null, mode: null, parallelism: null, resumable: false },
+      }),
+    );
+    expect(optedOut).toContain("Recovery:     no checkpoints: cannot resume after a failure\n");
+  });
+});
+
 describe("formatEvents", () => {
   it("prints one line per event", () => {
     expect(

@@ -1009,7 +1009,7 @@ export interface paths {
                             tasks: {
                                 job: string;
                                 /** @enum {string} */
-                                jobState: "SUBMITTING" | "RUNNING" | "STOPPING" | "STOPPED" | "UPGRADING" | "FAILED" | "UNKNOWN";
+                                jobState: "SUBMITTING" | "STARTING" | "RUNNING" | "RESTARTING" | "DEGRADED" | "STOPPING" | "STOPPED" | "UPGRADING" | "FAILED" | "UNKNOWN";
                                 task: {
                                     [key: string]: unknown;
                                 };
@@ -1998,6 +1998,12 @@ export interface components {
                     };
                 };
             }[];
+            checkpoints?: false | {
+                interval?: string;
+                /** @enum {string} */
+                mode?: "EXACTLY_ONCE" | "AT_LEAST_ONCE";
+            };
+            parallelism?: number;
             /** @default {} */
             config: {
                 [key: string]: string | number | boolean;
@@ -2043,7 +2049,7 @@ export interface components {
              * @description Derived from what Flink reports; UNKNOWN when Flink is unreachable
              * @enum {string}
              */
-            state: "SUBMITTING" | "RUNNING" | "STOPPING" | "STOPPED" | "UPGRADING" | "FAILED" | "UNKNOWN";
+            state: "SUBMITTING" | "STARTING" | "RUNNING" | "RESTARTING" | "DEGRADED" | "STOPPING" | "STOPPED" | "UPGRADING" | "FAILED" | "UNKNOWN";
             reason?: string;
             /** @description The Flink job of the current run */
             flinkJobId: string | null;
@@ -2066,7 +2072,7 @@ export interface components {
              * @description Derived from what Flink reports; UNKNOWN when Flink is unreachable
              * @enum {string}
              */
-            state: "SUBMITTING" | "RUNNING" | "STOPPING" | "STOPPED" | "UPGRADING" | "FAILED" | "UNKNOWN";
+            state: "SUBMITTING" | "STARTING" | "RUNNING" | "RESTARTING" | "DEGRADED" | "STOPPING" | "STOPPED" | "UPGRADING" | "FAILED" | "UNKNOWN";
             reason?: string;
             /** @description The Flink job of the current run */
             flinkJobId: string | null;
@@ -2111,6 +2117,19 @@ export interface components {
             }[];
             /** @description Other active Flink jobs carrying this job's name (reported, untouched) */
             duplicates: string[];
+            /** @description How the job recovers after a failure */
+            recovery: {
+                /** @description false only when the spec opted out (`checkpoints: false`) */
+                checkpoints: boolean;
+                /** @description Checkpoint interval, e.g. `10 s` (the default) */
+                interval: string | null;
+                mode: ("EXACTLY_ONCE" | "AT_LEAST_ONCE") | null;
+                /** @description The spec's parallelism; null: the cluster default */
+                parallelism: number | null;
+                /** @description Whether a restart resumes from the newest checkpoint or savepoint rather than empty state */
+                resumable: boolean;
+                reason?: string;
+            };
             /** @description Flow metrics of the running Flink job as the API last read them; null when none is fresh */
             flow: components["schemas"]["FlowInput"] | null;
         };
@@ -2915,6 +2934,12 @@ export interface components {
                     };
                 };
             }[];
+            checkpoints?: false | {
+                interval?: string;
+                /** @enum {string} */
+                mode?: "EXACTLY_ONCE" | "AT_LEAST_ONCE";
+            };
+            parallelism?: number;
             /** @default {} */
             config: {
                 [key: string]: string | number | boolean;
@@ -2960,7 +2985,7 @@ export interface components {
              * @description Derived from what Flink reports; UNKNOWN when Flink is unreachable
              * @enum {string}
              */
-            state: "SUBMITTING" | "RUNNING" | "STOPPING" | "STOPPED" | "UPGRADING" | "FAILED" | "UNKNOWN";
+            state: "SUBMITTING" | "STARTING" | "RUNNING" | "RESTARTING" | "DEGRADED" | "STOPPING" | "STOPPED" | "UPGRADING" | "FAILED" | "UNKNOWN";
             reason?: string;
             /** @description The Flink job of the current run */
             flinkJobId: string | null;
@@ -2983,7 +3008,7 @@ export interface components {
              * @description Derived from what Flink reports; UNKNOWN when Flink is unreachable
              * @enum {string}
              */
-            state: "SUBMITTING" | "RUNNING" | "STOPPING" | "STOPPED" | "UPGRADING" | "FAILED" | "UNKNOWN";
+            state: "SUBMITTING" | "STARTING" | "RUNNING" | "RESTARTING" | "DEGRADED" | "STOPPING" | "STOPPED" | "UPGRADING" | "FAILED" | "UNKNOWN";
             reason?: string;
             /** @description The Flink job of the current run */
             flinkJobId: string | null;
@@ -3028,6 +3053,19 @@ export interface components {
             }[];
             /** @description Other active Flink jobs carrying this job's name (reported, untouched) */
             duplicates: string[];
+            /** @description How the job recovers after a failure */
+            recovery: {
+                /** @description false only when the spec opted out (`checkpoints: false`) */
+                checkpoints: boolean;
+                /** @description Checkpoint interval, e.g. `10 s` (the default) */
+                interval: string | null;
+                mode: ("EXACTLY_ONCE" | "AT_LEAST_ONCE") | null;
+                /** @description The spec's parallelism; null: the cluster default */
+                parallelism: number | null;
+                /** @description Whether a restart resumes from the newest checkpoint or savepoint rather than empty state */
+                resumable: boolean;
+                reason?: string;
+            };
             /** @description Flow metrics of the running Flink job as the API last read them; null when none is fresh */
             flow: components["schemas"]["Flow"] | null;
         };

@@ -48,6 +48,8 @@ export const JobOverview = z.object({
   "end-time": z.number(),
   duration: z.number().optional(),
   "last-modification": z.number().optional(),
+  /** Tasks per execution state (`running`, `scheduled`, `deploying`, ..., `total`). */
+  tasks: z.record(z.string(), z.number()).optional(),
 });
 export type JobOverview = z.infer<typeof JobOverview>;
 

@@ -10,6 +10,7 @@ import { z } from "zod";
 import { readFlowMetrics } from "./flow-metrics.ts";
 import {
   type CheckpointInfo,
+  type ClusterCapacity,
   FlinkError,
   type FlinkException,
   type FlinkJobSummary,
@@ -142,7 +143,17 @@ export class FlinkClientAdapter implements FlinkPort {
       state: j.state,
       startTime: j["start-time"],
       endTime: j["end-time"] > 0 ? j["end-time"] : undefined,
+      tasks: j.tasks,
     }));
+  }
+
+  async cluster(): Promise<ClusterCapacity> {
+    const o = await this.call("Reading the cluster overview", () => this.client.rest.overview());
+    return {
+      taskManagers: o.taskmanagers,
+      slotsTotal: o["slots-total"],
+      slotsAvailable: o["slots-available"],
+    };
   }
 
   async getJob(jobId: string): Promise<FlinkJobSummary | undefined> {

@@ -1,6 +1,7 @@
 import { explainProblems } from "./fake-explain.ts";
 import type {
   CheckpointInfo,
+  ClusterCapacity,
   FlinkException,
   FlinkJobSummary,
   FlinkPort,
@@ -58,6 +59,8 @@ export class FakeFlink implements FlinkPort {
   hangSubmit = false;
   /** Relations Flink is made not to find (as if their connector were missing): explain rejects them. */
   readonly missingObjects = new Set(["NO_SUCH_TABLE"]);
+  /** What `cluster()` answers (one TaskManager with 4 free slots unless a test changes it). */
+  capacity: ClusterCapacity = { taskManagers: 1, slotsTotal: 4, slotsAvailable: 4 };
   /** What readFlowMetrics answers per Flink job id (empty metrics when absent). */
   readonly flowMetrics = new Map<string, RawFlowMetrics>();
   /** What `explain` answers when asked for the JSON execution plan (tests of the state check). */
@@ -143,12 +146,13 @@ export class FakeFlink implements FlinkPort {
 
   async listJobs(): Promise<FlinkJobSummary[]> {
     this.check("listJobs");
-    return [...this.jobs.values()].map(({ id, name, state, startTime, endTime }) => ({
+    return [...this.jobs.values()].map(({ id, name, state, startTime, endTime, tasks }) => ({
       id,
       name,
       state,
       startTime,
       endTime,
+      ...(tasks ? { tasks } : {}),
     }));
   }
 
@@ -221,6 +225,11 @@ export class FakeFlink implements FlinkPort {
     if (!TERMINAL_FLINK_STATES.has(job.state)) this.setState(jobId, "CANCELED");
   }
 
+  async cluster(): Promise<ClusterCapacity> {
+    this.check("cluster");
+    return { ...this.capacity };
+  }
+
   async latestCheckpoint(jobId: string): Promise<CheckpointInfo | undefined> {
     this.check("latestCheckpoint");
     return this.job(jobId).checkpoints.at(-1);
@@ -251,6 +260,11 @@ export class FakeFlink implements FlinkPort {
       checkpoints: [],
     });
     return id;
+  }
+
+  /** Task counts per execution state, as `/jobs/overview` reports them (e.g. `{ running: 1, scheduled: 1, total: 2 }`). */
+  setTasks(jobId: string, tasks: Record<string, number>): void {
+    this.job(jobId).tasks = tasks;
   }
 
   setState(jobId: string, state: string): void {

@@ -44,6 +44,15 @@ export interface FlinkJobSummary {
   startTime: number;
   /** Epoch milliseconds, when the job has ended. */
   endTime?: number | undefined;
+  /** Tasks per execution state (`running`, `scheduled`, ..., `total`), as `/jobs/overview` gives them. */
+  tasks?: Readonly<Record<string, number>> | undefined;
+}
+
+/** The session cluster's capacity (`GET /overview`). */
+export interface ClusterCapacity {
+  taskManagers: number;
+  slotsTotal: number;
+  slotsAvailable: number;
 }
 
 export interface FlinkException {
@@ -112,6 +121,8 @@ export interface FlinkPort {
   ): Promise<{ triggerId: string }>;
   pollSavepoint(jobId: string, triggerId: string): Promise<SavepointStatus>;
   cancel(jobId: string): Promise<void>;
+  /** TaskManagers and task slots of the session cluster. */
+  cluster(): Promise<ClusterCapacity>;
   /** The latest completed checkpoint or savepoint of a job with an external path, if any. */
   latestCheckpoint(jobId: string): Promise<CheckpointInfo | undefined>;
   /** Job and vertex metrics of a running job (REST calls: the job, its metrics, one per vertex). */

@@ -13,6 +13,8 @@ export interface Actors {
   duplicates: Map<string, { keep: string; others: string[] }>;
   /** `true` the first time a key is reported (warnings are logged once). */
   reportOnce: (key: string) => boolean;
+  /** Jobs whose restart waited for slots (and so is free once they come back), with the reason last told. */
+  waiting: Map<string, string>;
 }
 
 type ActionOf<K extends Action["kind"]> = Extract<Action, { kind: K }>;
@@ -40,7 +42,16 @@ export async function act(actors: Actors, job: JobRecord, action: Action, obs: O
       });
     }
     case "restart":
+      actors.waiting.delete(job.name);
       return restart(ctx, job, action);
+    case "wait-for-slots": {
+      if (actors.waiting.get(job.name) === action.reason) return;
+      actors.waiting.set(job.name, action.reason);
+      const message = `restart waits: ${action.reason} (no restart attempt spent)`;
+      return change(ctx, job, { type: "restart-waiting", message, data: { reason: action.reason } }, () => {
+        ctx.store.updateJob(job.name, { nextRestartAt: null }, ctx.now());
+      });
+    }
     case "give-up": {
       const message = `job failed and the restart limit (${action.attempts}) is reached; start it by hand`;
       return change(ctx, job, { type: "restart-limit", message, data: null });
@@ -121,10 +132,12 @@ function reportDuplicates(actors: Actors, job: JobRecord, action: ActionOf<"repo
 /** The planned automatic restart: a submit operation from the newest savepoint or checkpoint. */
 function restart(ctx: LifecycleContext, job: JobRecord, action: ActionOf<"restart">): void {
   const { store, now } = ctx;
-  const { attempt } = action;
+  const { attempt, free = false } = action;
   const failedRun = store.latestRun(job.name);
-  const message = `automatic restart ${attempt}/${ctx.config.restartLimit}`;
-  change(ctx, job, { type: "restarting", message, data: { attempt } }, () => {
+  const message = free
+    ? `automatic restart after the cluster lost the job's resources (no restart attempt spent: ${attempt}/${ctx.config.restartLimit} used)`
+    : `automatic restart ${attempt}/${ctx.config.restartLimit}`;
+  change(ctx, job, { type: "restarting", message, data: { attempt, free } }, () => {
     if (store.activeOperation(job.name)) return false; // a user operation got there first
     const params: SubmitParams = {
       version: job.currentVersion,

@@ -69,6 +69,28 @@ const cases: Array<[string, Omit<CompareInput, "now" | "restart">, Action[]]> = 
     ],
   ],
   [
+    "FAILED with no TaskManager: the restart waits, nothing planned, no attempt spent",
+    {
+      job: job({ nextRestartAt: NOW - 1, restartAttempts: 1 }),
+      activeOperation: undefined,
+      runs: [run("a", { lastSeenState: "FAILED" })],
+      observed: [flink("a", "FAILED")],
+      shortage: "waiting for 1 task slot: 0 TaskManagers registered",
+    },
+    [{ kind: "wait-for-slots", reason: "waiting for 1 task slot: 0 TaskManagers registered" }],
+  ],
+  [
+    "FAILED because a TaskManager was lost, slots back: restarted at once, free",
+    {
+      job: job({ restartAttempts: 1 }),
+      activeOperation: undefined,
+      runs: [run("a", { lastSeenState: "FAILED" })],
+      observed: [flink("a", "FAILED")],
+      freeRestart: true,
+    },
+    [{ kind: "restart", attempt: 1, free: true }],
+  ],
+  [
     "restart time not reached: wait",
     {
       job: job({ nextRestartAt: NOW + 1, restartAttempts: 1 }),

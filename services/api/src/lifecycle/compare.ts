@@ -15,8 +15,13 @@ export type Action =
   | { kind: "report-duplicates"; keep: string; others: string[] }
   /** The job FAILED while it should run: plan the next automatic restart. */
   | { kind: "schedule-restart"; at: number; attempt: number }
-  /** The planned restart time has come. */
-  | { kind: "restart"; attempt: number }
+  /**
+   * The planned restart time has come. `free`: the failure was the cluster's (TaskManager or
+   * JobManager lost) or the restart waited for slots, so it does not spend the restart budget.
+   */
+  | { kind: "restart"; attempt: number; free?: boolean }
+  /** A restart now could not run (no TaskManager, too few slots): wait, without spending the budget. */
+  | { kind: "wait-for-slots"; reason: string }
   /** The job FAILED and the restart limit is reached: nothing more is tried. */
   | { kind: "give-up"; attempts: number }
   /**
@@ -41,6 +46,10 @@ export interface CompareInput {
    * versions differ (a new version was recorded while the job runs).
    */
   specs?: { current: JobSpecLike; running: JobSpecLike } | undefined;
+  /** Why the cluster cannot run this job now (no TaskManager, too few slots); absent when it can. */
+  shortage?: string | undefined;
+  /** The failure was the cluster's, or the job already waited for slots: a restart is free and immediate. */
+  freeRestart?: boolean | undefined;
 }
 
 /** Delay before automatic restart number `attempt` (1-based): base * 2^(attempt-1), capped. */
@@ -138,6 +147,8 @@ function restartAction(input: CompareInput, current: RunRecord, currentState: st
   const { job, now } = input;
   const { limit, backoffMs, backoffMaxMs } = input.restart;
   const attempt = job.restartAttempts + 1;
+  if (input.shortage) return { kind: "wait-for-slots", reason: input.shortage };
+  if (input.freeRestart) return { kind: "restart", attempt: job.restartAttempts, free: true };
   if (job.nextRestartAt !== null) return now >= job.nextRestartAt ? { kind: "restart", attempt } : undefined;
   if (job.restartAttempts < limit) {
     return { kind: "schedule-restart", at: now + restartDelay(attempt, backoffMs, backoffMaxMs), attempt };

@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from "fastify";
 import type { JobCompiler } from "../compiler/port.ts";
 import type { ApiConfig } from "../config.ts";
-import type { FlinkJobSummary, FlinkPort } from "../flink/port.ts";
+import type { ClusterCapacity, FlinkException, FlinkJobSummary, FlinkPort } from "../flink/port.ts";
 import type { TaskPublisher } from "../kafka.ts";
 import type { JobStore } from "../store/store.ts";
 
@@ -15,6 +15,7 @@ export interface LifecycleContext {
   config: Pick<
     ApiConfig,
     | "savepointDir"
+    | "checkpointDir"
     | "upgradeVerifyMs"
     | "submitGraceMs"
     | "operationTimeoutMs"
@@ -34,4 +35,8 @@ export interface LifecycleContext {
 export interface Observation {
   at: number;
   jobs: FlinkJobSummary[];
+  /** TaskManagers and slots, read with the jobs (absent when that read failed). */
+  cluster?: ClusterCapacity | undefined;
+  /** Failures of a Flink job as the passes last read them, newest first (no Flink call). */
+  failuresOf?: ((flinkJobId: string) => readonly FlinkException[]) | undefined;
 }

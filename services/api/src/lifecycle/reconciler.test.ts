@@ -135,7 +135,10 @@ describe("automatic restarts", () => {
     t.flink.addCheckpoint(first, "file:/chk/flaky/chk-7");
     t.flink.failJob(first, "java.io.IOException: disk full");
     await t.tick(); // noticed, restart planned in 1 s
-    expect((await t.app.inject("/v1/jobs/flaky")).json().state).toBe("FAILED");
+    expect((await t.app.inject("/v1/jobs/flaky")).json()).toMatchObject({
+      state: "RESTARTING",
+      reason: expect.stringContaining("automatic restart 1/2 from the newest checkpoint"),
+    });
     await t.tick();
     expect(t.flink.submissions).toHaveLength(1);
     clock.advance(1000);
@@ -169,6 +172,55 @@ describe("automatic restarts", () => {
       .events.map((e: { type: string }) => e.type);
     expect(types.filter((x: string) => x === "restarting")).toHaveLength(2);
     expect(types).toContain("restart-limit");
+  });
+
+  it("waits for a TaskManager without spending the restart budget, then resumes from the newest checkpoint", async () => {
+    const clock = new Clock();
+    const t = await testApp({ clock, env: { SLUICE_RESTART_LIMIT: "2", SLUICE_RESTART_BACKOFF_MS: "1000" } });
+    apps.push(t);
+    await t.app.inject({ method: "POST", url: "/v1/jobs", headers: auth, payload: datagenSpec("lost") });
+    await t.tick();
+    await t.tick();
+    const first = t.store.latestRun("lost")?.flinkJobId as string;
+    t.flink.addCheckpoint(first, "file:/chk/lost/chk-3");
+    t.flink.capacity = { taskManagers: 0, slotsTotal: 0, slotsAvailable: 0 };
+    t.flink.setTasks(first, { running: 0, scheduled: 1, total: 1 });
+    await t.tick();
+    expect((await t.app.inject("/v1/jobs/lost")).json()).toMatchObject({
+      state: "STARTING",
+      reason: "0 of 1 task running (1 scheduled); waiting for 1 task slot: 0 TaskManagers registered",
+    });
+    t.flink.failJob(
+      first,
+      "org.apache.flink.util.FlinkException: TaskManager with id tm-1 is no longer reachable.",
+    );
+    for (let i = 0; i < 5; i++) {
+      clock.advance(60_000);
+      await t.tick();
+    }
+    expect(t.flink.submissions).toHaveLength(1); // nothing could run: no submission
+    const waiting = (await t.app.inject("/v1/jobs/lost")).json();
+    expect(waiting).toMatchObject({
+      state: "RESTARTING",
+      reason: expect.stringContaining("0 TaskManagers registered"),
+    });
+    t.flink.capacity = { taskManagers: 1, slotsTotal: 4, slotsAvailable: 4 };
+    await t.tick(); // restart recorded at once (no backoff: the failure was the cluster's)
+    await t.tick(); // submitted
+    expect(t.flink.submissions).toHaveLength(2);
+    expect(t.flink.submissions[1]?.settings["execution.state-recovery.path"]).toBe("file:/chk/lost/chk-3");
+    expect(t.flink.submissions[1]?.settings["execution.checkpointing.interval"]).toBe("10 s");
+    expect(t.store.getJob("lost")?.restartAttempts).toBe(0);
+    const types = (await t.app.inject("/v1/jobs/lost/events"))
+      .json()
+      .events.map((e: { type: string }) => e.type);
+    expect(types.filter((x: string) => x === "restart-waiting")).toHaveLength(1);
+    await t.tick();
+    const shown = (await t.app.inject("/v1/jobs/lost/events"))
+      .json()
+      .events.filter((e: { type: string }) => e.type === "state")
+      .map((e: { data: { to: string } }) => e.data.to);
+    expect(shown).toEqual(["RUNNING", "STARTING", "RESTARTING", "RUNNING"]);
   });
 
   it("reports duplicate Flink jobs for one Sluice job and touches none", async () => {

@@ -7,7 +7,9 @@ import type { LifecycleContext, Observation } from "./context.ts";
 import { ExceptionCache } from "./exceptions.ts";
 import { observedOf } from "./observed-index.ts";
 import { Listing, OperationRunner } from "./operations.ts";
+import { readCluster, restartConditions } from "./recovery.ts";
 import { StartupWatch } from "./startup-watch.ts";
+import { changedJobs, StateEvents } from "./state-events.ts";
 
 export { EXCEPTIONS_REFRESH_MS } from "./exceptions.ts";
 export { STARTUP_WATCH_MS } from "./startup-watch.ts";
@@ -60,6 +62,7 @@ export class Reconciler {
   private readonly startup: StartupWatch;
   private readonly exceptions: ExceptionCache;
   private readonly actors: Actors;
+  private readonly stateEvents: StateEvents;
 
   constructor(ctx: LifecycleContext, options: { intervalMs: number }) {
     this.ctx = ctx;
@@ -69,11 +72,13 @@ export class Reconciler {
     this.flow = new FlowMonitor(ctx);
     this.runner.onSubmitted = (flinkJobId) => this.startup.watch(flinkJobId);
     this.intervalMs = options.intervalMs;
+    this.stateEvents = new StateEvents(ctx);
     this.actors = {
       ctx,
       runner: this.runner,
       duplicates: this.duplicates,
       reportOnce: (key) => this.reportOnce(key),
+      waiting: new Map(),
     };
   }
 
@@ -145,8 +150,9 @@ export class Reconciler {
   async observe(): Promise<ObservationResult> {
     const at = this.ctx.now();
     try {
-      const jobs = await this.ctx.flink.listJobs();
-      this.last = { reachable: true, at, jobs: this.startup.withDirectReads(jobs, at) };
+      const [jobs, cluster] = await Promise.all([this.ctx.flink.listJobs(), readCluster(this.ctx)]);
+      const failuresOf = (id: string) => this.exceptions.of(id);
+      this.last = { reachable: true, at, jobs: this.startup.withDirectReads(jobs, at), cluster, failuresOf };
     } catch (error) {
       const urls =
         isFlinkError(error) && error.urls.length > 0 ? error.urls : [this.ctx.flink.endpoints.restUrl];
@@ -210,6 +216,7 @@ export class Reconciler {
       }
       await early.done;
       await this.exceptions.refresh(obs);
+      this.stateEvents.note(this.last, changedJobs(report));
       void this.flow.refresh(obs);
     } catch (error) {
       this.stats.failedPasses++;
@@ -264,6 +271,7 @@ export class Reconciler {
         backoffMaxMs: config.restartBackoffMaxMs,
       },
       specs: this.specs(job, runs[0]?.version),
+      ...restartConditions(this.ctx, job, obs, this.exceptions, this.actors.waiting.has(job.name)),
     });
     for (const action of actions) {
       report.actions.push({ job: job.name, ...action });

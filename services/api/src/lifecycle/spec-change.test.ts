@@ -18,6 +18,18 @@ const spec = (patch: Record<string, unknown>) => ({ ...base, ...patch }) as JobS
 
 const cases: Array<[string, JobSpecLike, { stateless?: boolean }, SpecChange]> = [
   ["the same spec", spec({}), {}, { kind: "ignore", changed: [] }],
+  [
+    "the parallelism: a savepoint upgrade (Flink rescales keyed state from the savepoint)",
+    spec({ parallelism: 2 }),
+    {},
+    { kind: "savepoint-upgrade", changed: ["parallelism"] },
+  ],
+  [
+    "the checkpoint interval",
+    spec({ checkpoints: { interval: "30 s" } }),
+    {},
+    { kind: "savepoint-upgrade", changed: ["checkpoints"] },
+  ],
   ["only the API-assigned version differs", spec({ version: 2 }), {}, { kind: "ignore", changed: [] }],
   ["an undefined member is no member", spec({ kafka: undefined }), {}, { kind: "ignore", changed: [] }],
   [

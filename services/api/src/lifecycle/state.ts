@@ -1,9 +1,17 @@
+import type { ClusterCapacity, FlinkException } from "../flink/port.ts";
 import type { DesiredState, OperationKind, OperationStatus } from "../store/store.ts";
+import { failureCause, runHealth, slotShortage } from "./health.ts";
 
 /** The lifecycle state shown to users. Derived on every read, never stored. */
 export const LIFECYCLE_STATES = [
   "SUBMITTING",
+  /** Flink accepted the job but not every task runs yet (deploying, or waiting for task slots). */
+  "STARTING",
   "RUNNING",
+  /** Flink restarts the job after a failure, or Sluice will (and may be waiting for task slots). */
+  "RESTARTING",
+  /** The job ran, failed, and not every task runs again (e.g. a TaskManager was lost). */
+  "DEGRADED",
   "STOPPING",
   "STOPPED",
   "UPGRADING",
@@ -24,7 +32,20 @@ export interface StateInput {
   /** The job's most recent operation (finished or not). */
   lastOperation?: { kind: OperationKind; status: OperationStatus; error: string | null } | undefined;
   /** The current Flink run, if Sluice ever started one. */
-  run?: { flinkJobId: string; observed: ObservedRunState } | undefined;
+  run?:
+    | {
+        flinkJobId: string;
+        observed: ObservedRunState;
+        /** Tasks per execution state, as `/jobs/overview` reports them. */
+        tasks?: Readonly<Record<string, number>> | undefined;
+        /** Failures Flink reported for this Flink job, newest first. */
+        failures?: readonly FlinkException[] | undefined;
+      }
+    | undefined;
+  /** The cluster's TaskManagers and slots, when the last observation read them. */
+  cluster?: ClusterCapacity | undefined;
+  /** Task slots the job needs (its parallelism; default 1). */
+  slotsNeeded?: number | undefined;
   /** Automatic restarts already made since the last user action, and the limit. */
   restart?: { attempts: number; limit: number } | undefined;
 }
@@ -75,16 +96,22 @@ export function deriveState(input: StateInput): DerivedState {
       return { state: "SUBMITTING" };
     case "RUNNING":
     case "RESTARTING":
-    case "RECONCILING":
-      return {
-        state: "RUNNING",
-        reason:
-          input.desiredState === "STOPPED"
-            ? `Flink job ${id} is ${run.observed} although the desired state is STOPPED`
-            : run.observed === "RUNNING"
-              ? lastFailed
-              : `Flink job ${id} is ${run.observed}`,
-      };
+    case "RECONCILING": {
+      if (input.desiredState === "STOPPED")
+        return {
+          state: "RUNNING",
+          reason: `Flink job ${id} is ${run.observed} although the desired state is STOPPED`,
+        };
+      const health = runHealth({
+        flinkJobId: id,
+        flinkState: run.observed,
+        tasks: run.tasks,
+        cluster: input.cluster,
+        slotsNeeded: input.slotsNeeded ?? 1,
+        failures: run.failures ?? [],
+      });
+      return health.state === "RUNNING" ? { state: "RUNNING", reason: lastFailed } : health;
+    }
     case "CANCELLING":
       return { state: "STOPPING", reason: `Flink job ${id} is CANCELLING` };
     case "FINISHED":
@@ -93,17 +120,44 @@ export function deriveState(input: StateInput): DerivedState {
       return { state: "FAILED", reason: `Flink job ${id} is ${run.observed}, outside Sluice` };
     case "MISSING":
       if (input.desiredState === "STOPPED") return { state: "STOPPED", reason: lastFailed };
-      return { state: "FAILED", reason: `Flink no longer knows job ${id}` };
+      return (
+        sluiceRestart(input, `Flink no longer knows job ${id} (was its JobManager restarted?)`) ?? {
+          state: "FAILED",
+          reason: `Flink no longer knows job ${id}${exhausted(input)}`,
+        }
+      );
     default: {
       // FAILING, FAILED, SUSPENDED and any state a future Flink adds.
       if (input.desiredState === "STOPPED" && run.observed !== "FAILING")
         return { state: "STOPPED", reason: lastFailed };
-      const restart = input.restart;
-      const limit =
-        restart && restart.attempts >= restart.limit
-          ? `; automatic restarts exhausted (${restart.attempts}/${restart.limit})`
-          : "";
-      return { state: "FAILED", reason: `Flink job ${id} is ${run.observed}${limit}` };
+      if (run.observed === "FAILED") {
+        const cause = failureCause(run.failures?.[0]);
+        const restarting = sluiceRestart(input, `Flink job ${id} FAILED after ${cause}`);
+        if (restarting) return restarting;
+      }
+      return { state: "FAILED", reason: `Flink job ${id} is ${run.observed}${exhausted(input)}` };
     }
   }
+}
+
+function exhausted(input: StateInput): string {
+  const restart = input.restart;
+  return restart && restart.attempts >= restart.limit
+    ? `; automatic restarts exhausted (${restart.attempts}/${restart.limit})`
+    : "";
+}
+
+/**
+ * A job that should run and whose Flink job ended: Sluice restarts it from the newest checkpoint
+ * while the restart budget lasts (waiting, without spending it, while the cluster lacks slots).
+ */
+function sluiceRestart(input: StateInput, what: string): DerivedState | undefined {
+  const restart = input.restart;
+  if (!restart || restart.attempts >= restart.limit) return undefined;
+  const shortage = slotShortage(input.cluster, input.slotsNeeded ?? 1);
+  const next = `automatic restart ${restart.attempts + 1}/${restart.limit} from the newest checkpoint`;
+  return {
+    state: "RESTARTING",
+    reason: shortage ? `${what}; ${shortage} (the restart waits; no attempt spent)` : `${what}; ${next}`,
+  };
 }

@@ -3,9 +3,9 @@ import type { JobCompiler } from "../compiler/port.ts";
 import type { FlinkException } from "../flink/port.ts";
 import type { JobFlow } from "../flow/monitor.ts";
 import { conditionsView, flowView } from "../flow/view.ts";
-import { observedById } from "../lifecycle/observed-index.ts";
 import type { ObservationResult } from "../lifecycle/reconciler.ts";
-import { type DerivedState, deriveState } from "../lifecycle/state.ts";
+import { recoveryOf } from "../lifecycle/recovery.ts";
+import { shownState } from "../lifecycle/shown-state.ts";
 import type { jobDetailSchema, jobSummarySchema, operationSchema, savepointSchema } from "../schemas.ts";
 import type { JobRecord, JobStore, OperationRecord, SavepointRecord } from "../store/store.ts";
 
@@ -42,31 +42,7 @@ export function savepointView(sp: SavepointRecord): z.output<typeof savepointSch
 }
 
 /** The derived state of a job from the store and the last observation of Flink. */
-export function jobState(
-  store: JobStore,
-  job: JobRecord,
-  observation: ObservationResult | undefined,
-  restartLimit: number,
-): { derived: DerivedState; flinkJobId: string | null; flinkState: string | null } {
-  const run = store.latestRun(job.name);
-  const seen = run && observation?.reachable ? observedById(observation, run.flinkJobId) : undefined;
-  // A run submitted after the observation was taken is not "missing": it is not seen yet.
-  const observed =
-    run && observation?.reachable
-      ? (seen?.state ?? (observation.at < run.submittedAt ? null : "MISSING"))
-      : null;
-  const last = store.lastOperation(job.name);
-  const derived = deriveState({
-    desiredState: job.desiredState,
-    // Before the first observation, say UNKNOWN rather than guess.
-    flinkReachable: observation?.reachable ?? false,
-    activeOperation: store.activeOperation(job.name),
-    lastOperation: last,
-    run: run && observed !== null ? { flinkJobId: run.flinkJobId, observed } : undefined,
-    restart: { attempts: job.restartAttempts, limit: restartLimit },
-  });
-  return { derived, flinkJobId: run?.flinkJobId ?? null, flinkState: observed };
-}
+export const jobState = shownState;
 
 export function jobSummary(
   store: JobStore,
@@ -147,6 +123,7 @@ export function jobDetail(deps: DetailDeps, job: JobRecord): JobDetail {
       submittedAt: iso(r.submittedAt),
     })),
     duplicates: deps.duplicates,
+    recovery: recoveryOf(version?.spec ?? { name: job.name }),
     flow: flowView(flow, (deps.now ?? Date.now)()),
   };
 }

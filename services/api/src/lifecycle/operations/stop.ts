@@ -1,5 +1,6 @@
 import { ACTIVE_FLINK_STATES, TERMINAL_FLINK_STATES } from "../../flink/port.ts";
 import type { StopParams, StopProgress } from "../../store/operation-records.ts";
+import { removeRetainedCheckpoints } from "../retained.ts";
 import { pausingBeforeRetrigger, pollTrigger, recoverStopSavepoint } from "./savepoints.ts";
 import { DONE, type OperationScope, observed, type Step, WAIT } from "./step.ts";
 
@@ -101,7 +102,14 @@ export async function deleteOperation(
     ctx.store.listVersions(jobName).flatMap((v) => v.compiled.enrichmentTasks.map((t) => t.id)),
   );
   if (ctx.tasks && taskIds.size > 0) await ctx.tasks.remove([...taskIds]);
+  const flinkJobIds = ctx.store.listRuns(jobName).map((r) => r.flinkJobId);
   ctx.store.deleteJob(jobName);
+  if (ctx.config.checkpointDir !== undefined) {
+    // Retained checkpoints of a deleted job resume nothing any more (savepoints are kept: they are the user's).
+    const removed = await removeRetainedCheckpoints(ctx.config.checkpointDir, flinkJobIds).catch(() => 0);
+    if (removed > 0)
+      ctx.log.info({ job: jobName, removed }, "retained checkpoints of the deleted job removed");
+  }
   ctx.log.info({ job: jobName }, "job deleted");
   return DONE;
 }

@@ -1,8 +1,16 @@
 import { PERFORMANCE_DEFAULTS } from "@sluice/flink-jobs";
-import { ACTIVE_FLINK_STATES, type FlinkJobSummary, isFlinkError, pipelineName } from "../../flink/port.ts";
+import {
+  ACTIVE_FLINK_STATES,
+  type CheckpointInfo,
+  type FlinkJobSummary,
+  isFlinkError,
+  pipelineName,
+} from "../../flink/port.ts";
 import type { RestoreRequest, SubmitProgress } from "../../store/operation-records.ts";
 import type { VersionRecord } from "../../store/store.ts";
 import type { LifecycleContext, Observation } from "../context.ts";
+import { checkpointSettings } from "../recovery.ts";
+import { newestRetainedCheckpoint } from "../retained.ts";
 import { missingSecrets, secretVariable } from "../secrets.ts";
 import { recordSavepoint } from "./savepoints.ts";
 import { DONE, failed, type OperationScope, type Step, WAIT } from "./step.ts";
@@ -112,9 +120,10 @@ async function execute(
   const settings: Record<string, string> = {
     // Session defaults first: the job's own SETs (its config) run after them and win.
     ...PERFORMANCE_DEFAULTS,
+    // Every job checkpoints (10 s unless it says otherwise) and keeps its checkpoints when it fails
+    // or is cancelled, so that a restart resumes from one; none for a job that opted out.
+    ...checkpointSettings(record.spec),
     "pipeline.name": name,
-    // Keep checkpoints when a job fails or is cancelled, so an automatic restart can resume from one.
-    "execution.checkpointing.externalized-checkpoint-retention": "RETAIN_ON_CANCELLATION",
   };
   if (p.restorePath) settings["execution.state-recovery.path"] = p.restorePath;
   if (p.restorePath && request.allowStateLoss)
@@ -223,6 +232,19 @@ async function verifyRunning(scope: OperationScope, version: number, p: SubmitPr
   return failed(`Flink job ${p.flinkJobId} of v${version} went ${state}: ${reason}`);
 }
 
+/**
+ * The newest checkpoint retained on disk for any run of the job: Flink forgot the failed job (its
+ * JobManager restarted without HA), so its REST API cannot say; the files under the cluster's
+ * checkpoint directory can.
+ */
+async function retainedOnDisk(ctx: LifecycleContext, jobName: string): Promise<CheckpointInfo | undefined> {
+  const dir = ctx.config.checkpointDir;
+  if (dir === undefined) return undefined;
+  const ids = ctx.store.listRuns(jobName).map((r) => r.flinkJobId);
+  const found = await newestRetainedCheckpoint(dir, ids).catch(() => undefined);
+  return found && { path: found.path, isSavepoint: false, completedAt: found.completedAt };
+}
+
 async function resolveRestore(
   ctx: LifecycleContext,
   jobName: string,
@@ -239,7 +261,9 @@ async function resolveRestore(
       return store.listSavepoints(jobName)[0]?.path ?? null;
     case "auto": {
       const savepoint = store.listSavepoints(jobName)[0];
-      const checkpoint = await flink.latestCheckpoint(restore.failedJobId).catch(() => undefined);
+      const checkpoint =
+        (await flink.latestCheckpoint(restore.failedJobId).catch(() => undefined)) ??
+        (await retainedOnDisk(ctx, jobName));
       if (checkpoint && (!savepoint || checkpoint.completedAt > savepoint.createdAt)) {
         const kind = checkpoint.isSavepoint ? "savepoint" : "checkpoint";
         const { path } = checkpoint;
