@@ -9,6 +9,16 @@
  *   (await probeStack(endpointsOf(settings))).all; // true
  */
 export { defaultFunctionsJar, ensureFunctionsJar, functionsJar } from "./functions.ts";
+export {
+  type PostgresEndpoint,
+  postgresEndpoint,
+  postgresJdbcUrl,
+  postgresPid,
+  postgresReady,
+  startPostgres,
+  stopPostgres,
+} from "./postgres.ts";
+export { applyMigrations, migrationsDir } from "./postgres-schema.ts";
 export { freePort, portIsFree, tail } from "./processes.ts";
 export { flinkRestReady, kafkaReady, probeStack, sqlGatewayReady, taskManagerReady } from "./readiness.ts";
 export {

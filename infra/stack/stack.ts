@@ -14,6 +14,7 @@ import {
   kafkaServerArgs,
   renderServerProperties,
 } from "./kafka.ts";
+import { startPostgres, stopPostgres } from "./postgres.ts";
 import {
   identityFlags,
   isAlive,
@@ -184,6 +185,7 @@ async function upLocked(settings: StackSettings, log: Log, readyTimeoutMs: numbe
   for (const [name, pid] of running) log(`${name} already running (pid ${pid})`);
   if (missing.length === 0) {
     await waitReady(settings, components, endpoints, log, readyTimeoutMs);
+    await startPostgres(settings, log);
     log(`stack is up (${elapsed(began)})`);
     return { endpoints, started: [] };
   }
@@ -217,6 +219,7 @@ async function upLocked(settings: StackSettings, log: Log, readyTimeoutMs: numbe
       log(`started ${name} (pid ${pid}), log ${logFile(settings, name)}`);
     }
     await waitReady(settings, components, endpoints, log, readyTimeoutMs);
+    await startPostgres(settings, log);
   } catch (err) {
     if (started.length > 0) {
       log(`stopping what this call started: ${started.join(", ")}`);
@@ -356,6 +359,7 @@ export async function stackDown(
   log: Log,
   only: readonly Component[] = components,
 ): Promise<void> {
+  if (only === components) log(`postgres: ${await stopPostgres(settings)}`);
   const order = [...components].reverse().filter((c) => only.includes(c));
   for (const name of order) {
     const outcome = await stopProcess(managed(settings, name));
