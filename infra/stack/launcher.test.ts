@@ -14,6 +14,7 @@ describe("stack settings", () => {
       sqlGateway: 8083,
       kafka: 9092,
       kafkaController: 9093,
+      postgres: 5432,
     });
     const moved = stackSettings({
       SLUICE_FLINK_REST_PORT: "18081",

@@ -1615,6 +1615,17 @@ export interface components {
                     password?: {
                         secret: string;
                     };
+                    lookupCache?: {
+                        maxRows: number;
+                        expireAfterWrite?: string;
+                        expireAfterAccess?: string;
+                        cacheMissingKey?: boolean;
+                    };
+                    sinkBuffer?: {
+                        maxRows?: number;
+                        interval?: string;
+                        maxRetries?: number;
+                    };
                     properties?: {
                         [key: string]: string | number | boolean | {
                             secret: string;
@@ -2418,6 +2429,17 @@ export interface components {
                     username?: string;
                     password?: {
                         secret: string;
+                    };
+                    lookupCache?: {
+                        maxRows: number;
+                        expireAfterWrite?: string;
+                        expireAfterAccess?: string;
+                        cacheMissingKey?: boolean;
+                    };
+                    sinkBuffer?: {
+                        maxRows?: number;
+                        interval?: string;
+                        maxRetries?: number;
                     };
                     properties?: {
                         [key: string]: string | number | boolean | {
