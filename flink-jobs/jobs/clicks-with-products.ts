@@ -18,7 +18,7 @@ import {
   jsonTopicSource,
   LENIENT_JSON,
 } from "./common.ts";
-import { type PostgresOptions, postgresDimension } from "./postgres.ts";
+import { type PostgresOptions, postgresDimension, withPostgresRestarts } from "./postgres.ts";
 
 export interface ClicksWithProductsOptions extends EventTimeJobOptions, ExactlyOnceJobOptions {
   clicksTopic?: string;
@@ -157,10 +157,11 @@ function clicksWithProductsLookup(
       category: r.products.category,
       price: r.products.price,
     }));
-  return exactlyOnceEventTimeJob(options, {
+  const spec = exactlyOnceEventTimeJob(options, {
     name: "clicks-with-products",
     description: "Clicks joined with the product row in PostgreSQL at processing time (lookup join)",
     tables: [clicks, products, enrichedClicks],
     inserts: [insertInto(enrichedClicks, joined)],
   });
+  return withPostgresRestarts(spec, pg);
 }

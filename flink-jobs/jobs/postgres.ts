@@ -1,4 +1,4 @@
-import { type ColumnDef, jdbc, type Table, table } from "@sluice/flink-jobs";
+import { type ColumnDef, defineJob, type JobSpec, jdbc, type Table, table } from "@sluice/flink-jobs";
 
 /**
  * Where a flagship job writes (or looks up) rows in PostgreSQL. The tables
@@ -74,4 +74,23 @@ export function postgresDimension<N extends string, C extends Record<string, Col
       lookupCache: { maxRows: options.cacheRows ?? 10_000, expireAfterWrite: options.cacheExpiry ?? "10 s" },
     }),
   });
+}
+
+/**
+ * Config of a job that writes to PostgreSQL: restarts with an exponential
+ * back-off (1 s up to 30 s) and never gives up, so a database that is down
+ * for a while makes the job restart (shown in its state and exceptions) and
+ * the sink catch up once the database answers again, instead of the stack's
+ * fixed-delay strategy failing the job after three attempts.
+ */
+export const POSTGRES_JOB_CONFIG = {
+  "restart-strategy.type": "exponential-delay",
+  "restart-strategy.exponential-delay.initial-backoff": "1 s",
+  "restart-strategy.exponential-delay.max-backoff": "30 s",
+} as const;
+
+/** `spec` with {@link POSTGRES_JOB_CONFIG} added to its config, when `postgres` is set. */
+export function withPostgresRestarts(spec: JobSpec, postgres: unknown): JobSpec {
+  if (postgres === undefined) return spec;
+  return defineJob({ ...spec, config: { ...spec.config, ...POSTGRES_JOB_CONFIG } });
 }

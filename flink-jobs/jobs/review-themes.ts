@@ -20,7 +20,7 @@ import {
   exactlyOnceEventTimeJob,
   jsonTopicSource,
 } from "./common.ts";
-import { type PostgresOptions, postgresResults } from "./postgres.ts";
+import { type PostgresOptions, postgresResults, withPostgresRestarts } from "./postgres.ts";
 
 export interface ReviewThemesOptions extends EventTimeJobOptions, ExactlyOnceJobOptions {
   /** Model the enricher asks for themes (default `gpt-4o-mini`). */
@@ -113,7 +113,7 @@ export function reviewThemes(options: ReviewThemesOptions = {}): JobSpec {
     .select((r) => ({ theme: r.theme, theme_count: count() }));
 
   const pg = options.postgres && themeCountsInPostgres(options.postgres);
-  return exactlyOnceEventTimeJob(options, {
+  const spec = exactlyOnceEventTimeJob(options, {
     name: "review-themes",
     description: "Themes of product reviews (LLM enrichment), counted per window and as running totals",
     tables: [productReviews, windowedCounts, totalCounts, ...(pg ? [pg.windowed, pg.total] : [])],
@@ -125,6 +125,7 @@ export function reviewThemes(options: ReviewThemesOptions = {}): JobSpec {
       ...(pg ? [insertInto(pg.windowed, perWindow), insertInto(pg.total, runningTotals)] : []),
     ],
   });
+  return withPostgresRestarts(spec, options.postgres);
 }
 
 /** The theme counts' PostgreSQL tables, keyed like their upsert-kafka twins. */

@@ -20,7 +20,7 @@ import {
   type InputOutputTopics,
   jsonTopicSource,
 } from "./common.ts";
-import { type PostgresOptions, postgresResults } from "./postgres.ts";
+import { type PostgresOptions, postgresResults, withPostgresRestarts } from "./postgres.ts";
 
 export interface TransactionsHourlyOptions
   extends EventTimeJobOptions,
@@ -99,7 +99,7 @@ export function transactionsHourly(options: TransactionsHourlyOptions = {}): Job
       transaction_count: count(),
     }));
 
-  return exactlyOnceEventTimeJob(options, {
+  const spec = exactlyOnceEventTimeJob(options, {
     name: "transactions-hourly",
     description: "Sum and count of transactions above a minimum amount per hour",
     tables: pg ? [transactions, hourly, pg] : [transactions, hourly],
@@ -107,4 +107,5 @@ export function transactionsHourly(options: TransactionsHourlyOptions = {}): Job
       ? [insertInto(hourly, perWindow), insertInto(pg, perWindow)]
       : [insertInto(hourly, perWindow)],
   });
+  return withPostgresRestarts(spec, options.postgres);
 }
