@@ -48,6 +48,11 @@ export interface ApiConfig {
   /** Upsert topics of the review-themes job, read for GET /v1/themes/trending. */
   themesTotalTopic: string;
   themesWindowedTopic: string;
+  /**
+   * `SLUICE_THEMES_DATABASE_URL`: a PostgreSQL URL (`postgres://sluice:...@127.0.0.1:5432/sluice`);
+   * when set, GET /v1/themes/trending reads the review-themes job's PostgreSQL tables instead of Kafka.
+   */
+  themesDatabaseUrl: string | undefined;
 }
 
 const url = (name: string, fallback: string) =>
@@ -119,6 +124,10 @@ const envSchema = z
     SLUICE_ENRICHMENT_TASK_TOPIC: topic("SLUICE_ENRICHMENT_TASK_TOPIC", "sluice.enrichment-tasks"),
     SLUICE_THEMES_TOTAL_TOPIC: topic("SLUICE_THEMES_TOTAL_TOPIC", "theme_counts_total"),
     SLUICE_THEMES_WINDOWED_TOPIC: topic("SLUICE_THEMES_WINDOWED_TOPIC", "theme_counts_windowed"),
+    SLUICE_THEMES_DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, { error: "SLUICE_THEMES_DATABASE_URL must be a postgres:// URL" })
+      .optional(),
     SLUICE_LOG_LEVEL: z
       .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
         error: "SLUICE_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent",
@@ -198,5 +207,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     enrichmentTaskTopic: e.SLUICE_ENRICHMENT_TASK_TOPIC,
     themesTotalTopic: e.SLUICE_THEMES_TOTAL_TOPIC,
     themesWindowedTopic: e.SLUICE_THEMES_WINDOWED_TOPIC,
+    themesDatabaseUrl: e.SLUICE_THEMES_DATABASE_URL,
   };
 }

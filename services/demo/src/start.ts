@@ -22,6 +22,9 @@ import { type ModelServer, startModelServer } from "@sluice/model-server";
 import {
   type Component,
   portIsFree,
+  postgresEndpoint,
+  postgresJdbcUrl,
+  postgresReady,
   probeStack,
   stackDown,
   stackSettings,
@@ -115,6 +118,25 @@ async function startStack(config: DemoConfig): Promise<void> {
   started.stack = { settings, components: result.started };
 }
 
+/**
+ * The stack's PostgreSQL, when it answers: the jobs then upsert hourly totals and theme counts
+ * into it, and the demo prints the `psql` command that shows them (never the password).
+ */
+async function resultsDatabase(): Promise<{ url: string } | undefined> {
+  const settings = stackSettings();
+  if (!(await postgresReady(settings))) {
+    say("PostgreSQL of the stack does not answer: results stay in Kafka only");
+    return undefined;
+  }
+  const e = postgresEndpoint(settings);
+  say(
+    `results in PostgreSQL: psql "postgres://${e.user}@${e.host}:${e.port}/${e.database}" ` +
+      `-c 'TABLE transactions_hourly ORDER BY window_start DESC LIMIT 5' -c 'TABLE theme_counts_total ORDER BY theme_count DESC LIMIT 10'` +
+      " (password: SLUICE_POSTGRES_PASSWORD, default sluice)",
+  );
+  return { url: postgresJdbcUrl(settings) };
+}
+
 async function startApi(config: DemoConfig): Promise<SluiceApi> {
   if (!(await portIsFree(config.api.host, config.api.port))) {
     throw new Error(
@@ -204,10 +226,12 @@ async function main(): Promise<void> {
 
   const api = await startApi(config);
 
+  const postgres = await resultsDatabase();
   const specs = flagshipJobs({
     suffix: config.suffix,
     bootstrapServers: config.stack.kafkaBrokers.join(","),
     threshold: config.threshold,
+    postgres,
   });
   for (const spec of specs) {
     const outcome = await api.deploy(spec);
