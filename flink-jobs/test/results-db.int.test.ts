@@ -151,6 +151,12 @@ describe("transactions-hourly into PostgreSQL (JDBC upsert sink)", () => {
     await produceJson(topics.transactions, [...part2.slice(7), ...part3.slice(0, 7)]);
     jobId = await submit(spec, savepoint);
     await untilRows(table, expectedHourly([...part1, ...part2]), jobId);
+    // A replay, made deterministic: cancel and start again from the same savepoint, so hours 2 and 3
+    // are written a second time. An upsert overwrites them; a plain INSERT would hit the table's
+    // primary key and the job would never get to hours 4 and 5 below.
+    await flink.rest.cancel(jobId);
+    await flink.rest.waitForJobState(jobId, ["CANCELED"], { timeoutMs: 60_000 });
+    jobId = await submit(spec, savepoint);
 
     // A TaskManager crash mid-stream: the job restarts from its last checkpoint and re-sends
     // windows the database already has; the upsert by primary key keeps one row per window.
