@@ -12,6 +12,7 @@
  * SLUICE_KAFKA_CONTROLLER_PORT, SLUICE_TM_MEMORY, SLUICE_TM_SLOTS, JAVA_HOME.
  */
 
+import { postgresStatus } from "./postgres.ts";
 import { tail } from "./processes.ts";
 import { stackSettings } from "./settings.ts";
 import { type Component, components, logFile, StackError, stackDown, stackStatus, stackUp } from "./stack.ts";
@@ -53,6 +54,11 @@ async function main(argv: string[]): Promise<number> {
           `  ${s.name.padEnd(12)} ${state.padEnd(20)} pid ${String(s.pid ?? "-").padEnd(8)} ${ports}`,
         );
       }
+      const pg = await postgresStatus(settings);
+      const pgState = pg.pid !== undefined ? (pg.ready ? "up" : "starting/unhealthy") : "down";
+      console.log(
+        `  ${pg.name.padEnd(12)} ${pgState.padEnd(20)} pid ${String(pg.pid ?? "-").padEnd(8)} PostgreSQL ${settings.ports.postgres}`,
+      );
       return statuses.every((s) => s.pid !== undefined && s.ready) ? 0 : 3;
     }
     case "logs": {

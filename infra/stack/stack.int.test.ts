@@ -4,6 +4,7 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { postgresDirs } from "./postgres.ts";
 import { freePort } from "./processes.ts";
 import { repoRoot, stackSettings } from "./settings.ts";
 import { components, stackUp } from "./stack.ts";
@@ -40,6 +41,7 @@ describe.skipIf(process.platform !== "linux")("native stack launcher (separate s
       SLUICE_SQL_GATEWAY_PORT: String(await freePort()),
       SLUICE_KAFKA_PORT: String(await freePort()),
       SLUICE_KAFKA_CONTROLLER_PORT: String(await freePort()),
+      SLUICE_POSTGRES_PORT: String(await freePort()),
       SLUICE_TM_MEMORY: "1400m",
       SLUICE_TM_SLOTS: "2",
     };
@@ -48,6 +50,8 @@ describe.skipIf(process.platform !== "linux")("native stack launcher (separate s
   afterAll(async () => {
     if (!stateDir) return;
     cli("down"); // in case a test failed half-way
+    // mkdtemp's folder is private to root: PostgreSQL's data went under the temp dir instead.
+    await rm(postgresDirs(stackSettings(env)).home, { recursive: true, force: true });
     await rm(stateDir, { recursive: true, force: true });
   });
 
