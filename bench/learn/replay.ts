@@ -1,8 +1,10 @@
 /**
  * Replays a data set through Kafka into a Sluice job with an online model (compiled by the SDK,
  * submitted through the SQL Gateway), and reads the predictions back with the times Kafka
- * stamped on them. The data set is written `replicas` times, one model per replica (the key):
- * replica 0 gives the metrics, all of them the throughput.
+ * stamped on them. The data set is written `replicas` times into one topic, one model per replica
+ * (the key), once; every run is a new job reading that topic from its start to the offsets it
+ * found at its start (a bounded source, so the job finishes by itself). Replica 0 gives the
+ * metrics, all of them the throughput.
  */
 
 import type { FlinkClient } from "@sluice/flink-client";
@@ -32,6 +34,7 @@ import {
   uniqueName,
   withFunctionsJar,
 } from "@sluice/testkit";
+import { followThreads } from "./cpu.ts";
 
 export interface DataSet {
   kind: "classification" | "regression";
@@ -39,6 +42,15 @@ export interface DataSet {
   features: string[];
   /** [features in `features`' order, label] */
   rows: [number[], number][];
+}
+
+/** A data set written `replicas` times into a topic of `partitions` partitions. */
+export interface Input {
+  name: string;
+  set: DataSet;
+  topic: string;
+  replicas: number;
+  records: number;
 }
 
 export interface Replay {
@@ -51,7 +63,12 @@ export interface Replay {
   steadySeconds: number;
   /** Records per replica whose predictions differ from replica 0's (determinism check). */
   mismatches: number;
+  /** CPU seconds of the job's task threads (sources, fetchers, model and sink), by thread. */
+  cpu: { seconds: number; threads: Map<string, number> };
 }
+
+/** Table names, distinctive so that the TaskManager's thread names tell this job's tasks apart. */
+const TABLES = { input: "learn_bench_rows", output: "learn_bench_predictions" };
 
 function modelSpec(
   name: string,
@@ -61,9 +78,17 @@ function modelSpec(
 ) {
   const columns = Object.fromEntries(set.rows[0]?.[0].map((_, j) => [`f${j}`, t.double()]) ?? []);
   const rows = table(
-    "rows",
+    TABLES.input,
     { r: t.int(), i: t.int(), label: t.double(), ...columns, pt: proctime() },
-    { connector: kafka({ topic: topics.input, format: "json", startupMode: "earliest-offset" }) },
+    {
+      connector: kafka({
+        topic: topics.input,
+        format: "json",
+        startupMode: "earliest-offset",
+        // Bounded: the job reads what the topic held at its start and then finishes.
+        properties: { "scan.bounded.mode": "latest-offset" },
+      }),
+    },
   );
   const features = Object.keys(columns) as never[];
   const fn =
@@ -72,7 +97,7 @@ function modelSpec(
       : linearRegression({ label: "label" as never, features, params: set.params });
   const learner = model("learner", rows, { key: ["r" as never], time: "pt" as never, fn });
   const out = table(
-    "predictions",
+    TABLES.output,
     { r: t.int(), i: t.int(), prediction: t.double() },
     { connector: kafka({ topic: topics.output, format: "json" }) },
   );
@@ -132,55 +157,86 @@ async function readPredictions(topic: string, expected: number, timeoutMs: numbe
   return { out, first, last };
 }
 
-export async function replay(
-  flink: FlinkClient,
+/** Writes the data set `replicas` times (key: the replica, so each model's rows stay in order). */
+export async function writeInput(
   name: string,
   set: DataSet,
-  options: { replicas: number; parallelism: number },
+  options: { replicas: number; partitions: number },
+): Promise<Input> {
+  const topic = uniqueName(`bench_learn_${name}`);
+  await createTopics([{ topic, partitions: options.partitions }]);
+  const records = [];
+  for (let r = 0; r < options.replicas; r++) {
+    for (const [i, [x, label]] of set.rows.entries()) {
+      const row: Record<string, number> = { r, i, label };
+      x.forEach((v, j) => {
+        row[`f${j}`] = v;
+      });
+      records.push({ key: String(r), value: JSON.stringify(row) });
+    }
+  }
+  await produceRaw(topic, records);
+  return { name, set, topic, replicas: options.replicas, records: records.length };
+}
+
+export function dropInput(input: Input): Promise<void> {
+  return deleteTopics([input.topic]);
+}
+
+/** Replica 0's predictions and how many predictions of the other replicas differ from them. */
+function byReplica(out: Prediction[]) {
+  const replicas = new Map<number, (number | null)[]>();
+  for (const p of out) {
+    const list = replicas.get(p.r) ?? [];
+    list[p.i] = p.prediction;
+    replicas.set(p.r, list);
+  }
+  const predictions = replicas.get(0) ?? [];
+  let mismatches = 0;
+  for (const list of replicas.values()) mismatches += list.filter((p, i) => p !== predictions[i]).length;
+  return { predictions, mismatches };
+}
+
+/** One job over the input at `parallelism`; waits for it to finish, then reads its predictions. */
+export async function replay(
+  flink: FlinkClient,
+  input: Input,
+  options: { parallelism: number; taskManagerPid: number; sets?: Record<string, string> },
 ): Promise<Replay> {
-  const topics = { input: uniqueName(`bench_learn_${name}`), output: uniqueName(`bench_learn_${name}_out`) };
-  await createTopics([{ topic: topics.input, partitions: options.parallelism }, topics.output]);
+  const output = uniqueName(`bench_learn_${input.name}_out`);
+  await createTopics([output]);
   let jobId: string | undefined;
   try {
-    const records = [];
-    for (let r = 0; r < options.replicas; r++) {
-      for (const [i, [x, label]] of set.rows.entries()) {
-        const row: Record<string, number> = { r, i, label };
-        x.forEach((v, j) => {
-          row[`f${j}`] = v;
-        });
-        records.push({ key: String(r), value: JSON.stringify(row) });
-      }
-    }
-    await produceRaw(topics.input, records);
-    const compiled = compileJob(modelSpec(name, set, topics, options.parallelism));
+    const compiled = compileJob(
+      modelSpec(input.name, input.set, { input: input.topic, output }, options.parallelism),
+    );
+    const threads = followThreads(
+      options.taskManagerPid,
+      [`${TABLES.input}[`, `${TABLES.output}[`],
+      3 * options.parallelism, // per subtask: source task, its Kafka fetcher, model + sink task
+    );
     ({ jobId } = await flink.gateway.executeStatementSet(withFunctionsJar(compiled), {
-      sets: { "pipeline.name": uniqueName(`bench-learn-${name}`) },
+      sets: { "pipeline.name": uniqueName(`bench-learn-${input.name}`), ...options.sets },
     }));
-    await flink.rest.waitForJobRunning(jobId, { timeoutMs: 120_000 });
     // Flink's own start time of the job (submission, before its tasks were deployed).
-    const started = (await flink.rest.getJob(jobId))["start-time"];
-    const { out, first, last } = await readPredictions(topics.output, records.length, 600_000);
-    if (out.length < records.length)
-      throw new Error(`${name}: ${out.length} of ${records.length} predictions arrived`);
-    const byReplica = new Map<number, (number | null)[]>();
-    for (const p of out) {
-      const list = byReplica.get(p.r) ?? [];
-      list[p.i] = p.prediction;
-      byReplica.set(p.r, list);
-    }
-    const predictions = byReplica.get(0) ?? [];
-    let mismatches = 0;
-    for (const list of byReplica.values()) mismatches += list.filter((p, i) => p !== predictions[i]).length;
+    const job = await flink.rest.waitForJobState(jobId, ["FINISHED"], {
+      timeoutMs: 600_000,
+      pollIntervalMs: 200,
+    });
+    jobId = undefined;
+    const cpu = await threads.stop();
+    const { out, first, last } = await readPredictions(output, input.records, 120_000);
+    if (out.length < input.records)
+      throw new Error(`${input.name}: ${out.length} of ${input.records} predictions arrived`);
     return {
-      predictions,
+      ...byReplica(out),
       records: out.length,
-      totalSeconds: (last - started) / 1000,
+      totalSeconds: (last - job["start-time"]) / 1000,
       steadySeconds: (last - first) / 1000,
-      mismatches,
+      cpu,
     };
   } finally {
     if (jobId !== undefined) await stopJob(flink, jobId);
-    await deleteTopics([topics.input, topics.output]);
+    await deleteTopics([output]);
   }
 }

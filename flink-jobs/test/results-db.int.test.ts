@@ -160,7 +160,7 @@ describe("transactions-hourly into PostgreSQL (JDBC upsert sink)", () => {
 
     // A TaskManager crash mid-stream: the job restarts from its last checkpoint and re-sends
     // windows the database already has; the upsert by primary key keeps one row per window.
-    expect(await killComponent(settings, "taskmanager")).toBeGreaterThan(0);
+    expect(await killComponent(settings, "taskmanager-1")).toBeGreaterThan(0);
     await produceJson(topics.transactions, [...part3.slice(7), ...flush]);
     await stackUp(settings, quiet);
     const all = expectedHourly([...part1, ...part2, ...part3]);

@@ -4,18 +4,18 @@
  *
  *   node infra/stack/cli.ts up              start what is not running, wait until ready
  *   node infra/stack/cli.ts down            stop everything (SIGTERM, then SIGKILL)
- *   node infra/stack/cli.ts status          each component: up/down, pid, ports
+ *   node infra/stack/cli.ts status          each component: up/down, pid, ports (TaskManagers: registered, slots)
  *   node infra/stack/cli.ts logs [name] [-n 100]   tail a component's log
  *
  * Environment: SLUICE_STACK_DIR, SLUICE_CACHE_DIR, SLUICE_FLINK_REST_PORT,
  * SLUICE_FLINK_RPC_PORT, SLUICE_SQL_GATEWAY_PORT, SLUICE_KAFKA_PORT,
- * SLUICE_KAFKA_CONTROLLER_PORT, SLUICE_TM_MEMORY, SLUICE_TM_SLOTS, JAVA_HOME.
+ * SLUICE_KAFKA_CONTROLLER_PORT, SLUICE_TASKMANAGERS, SLUICE_TM_MEMORY, SLUICE_TM_SLOTS, JAVA_HOME.
  */
 
-import { postgresStatus } from "./postgres.ts";
+import { StackError } from "./component.ts";
 import { tail } from "./processes.ts";
 import { stackSettings } from "./settings.ts";
-import { type Component, components, logFile, StackError, stackDown, stackStatus, stackUp } from "./stack.ts";
+import { stackComponents, stackDown, stackStatus, stackUp } from "./stack.ts";
 
 // kafkajs 2.2.4 (the readiness probe) schedules a negative timeout on Node 24;
 // Node's TimeoutNegativeWarning about it is noise for the user of this CLI.
@@ -49,31 +49,29 @@ async function main(argv: string[]): Promise<number> {
       for (const s of statuses) {
         const state =
           s.pid !== undefined ? (s.ready ? "up" : "starting/unhealthy") : s.ready ? "up (not ours)" : "down";
-        const ports = s.ports.map(([what, port]) => `${what} ${port}`).join(", ");
+        const facts = [
+          ...s.ports.map(([what, port]) => `${what} ${port}`),
+          ...(s.details ? [s.details] : []),
+        ];
         console.log(
-          `  ${s.name.padEnd(12)} ${state.padEnd(20)} pid ${String(s.pid ?? "-").padEnd(8)} ${ports}`,
+          `  ${s.name.padEnd(14)} ${state.padEnd(20)} pid ${String(s.pid ?? "-").padEnd(8)} ${facts.join(", ")}`,
         );
       }
-      const pg = await postgresStatus(settings);
-      const pgState = pg.pid !== undefined ? (pg.ready ? "up" : "starting/unhealthy") : "down";
-      console.log(
-        `  ${pg.name.padEnd(12)} ${pgState.padEnd(20)} pid ${String(pg.pid ?? "-").padEnd(8)} PostgreSQL ${settings.ports.postgres}`,
-      );
       return statuses.every((s) => s.pid !== undefined && s.ready) ? 0 : 3;
     }
     case "logs": {
       const lines = rest.includes("-n") ? Number(rest[rest.indexOf("-n") + 1]) : 40;
       const names = rest.filter((a, i) => a !== "-n" && rest[i - 1] !== "-n");
+      const all = stackComponents(settings);
       for (const name of names) {
-        if (!components.includes(name as Component)) {
-          console.error(`unknown component "${name}"; one of: ${components.join(", ")}`);
+        if (!all.some((c) => c.name === name)) {
+          console.error(`unknown component "${name}"; one of: ${all.map((c) => c.name).join(", ")}`);
           return 2;
         }
       }
-      const chosen = names.length > 0 ? (names as Component[]) : [...components];
-      for (const name of chosen) {
-        console.log(`==> ${logFile(settings, name)} <==`);
-        console.log(await tail(logFile(settings, name), lines));
+      for (const c of all.filter((c) => names.length === 0 || names.includes(c.name))) {
+        console.log(`==> ${c.logFile} <==`);
+        console.log(await tail(c.logFile, lines));
       }
       return 0;
     }

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { renderFlinkConfig } from "./flink.ts";
+import { heartbeatEntries, renderFlinkConfig, restartEntries } from "./flink.ts";
 import { repoRoot, stackSettings } from "./settings.ts";
 import { versions } from "./versions.ts";
 
@@ -113,9 +113,8 @@ describe("docker-compose.yml", () => {
       "execution.checkpointing.interval",
       "execution.checkpointing.externalized-checkpoint-retention",
       "state.backend.type",
-      "restart-strategy.type",
-      "restart-strategy.fixed-delay.attempts",
-      "restart-strategy.fixed-delay.delay",
+      ...restartEntries.map(([key]) => key),
+      ...heartbeatEntries.map(([key]) => key),
       "rest.flamegraph.enabled",
       "sql-gateway.endpoint.rest.port",
     ]) {

@@ -43,22 +43,28 @@ export interface TaskManagerMemory {
   overhead: number;
 }
 
+const standardTaskManager = {
+  frameworkHeap: 128,
+  frameworkOffHeap: 128,
+  taskOffHeap: 0,
+  network: 128,
+  // Small: the stack uses the hashmap state backend; managed memory only serves
+  // RocksDB and batch operators.
+  managed: 128,
+  metaspace: 384,
+  overhead: 192,
+};
+
+/** Below `smallTaskManagerBelowMb` (several TaskManagers on a laptop, tests): fewer network buffers, less metaspace. */
+const smallTaskManager = { ...standardTaskManager, network: 64, managed: 64, metaspace: 256, overhead: 128 };
+const smallTaskManagerBelowMb = 1536;
+
 /** Everything but the task heap is fixed; the task heap takes the rest of the process size. */
 export function taskManagerMemory(processMb: number): TaskManagerMemory {
-  const fixed = {
-    frameworkHeap: 128,
-    frameworkOffHeap: 128,
-    taskOffHeap: 0,
-    network: 128,
-    // Small: the stack uses the hashmap state backend; managed memory only serves
-    // RocksDB and batch operators.
-    managed: 128,
-    metaspace: 384,
-    overhead: 192,
-  };
+  const fixed = processMb < smallTaskManagerBelowMb ? smallTaskManager : standardTaskManager;
   const taskHeap = processMb - Object.values(fixed).reduce((a, b) => a + b, 0);
   if (taskHeap < 256) {
-    throw new Error(`SLUICE_TM_MEMORY=${processMb}m is too small for a TaskManager; use at least 1400m`);
+    throw new Error(`SLUICE_TM_MEMORY=${processMb}m is too small for a TaskManager; use at least 1024m`);
   }
   return { ...fixed, taskHeap };
 }
@@ -87,6 +93,37 @@ export function flinkDirs(settings: StackSettings): FlinkDirs {
 }
 
 const mb = (n: number) => `${n}m`;
+
+/**
+ * Heartbeats between JobManager and TaskManagers: a SIGKILLed TaskManager is
+ * noticed after `rpc-failure-threshold` failed heartbeat RPCs (connection
+ * refused, about 2 s) and a hung one after the timeout, instead of Flink's
+ * 10 s / 50 s defaults. The same in docker-compose.yml.
+ */
+export const heartbeatEntries: [string, string | number][] = [
+  ["heartbeat.interval", "1s"],
+  ["heartbeat.timeout", "10s"],
+  ["heartbeat.rpc-failure-threshold", 2],
+];
+
+/**
+ * Flink's own restarts. A lost TaskManager makes every restart fail at once
+ * ("no resources") until one comes back, so the backoff grows 1, 2, 4, 8, 10,
+ * 10, 10, 10 s: about 55 s of outage ride through (a TaskManager restarted by
+ * `stack:up` takes 10-30 s) before the job goes FAILED; a broken job fails
+ * after those 8 attempts instead of restarting forever, and 60 s of running
+ * without failure gives the budget back (fixed-delay never did). Jobs may
+ * override these keys. The same in docker-compose.yml.
+ */
+export const restartEntries: [string, string | number][] = [
+  ["restart-strategy.type", "exponential-delay"],
+  ["restart-strategy.exponential-delay.initial-backoff", "1s"],
+  ["restart-strategy.exponential-delay.max-backoff", "10s"],
+  ["restart-strategy.exponential-delay.backoff-multiplier", 2],
+  ["restart-strategy.exponential-delay.jitter-factor", 0.1],
+  ["restart-strategy.exponential-delay.reset-backoff-threshold", "60s"],
+  ["restart-strategy.exponential-delay.attempts-before-reset-backoff", 8],
+];
 
 /** The `<process>.memory.*` keys each memory component is written to (a `.min`/`.max` pair pins a range). */
 const jobManagerMemoryKeys: Record<keyof typeof jobManagerMemory, string[]> = {
@@ -141,6 +178,7 @@ export function renderFlinkConfig(settings: StackSettings): string {
     // The TaskManager usually starts before the JobManager listens; retry the
     // ResourceManager connection after 1 s instead of the default 10 s.
     ["cluster.registration.error-delay", "1s"],
+    ...heartbeatEntries,
     ["rest.address", host],
     ["rest.bind-address", host],
     ["rest.port", ports.flinkRest],
@@ -154,10 +192,7 @@ export function renderFlinkConfig(settings: StackSettings): string {
     ["execution.checkpointing.dir", pathToFileURL(dirs.checkpoints).href],
     ["execution.checkpointing.savepoint-dir", pathToFileURL(dirs.savepoints).href],
     ["state.backend.type", "hashmap"],
-    // A broken job fails after a few quick retries instead of restarting forever.
-    ["restart-strategy.type", "fixed-delay"],
-    ["restart-strategy.fixed-delay.attempts", 3],
-    ["restart-strategy.fixed-delay.delay", "2s"],
+    ...restartEntries,
     ["sql-gateway.endpoint.rest.address", host],
     ["sql-gateway.endpoint.rest.bind-address", host],
     ["sql-gateway.endpoint.rest.port", ports.sqlGateway],
@@ -222,16 +257,22 @@ export function flinkJavaArgs(
   jarDir: string,
   tmpDir: string,
   identity: string[],
+  /** Names its log file (`<logName>.log`); one per TaskManager. */
+  logName: string = process,
 ): string[] {
   const dirs = flinkDirs(settings);
   const args = [
     ...flinkMemoryArgs(process, settings),
     // A JVM out of heap must die (and be restarted by `stack:up`) instead of hanging alive.
     "-XX:+ExitOnOutOfMemoryError",
+    // On a busy machine Pekko's remoting took over its 10 s start-up timeout and the
+    // JVM exited. Flink's `pekko.startup-timeout` lands on a key Pekko's classic
+    // remoting no longer reads, so the system property (Pekko's fallback) sets it.
+    "-Dpekko.remote.classic.startup-timeout=60s",
     ...flinkJava17Opens,
     ...identity,
     `-Djava.io.tmpdir=${tmpDir}`,
-    `-Dlog.file=${join(dirs.logs, `${process}.log`)}`,
+    `-Dlog.file=${join(dirs.logs, `${logName}.log`)}`,
     `-Dlog4j.configurationFile=${pathToFileURL(join(dirs.conf, "log4j.properties")).href}`,
     "-classpath",
     `${jarDir}/*`,

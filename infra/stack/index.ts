@@ -8,6 +8,17 @@
  *   await stackUp(settings, console.log);
  *   (await probeStack(endpointsOf(settings))).all; // true
  */
+
+export {
+  type Component,
+  type ComponentKind,
+  type ComponentStatus,
+  type Log,
+  logFile,
+  processComponent,
+  StackError,
+} from "./component.ts";
+export { taskManagerNames } from "./components/taskmanager.ts";
 export { defaultFunctionsJar, ensureFunctionsJar, functionsJar } from "./functions.ts";
 export {
   type PostgresEndpoint,
@@ -20,7 +31,15 @@ export {
 } from "./postgres.ts";
 export { applyMigrations, migrationsDir } from "./postgres-schema.ts";
 export { freePort, portIsFree, tail } from "./processes.ts";
-export { flinkRestReady, kafkaReady, probeStack, sqlGatewayReady, taskManagerReady } from "./readiness.ts";
+export {
+  flinkRestReady,
+  kafkaReady,
+  probeStack,
+  type RegisteredTaskManager,
+  registeredTaskManagers,
+  sqlGatewayReady,
+  taskManagerReady,
+} from "./readiness.ts";
 export {
   endpointsOf,
   parseMemoryMb,
@@ -30,16 +49,15 @@ export {
   stackSettings,
 } from "./settings.ts";
 export {
-  type Component,
-  type ComponentStatus,
-  components,
+  componentNames,
+  ensureUp,
   killComponent,
-  type Log,
-  logFile,
-  StackError,
+  stackComponents,
   stackDown,
   stackStatus,
   stackUp,
+  startComponent,
+  taskManagerCount,
   type UpResult,
 } from "./stack.ts";
 export { javaMajor, versions } from "./versions.ts";

@@ -3,6 +3,7 @@ import { classpathProblems, flinkJars, kafkaJars, renderPom } from "./artifacts.
 import { flinkJavaArgs, flinkMemoryArgs, renderFlinkConfig, taskManagerMemory } from "./flink.ts";
 import { kafkaFormatArgs, kafkaServerArgs, renderServerProperties } from "./kafka.ts";
 import { parseMemoryMb, stackSettings } from "./settings.ts";
+import { componentNames } from "./stack.ts";
 import { versions } from "./versions.ts";
 
 describe("stack settings", () => {
@@ -34,6 +35,45 @@ describe("stack settings", () => {
   });
 });
 
+describe("several TaskManagers", () => {
+  it("runs SLUICE_TASKMANAGERS TaskManagers (default 1), each its own component between JobManager and gateway", () => {
+    expect(stackSettings({}).taskManagers).toBe(1);
+    // PostgreSQL (the last component, when its binaries are installed) has its own test.
+    const flinkAndKafka = (names: string[]) => names.filter((n) => n !== "postgres");
+    expect(flinkAndKafka(componentNames(stackSettings({})))).toEqual([
+      "kafka",
+      "jobmanager",
+      "taskmanager-1",
+      "sql-gateway",
+    ]);
+    expect(flinkAndKafka(componentNames(stackSettings({ SLUICE_TASKMANAGERS: "3" })))).toEqual([
+      "kafka",
+      "jobmanager",
+      "taskmanager-1",
+      "taskmanager-2",
+      "taskmanager-3",
+      "sql-gateway",
+    ]);
+    expect(() => stackSettings({ SLUICE_TASKMANAGERS: "0" })).toThrow(/SLUICE_TASKMANAGERS/);
+    expect(() => stackSettings({ SLUICE_TASKMANAGERS: "17" })).toThrow(/at most 16/);
+  });
+
+  it("gives each TaskManager its own log file", () => {
+    const args = flinkJavaArgs("taskmanager", stackSettings({}), "/jars", "/tmp/tm2", [], "taskmanager-2");
+    expect(args.find((a) => a.startsWith("-Dlog.file="))).toMatch(/\/taskmanager-2\.log$/);
+    expect(args).toContain("-Djava.io.tmpdir=/tmp/tm2");
+  });
+
+  it("notices a lost TaskManager within seconds and rides out its restart before failing a job", () => {
+    const config = renderFlinkConfig(stackSettings({}));
+    expect(config).toContain('heartbeat.interval: "1s"');
+    expect(config).toContain('heartbeat.timeout: "10s"');
+    expect(config).toContain("heartbeat.rpc-failure-threshold: 2");
+    expect(config).toContain('restart-strategy.type: "exponential-delay"');
+    expect(config).toContain("restart-strategy.exponential-delay.attempts-before-reset-backoff: 8");
+  });
+});
+
 describe("TaskManager memory", () => {
   it("adds up to the requested process size and matches the JVM limits", () => {
     const mem = taskManagerMemory(2560);
@@ -48,6 +88,13 @@ describe("TaskManager memory", () => {
 
   it("refuses a process size too small for a TaskManager", () => {
     expect(() => taskManagerMemory(1000)).toThrow(/too small/);
+  });
+
+  it("fits a small TaskManager (1024m, for several on a laptop) with at least 256m of task heap", () => {
+    const mem = taskManagerMemory(1024);
+    expect(Object.values(mem).reduce((a, b) => a + b, 0)).toBe(1024);
+    expect(mem.taskHeap).toBeGreaterThanOrEqual(256);
+    expect(taskManagerMemory(2560).metaspace).toBe(384);
   });
 });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { postgresBinDir, postgresEndpoint, postgresJdbcUrl } from "./postgres.ts";
 import { stackSettings } from "./settings.ts";
+import { componentNames } from "./stack.ts";
 
 describe("PostgreSQL component settings", () => {
   it("reaches the role and database sluice on the configured port", () => {
@@ -18,5 +19,11 @@ describe("PostgreSQL component settings", () => {
 
   it("takes the binaries from SLUICE_POSTGRES_BIN when given", () => {
     expect(postgresBinDir({ SLUICE_POSTGRES_BIN: "/opt/pg/bin" })).toBe("/opt/pg/bin");
+  });
+
+  it("is the stack's last component when its binaries are installed, absent otherwise", () => {
+    const names = componentNames(stackSettings({}));
+    if (postgresBinDir() === undefined) expect(names).not.toContain("postgres");
+    else expect(names.at(-1)).toBe("postgres");
   });
 });

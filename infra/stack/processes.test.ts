@@ -1,7 +1,9 @@
+import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   identityFlags,
@@ -36,5 +38,23 @@ describe("signalProcess (killComponent)", () => {
     expect(existsSync(p.pidFile)).toBe(true);
     expect(await runningPid(p)).toBeUndefined();
     expect(await signalProcess(p, "SIGKILL")).toBeUndefined();
+  });
+});
+
+describe.skipIf(process.platform !== "linux")("isAlive", () => {
+  it("counts an exited process its parent has not reaped (a zombie) as gone", async () => {
+    // `true` exits at once; its parent then execs `sleep`, which never reaps it.
+    const shell = spawn("sh", ["-c", "true & echo $!; exec sleep 5"], {
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    const pid = Number(await new Promise<string>((r) => shell.stdout.once("data", (d) => r(String(d)))));
+    try {
+      await sleep(300);
+      expect(() => process.kill(pid, 0)).not.toThrow(); // the pid still exists...
+      expect(isAlive(pid)).toBe(false); // ...but the process is gone
+      expect(isAlive(shell.pid as number)).toBe(true);
+    } finally {
+      shell.kill("SIGKILL");
+    }
   });
 });

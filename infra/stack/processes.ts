@@ -27,14 +27,29 @@ function commandLineOf(pid: number): string | undefined {
   }
 }
 
-/** True while a process with this pid exists (ours or not). */
+/** True when /proc says the process has exited but its parent has not reaped it yet. */
+function isZombie(pid: number): boolean {
+  try {
+    // The state follows the command name in parentheses, which may itself hold spaces.
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z");
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * True while a process with this pid runs (ours or not). A zombie counts as
+ * gone: a component started from a long-lived process (a test calling
+ * `stackUp`) stays a zombie after it exits until that process reaps it.
+ */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === "EPERM";
   }
+  return !isZombie(pid);
 }
 
 /** The pid of the running process, or undefined (a stale pid file is removed). */

@@ -27,6 +27,35 @@ export async function taskManagerReady(flinkRestUrl: string): Promise<boolean> {
   }
 }
 
+/** A TaskManager as the JobManager lists it (`GET /taskmanagers`). */
+export interface RegisteredTaskManager {
+  /** Its resource id (`taskmanager.resource-id`; the launcher names it after the component). */
+  id: string;
+  slots: number;
+  freeSlots: number;
+}
+
+/**
+ * The TaskManagers registered with the JobManager, or undefined when it does not
+ * answer. A TaskManager that died stays listed until its heartbeat times out.
+ */
+export async function registeredTaskManagers(
+  flinkRestUrl: string,
+): Promise<RegisteredTaskManager[] | undefined> {
+  try {
+    const body = (await getJson(`${flinkRestUrl}/taskmanagers`)) as {
+      taskmanagers?: Record<string, unknown>[];
+    };
+    return (body.taskmanagers ?? []).map((tm) => ({
+      id: String(tm.id),
+      slots: Number(tm.slotsNumber),
+      freeSlots: Number(tm.freeSlots),
+    }));
+  } catch {
+    return undefined;
+  }
+}
+
 /** The SQL Gateway answers `GET /v4/info` (its REST API version on Flink 2.2). */
 export async function sqlGatewayReady(sqlGatewayUrl: string): Promise<boolean> {
   try {

@@ -26,7 +26,10 @@ export interface StackSettings {
   };
   /** TaskManager total process memory in MiB (`SLUICE_TM_MEMORY`, e.g. `2560m` or `3g`). */
   taskManagerMemoryMb: number;
+  /** Slots of each TaskManager (`SLUICE_TM_SLOTS`). */
   taskManagerSlots: number;
+  /** How many TaskManagers the launcher runs (`SLUICE_TASKMANAGERS`, default 1), each with `taskManagerSlots`. */
+  taskManagers: number;
   /** Loopback address every component binds to. */
   host: string;
   java: string;
@@ -38,6 +41,9 @@ export interface StackEndpoints {
   sqlGatewayUrl: string;
   kafkaBrokers: string[];
 }
+
+/** More TaskManagers than this on one machine is a typo, not a plan. */
+const maxTaskManagers = 16;
 
 function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
@@ -79,9 +85,13 @@ export function stackSettings(env: NodeJS.ProcessEnv = process.env): StackSettin
     },
     taskManagerMemoryMb: parseMemoryMb(env.SLUICE_TM_MEMORY || "2560m", "SLUICE_TM_MEMORY"),
     taskManagerSlots: intFromEnv(env, "SLUICE_TM_SLOTS", 24),
+    taskManagers: intFromEnv(env, "SLUICE_TASKMANAGERS", 1),
     host: "127.0.0.1",
     java: env.JAVA_HOME ? join(env.JAVA_HOME, "bin", "java") : "java",
   };
+  if (settings.taskManagers > maxTaskManagers) {
+    throw new Error(`SLUICE_TASKMANAGERS must be at most ${maxTaskManagers}, got ${settings.taskManagers}`);
+  }
   const ports = Object.entries(settings.ports);
   for (const [name, port] of ports) {
     const clash = ports.find(([other, p]) => other !== name && p === port);

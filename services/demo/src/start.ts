@@ -20,7 +20,6 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type ModelServer, startModelServer } from "@sluice/model-server";
 import {
-  type Component,
   portIsFree,
   postgresEndpoint,
   postgresJdbcUrl,
@@ -69,7 +68,7 @@ async function logEnd(file: string): Promise<string> {
 
 /** What the demo started, so that shutdown stops exactly that. */
 interface Started {
-  stack: { settings: ReturnType<typeof stackSettings>; components: Component[] } | undefined;
+  stack: { settings: ReturnType<typeof stackSettings>; components: string[] } | undefined;
   modelServer: ModelServer | undefined;
   api: Child | undefined;
   apiClient: SluiceApi | undefined;
