@@ -7,12 +7,16 @@
  */
 
 import { freePort } from "@sluice/stack";
-import { dropPgTables, pgQuery, stackPostgres, uniquePgTable } from "@sluice/testkit";
-import { afterAll, describe, expect, it } from "vitest";
+import { dropPgTables, pgQuery, stackPostgres, uniquePgTable, waitFor } from "@sluice/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiError } from "./errors.ts";
 import { PostgresThemeCounts } from "./themes-postgres.ts";
 
 const tables: string[] = [];
+// results-db.int.test.ts stops the stack's PostgreSQL for a while; do not start during that.
+beforeAll(() =>
+  waitFor(() => pgQuery("SELECT 1"), { timeout: 120_000, interval: 1_000, description: "PostgreSQL" }),
+);
 afterAll(() => dropPgTables(tables));
 
 function url(port = stackPostgres().port): string {
