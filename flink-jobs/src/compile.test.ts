@@ -145,6 +145,7 @@ describe("compileJob: statements and their order", () => {
             topic: "events",
             format: { kind: "json" },
             key: { format: { kind: "json" }, fields: ["id"] },
+            errorPolicy: "fail",
           },
         },
         {
@@ -257,6 +258,7 @@ describe("compileJob: one golden per connector", () => {
       topic: "out",
       format: { kind: "json" },
       deliveryGuarantee: "exactly-once",
+      errorPolicy: "fail",
     });
     expect(options.slice(4)).toEqual([
       "'format' = 'json'",

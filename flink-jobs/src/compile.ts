@@ -2,6 +2,14 @@ import type { Analysis, ColumnInfo } from "./analyze/index.ts";
 import { renderConfig } from "./config.ts";
 import { type Connector, connectorFor, type OptionValue, type TableContext } from "./connectors/index.ts";
 import { defaultGroupId, type KafkaConnectorConfig, kafkaConnector } from "./connectors/kafka.ts";
+import {
+  deadLetterInsert,
+  deadLetterPlan,
+  deadLetterSink,
+  rawColumnLines,
+  rawOptions,
+  validRowsView,
+} from "./dead-letters.ts";
 import { type EnrichmentTask, enrichmentTaskSchema } from "./enrichment-task.ts";
 import { SpecValidationError } from "./errors.ts";
 import { renderExpr, renderInterval } from "./expressions.ts";
@@ -116,21 +124,42 @@ function renderColumn(column: ColumnSpec): string[] {
   return (columnRenderers[column.kind] as (c: ColumnSpec) => string[])(column);
 }
 
-function compileTable(spec: JobSpec, table: TableSpec, analysis: Analysis): string {
+/** A table's CREATE TABLE; a source with an error policy is split (see `dead-letters.ts`). */
+function compileTable(spec: JobSpec, table: TableSpec, analysis: Analysis): CompiledStatement[] {
   const columnLines = table.columns.flatMap(renderColumn);
   const connector = connectorFor(table.connector) as Connector<typeof table.connector>;
   const columns = analysis.relations.get(table.name)?.columns ?? [];
-  const options = connector.options(
-    table.connector,
-    tableContext(spec, table.name, columns, table.primaryKey),
+  const context = tableContext(spec, table.name, columns, table.primaryKey);
+  const options = mergeOptions(connector.options(table.connector, context), table.connector.properties ?? {});
+  const plan = deadLetterPlan(spec, table);
+  const shape = { primaryKey: table.primaryKey, watermark: table.watermark };
+  if (plan === undefined)
+    return [
+      { kind: "create-table", sql: renderCreateTable({ name: table.name, columnLines, ...shape, options }) },
+    ];
+  const sink = deadLetterSink(plan, spec, (config) =>
+    kafkaConnector.options(config, tableContext(spec, plan.sinkTable, [])),
   );
-  return renderCreateTable({
-    name: table.name,
-    columnLines,
-    primaryKey: table.primaryKey,
-    watermark: table.watermark,
-    options: mergeOptions(options, table.connector.properties ?? {}),
-  });
+  return [
+    {
+      kind: "create-table",
+      sql: renderCreateTable({
+        name: plan.rawTable,
+        columnLines: rawColumnLines(plan, columnLines),
+        ...shape,
+        options: rawOptions(options),
+      }),
+    },
+    { kind: "create-table", sql: renderCreateTable({ name: plan.sinkTable, ...sink }) },
+    {
+      kind: "create-view",
+      sql: validRowsView(
+        plan,
+        table.name,
+        columns.map((c) => c.name),
+      ),
+    },
+  ];
 }
 
 /** Names and topics the enrichment compiles to. */
@@ -271,8 +300,7 @@ export function compileJob(spec: JobSpec): CompiledJob {
   // are shared with the API, which has no kind for functions yet).
   for (const kind of new Set(valid.models.map((m) => m.function.kind)))
     statements.push({ kind: "create-function", sql: renderRegistration(kind) });
-  for (const table of valid.tables)
-    statements.push({ kind: "create-table", sql: compileTable(valid, table, analysis) });
+  for (const table of valid.tables) statements.push(...compileTable(valid, table, analysis));
 
   const enrichments = valid.enrichments.map((e) => compileEnrichment(valid, e, analysis));
   for (const e of enrichments) for (const sql of e.tables) statements.push({ kind: "create-table", sql });
@@ -286,7 +314,9 @@ export function compileJob(spec: JobSpec): CompiledJob {
     });
   }
 
+  const deadLetters = valid.tables.flatMap((t) => deadLetterPlan(valid, t) ?? []);
   const inserts = [
+    ...deadLetters.map((plan) => deadLetterInsert(plan, valid.name)),
     ...enrichments.map((e) => e.feed),
     ...valid.inserts.map((i) => compileInsert(i, analysis)),
   ];

@@ -22,6 +22,8 @@ export {
   type Format,
   type SecretRef,
 } from "./connectors/index.ts";
+export { ERROR_POLICIES, type ErrorPolicy } from "./connectors/kafka.ts";
+export { DEAD_LETTERS_SUFFIX, RAW_SUFFIX } from "./dead-letters.ts";
 export * from "./enrichment-task.ts";
 export {
   FlinkJobsError,

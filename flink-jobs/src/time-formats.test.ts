@@ -10,7 +10,13 @@ function job(format: TimeFormat) {
     "readings",
     { device_id: t.string(), event_time: timeField("timestamp", format), temperature: t.double() },
     {
-      connector: kafka({ topic: "readings", format: "json", bootstrapServers: "k:9092" }),
+      // `fail`: compiled as declared (the dead-letter split has its own goldens).
+      connector: kafka({
+        topic: "readings",
+        format: "json",
+        bootstrapServers: "k:9092",
+        errorPolicy: "fail",
+      }),
       watermark: { column: "event_time", delay: seconds(5) },
     },
   );

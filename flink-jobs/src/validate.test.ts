@@ -189,6 +189,35 @@ const semanticCases: Record<SemanticProblemCode, Case[]> = {
       }),
     ),
   ),
+  ERROR_POLICY_FORMAT: one(
+    ["tables", 3, "connector", "errorPolicy"],
+    withTables(stringTable("a", { kind: "kafka", topic: "x", format: { kind: "csv" }, errorPolicy: "skip" })),
+  ),
+  ERROR_POLICY_CONFLICT: [
+    {
+      path: ["tables", 3, "connector", "format", "ignoreParseErrors"],
+      spec: withTables(
+        stringTable("a", {
+          kind: "kafka",
+          topic: "x",
+          format: { kind: "json", ignoreParseErrors: true },
+          errorPolicy: "fail",
+        }),
+      ),
+    },
+    {
+      path: ["tables", 3, "connector", "deadLetterTopic"],
+      spec: withTables(
+        stringTable("a", {
+          kind: "kafka",
+          topic: "x",
+          format: { kind: "json" },
+          errorPolicy: "skip",
+          deadLetterTopic: "d",
+        }),
+      ),
+    },
+  ],
   FORMAT_NOT_AVAILABLE: one(
     ["tables", 3, "connector", "format", "kind"],
     withTables(stringTable("a", { kind: "kafka", topic: "x", format: { kind: "avro" } })),

@@ -109,7 +109,7 @@ describe("builders produce specs the compiler turns into the expected SQL", () =
         kafka_ts: metadata(t.timestampLtz(3), "timestamp", { virtual: true }),
       },
       {
-        connector: kafka({ topic: "events", format: "json" }),
+        connector: kafka({ topic: "events", format: "json", errorPolicy: "fail" }),
         watermark: { column: "ts", delay: seconds(1) },
       },
     );

@@ -149,7 +149,7 @@ function buildSpec(p: SpecParams): unknown {
       {
         name: p.source,
         columns: [column(p.column)],
-        connector: { kind: "kafka", topic: "in", format: { kind: "json" } },
+        connector: { kind: "kafka", topic: "in", format: { kind: "json" }, errorPolicy: "fail" },
       },
       { name: p.sink, columns: [column(p.column)], connector: { kind: "print", printIdentifier: p.printId } },
     ],

@@ -1,4 +1,4 @@
-import { join } from "node:path";
+import { delimiter, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { rollingFileLog4j } from "./log4j.ts";
 import type { StackSettings } from "./settings.ts";
@@ -259,6 +259,7 @@ export function flinkJavaArgs(
   identity: string[],
   /** Names its log file (`<logName>.log`); one per TaskManager. */
   logName: string = process,
+  extraJars: string[] = [],
 ): string[] {
   const dirs = flinkDirs(settings);
   const args = [
@@ -275,7 +276,7 @@ export function flinkJavaArgs(
     `-Dlog.file=${join(dirs.logs, `${logName}.log`)}`,
     `-Dlog4j.configurationFile=${pathToFileURL(join(dirs.conf, "log4j.properties")).href}`,
     "-classpath",
-    `${jarDir}/*`,
+    [`${jarDir}/*`, ...extraJars].join(delimiter),
     mainClass[process],
   ];
   // The SQL Gateway reads its configuration only from $FLINK_CONF_DIR (set by the launcher).

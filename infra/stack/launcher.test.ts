@@ -116,6 +116,11 @@ describe("Flink configuration", () => {
     expect(jm.slice(-2)).toEqual(["--configDir", "/tmp/sluice state/flink/conf"]);
     const gw = flinkJavaArgs("sql-gateway", settings, "/jars", "/tmp/gw", []);
     expect(gw.at(-1)).toBe("org.apache.flink.table.gateway.SqlGateway");
+    expect(gw[gw.indexOf("-classpath") + 1]).toBe("/jars/*");
+    const withFormat = flinkJavaArgs("taskmanager", settings, "/jars", "/tmp/tm", [], "taskmanager", [
+      "/f/functions.jar",
+    ]);
+    expect(withFormat[withFormat.indexOf("-classpath") + 1]).toBe("/jars/*:/f/functions.jar");
   });
 
   it("makes every Flink and Kafka JVM exit on OutOfMemoryError instead of hanging", () => {

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -43,13 +43,16 @@ describe("signalProcess (killComponent)", () => {
 
 describe.skipIf(process.platform !== "linux")("isAlive", () => {
   it("counts an exited process its parent has not reaped (a zombie) as gone", async () => {
-    // `true` exits at once; its parent then execs `sleep`, which never reaps it.
-    const shell = spawn("sh", ["-c", "true & echo $!; exec sleep 5"], {
+    // The child exits 1 s later, after its parent has exec'd `sleep`, which never reaps it (a child
+    // that exited before the exec would be reaped by the shell itself).
+    const shell = spawn("sh", ["-c", "sleep 1 & echo $!; exec sleep 8"], {
       stdio: ["ignore", "pipe", "ignore"],
     });
     const pid = Number(await new Promise<string>((r) => shell.stdout.once("data", (d) => r(String(d)))));
     try {
-      await sleep(300);
+      // Wait until the kernel says zombie.
+      for (let i = 0; i < 100 && !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, "utf8")); i++)
+        await sleep(50);
       expect(() => process.kill(pid, 0)).not.toThrow(); // the pid still exists...
       expect(isAlive(pid)).toBe(false); // ...but the process is gone
       expect(isAlive(shell.pid as number)).toBe(true);

@@ -9,7 +9,12 @@ import {
   renderPropertyValue,
   type TableContext,
 } from "./connector.ts";
+import { validateErrorPolicy } from "./error-policy.ts";
 import { formatOptions, formatSchema, validateFormat } from "./formats.ts";
+
+export const ERROR_POLICIES = ["dead-letter", "skip", "fail"] as const;
+export const errorPolicySchema = z.enum(ERROR_POLICIES);
+export type ErrorPolicy = z.infer<typeof errorPolicySchema>;
 
 /** Where a Kafka source starts reading when it has no committed offsets in a savepoint. */
 export const startupModeSchema = z.union([
@@ -50,6 +55,20 @@ export const kafkaSchema = z.strictObject({
    */
   transactionalIdPrefix: literalTextSchema.min(1).max(200).optional(),
   properties: propertiesSchema.optional(),
+  /**
+   * What a source does with a record it cannot read (JSON values only): `dead-letter` (the
+   * default) writes it, with its bytes, reason, partition and offset, to `deadLetterTopic`;
+   * `skip` drops it but still counts it; `fail` fails the job (see `dead-letters.ts`).
+   */
+  errorPolicy: errorPolicySchema.optional(),
+  /** Where dead letters go; defaults to `<topic>.dlq`. */
+  deadLetterTopic: topicSchema.optional(),
+  /**
+   * Columns a record must have (not NULL) to be read; without one it is a dead letter. The
+   * watermark's column (and a typed time's field) and the columns a model learns from are
+   * always required.
+   */
+  required: z.array(identifierSchema).min(1).optional(),
 });
 export type KafkaConnectorConfig = z.infer<typeof kafkaSchema>;
 
@@ -192,6 +211,7 @@ export const kafkaConnector = defineConnector<KafkaConnectorConfig>(ROLES.append
         }
       });
     }
+    problems.push(...validateErrorPolicy(config, table, path));
     return problems;
   },
   allowsProperty: (key) => allowsKafkaProperty(key) && !KAFKA_SINK_STRUCTURED.has(key),

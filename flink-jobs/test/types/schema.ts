@@ -5,7 +5,7 @@ export const sensorData = table(
   "sensor_data",
   { device_id: t.string(), timestamp: t.timestamp(3), temperature: t.double(), tags: t.array(t.string()) },
   {
-    connector: kafka({ topic: "sensor_data", format: "json" }),
+    connector: kafka({ topic: "sensor_data", format: "json", errorPolicy: "fail" }),
     watermark: { column: "timestamp", delay: seconds(5) },
   },
 );

@@ -1,9 +1,11 @@
+import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ensureJars, flinkJars } from "../artifacts.ts";
 import type { Component, Log } from "../component.ts";
 import { processComponent } from "../component.ts";
 import { type FlinkProcess, flinkDirs, flinkJavaArgs, log4jProperties, renderFlinkConfig } from "../flink.ts";
+import { functionsJar } from "../functions.ts";
 import { checkJava } from "../java.ts";
 import type { StackSettings } from "../settings.ts";
 
@@ -40,9 +42,16 @@ export function flinkComponent(settings: StackSettings, spec: FlinkComponentSpec
       const jars = await ensureJars(flinkJars, settings, log);
       await writeFlinkConfig(settings);
       const programArgs = (await spec.programArgs?.()) ?? [];
+      // Sluice's functions jar is on the class path too: its `sluice-json` format (dead letters) is
+      // found by Flink's factory discovery there; functions are still registered `USING JAR`.
+      const jar = functionsJar();
+      const extraJars = existsSync(jar) ? [jar] : [];
       return {
         command: settings.java,
-        args: [...flinkJavaArgs(spec.process, settings, jars, tmpDir, identity, spec.name), ...programArgs],
+        args: [
+          ...flinkJavaArgs(spec.process, settings, jars, tmpDir, identity, spec.name, extraJars),
+          ...programArgs,
+        ],
         env: { ...process.env, FLINK_CONF_DIR: flinkDirs(settings).conf },
       };
     },

@@ -33,6 +33,10 @@ export type JobEvent = Schemas["Event"];
 export type Operation = Schemas["Operation"];
 export type Savepoint = Schemas["Savepoint"];
 export type CompiledStatement = Schemas["CompiledStatement"];
+export type Flow = Schemas["Flow"];
+export type Condition = Schemas["Condition"];
+export type StateCompatibility = Schemas["StateCompatibility"];
+export type UpgradePlan = Schemas["UpgradePlan"];
 export type LifecycleState = Job["state"];
 
 export type SluiceClient = Client<paths>;

@@ -194,3 +194,31 @@ describe("FlinkRestClient time bounds", () => {
     }
   });
 });
+
+describe("FlinkRestClient metrics", () => {
+  it("reads aggregated vertex metrics, a gauge without a value (NaN) as undefined", async () => {
+    t.fake.on(`GET /jobs/${JOB}/vertices/v1/subtasks/metrics`, {
+      status: 200,
+      body: [
+        { id: "Source__readings[1].numRecordsOut", sum: 500.0, max: 300.0, min: 200.0 },
+        { id: "busyTimeMsPerSecond", sum: "NaN", max: "NaN", min: "NaN" },
+      ],
+    });
+    await expect(
+      t.client.vertexMetrics(JOB, "v1", ["Source__readings[1].numRecordsOut", "busyTimeMsPerSecond"]),
+    ).resolves.toEqual([
+      { id: "Source__readings[1].numRecordsOut", sum: 500, max: 300, min: 200, avg: undefined },
+      { id: "busyTimeMsPerSecond", sum: undefined, max: undefined, min: undefined, avg: undefined },
+    ]);
+  });
+
+  it("reads job metrics as numbers, leaving out those without a value", async () => {
+    t.fake.on(`GET /jobs/${JOB}/metrics`, {
+      status: 200,
+      body: [{ id: "numRestarts", value: "2" }, { id: "lastCheckpointSize" }, { id: "x", value: "NaN" }],
+    });
+    await expect(t.client.jobMetrics(JOB, ["numRestarts", "lastCheckpointSize", "x"])).resolves.toEqual({
+      numRestarts: 2,
+    });
+  });
+});

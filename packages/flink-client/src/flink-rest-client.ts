@@ -9,6 +9,7 @@ import {
 } from "./rest/cluster.ts";
 import type { JobConfig, JobDetails, JobException, JobOverview } from "./rest/jobs.ts";
 import * as jobs from "./rest/jobs.ts";
+import * as metrics from "./rest/metrics.ts";
 import type {
   SavepointStatus,
   StopWithSavepointRequest,
@@ -140,6 +141,25 @@ export class FlinkRestClient extends FlinkHttpClient {
   async latestCompletedCheckpoint(jobId: string): Promise<CheckpointSummary | undefined> {
     const statistics = await this.call(() => getCheckpointStatistics(this.http, jobId), true);
     return statistics.latest.completed ?? undefined;
+  }
+
+  /** Job-level metrics by id (e.g. `numRestarts`, `lastCompletedCheckpointId`); unknown ids are left out. */
+  jobMetrics(jobId: string, ids: readonly string[]): Promise<Record<string, number>> {
+    return this.call(() => metrics.getJobMetrics(this.http, jobId, ids), true);
+  }
+
+  /** The metric ids of a vertex's subtasks, e.g. `Source__readings[1].numRecordsOut`. */
+  vertexMetricIds(jobId: string, vertexId: string): Promise<string[]> {
+    return this.call(() => metrics.listVertexMetrics(this.http, jobId, vertexId), true);
+  }
+
+  /** Metrics of a vertex aggregated over its subtasks (sum, max, min). */
+  vertexMetrics(
+    jobId: string,
+    vertexId: string,
+    ids: readonly string[],
+  ): Promise<metrics.AggregatedMetric[]> {
+    return this.call(() => metrics.getVertexMetrics(this.http, jobId, vertexId, ids), true);
   }
 
   taskManagers(): Promise<TaskManager[]> {

@@ -73,6 +73,7 @@ export {
   type KnownJobState,
   TERMINAL_JOB_STATES,
 } from "./rest/jobs.ts";
+export type { AggregatedMetric } from "./rest/metrics.ts";
 export type {
   SavepointFormat,
   SavepointStatus,
@@ -88,4 +89,4 @@ export {
   withRetry,
 } from "./retry.ts";
 export { SqlGatewayClient } from "./sql-gateway-client.ts";
-export { planStatementSet, statementRole } from "./statement-set.ts";
+export { type ExplainDetail, planStatementSet, statementRole } from "./statement-set.ts";

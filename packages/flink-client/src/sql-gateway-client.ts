@@ -13,7 +13,7 @@ import type {
   StatementSetOptions,
   SubmittedJob,
 } from "./gateway-types.ts";
-import { explainStatement, planStatementSet } from "./statement-set.ts";
+import { type ExplainDetail, explainStatement, planStatementSet } from "./statement-set.ts";
 
 /**
  * A typed client for the Flink SQL Gateway REST API (v4).
@@ -331,15 +331,19 @@ export class SqlGatewayClient extends FlinkHttpClient {
   /**
    * Dry run: runs the set-up statements, then asks Flink to EXPLAIN the job
    * statement without running it; returns the plan text. Invalid SQL fails with
-   * SQL_ERROR exactly as a real submission would.
+   * SQL_ERROR exactly as a real submission would. `details` are EXPLAIN's extra outputs, e.g.
+   * `["JSON_EXECUTION_PLAN"]` for the stream graph as JSON.
    */
-  async explain(sqlStatements: readonly string[], options: StatementSetOptions = {}): Promise<string> {
+  async explain(
+    sqlStatements: readonly string[],
+    options: StatementSetOptions & { details?: readonly ExplainDetail[] } = {},
+  ): Promise<string> {
     const planned = planStatementSet(sqlStatements);
     const poll = { ...this.#poll, ...options };
     const session = await this.openSession(options.sets, { sessionName: options.sessionName });
     try {
       await this.#runSetup(session, planned.setup, poll);
-      const operation = await this.executeStatement(session, explainStatement(planned.job));
+      const operation = await this.executeStatement(session, explainStatement(planned.job, options.details));
       const result = await this.#inStep(planned.setup.length, planned.setup.length + 1, () =>
         this.fetchAllResults(operation, poll),
       );

@@ -71,10 +71,14 @@ export function planStatementSet(statements: readonly string[]): PlannedStatemen
   return { setup, job: `EXECUTE STATEMENT SET\nBEGIN\n${inserts.map((s) => `${s};`).join("\n")}\nEND` };
 }
 
-/** The EXPLAIN form of a job statement, for dry runs. */
-export function explainStatement(job: string): string {
+/** What EXPLAIN may add to its answer (Flink's `ExplainDetail`). */
+export type ExplainDetail = "ESTIMATED_COST" | "CHANGELOG_MODE" | "JSON_EXECUTION_PLAN" | "PLAN_ADVICE";
+
+/** The EXPLAIN form of a job statement, for dry runs; `details` e.g. `["JSON_EXECUTION_PLAN"]`. */
+export function explainStatement(job: string, details: readonly ExplainDetail[] = []): string {
+  const explain = ["EXPLAIN", ...details].join(" ");
   const [first] = leadingKeywords(job, 1);
   if (first === "EXECUTE")
-    return job.replace(/^(\s*(?:--[^\n]*\n|\/\*[\s\S]*?\*\/\s*)*)EXECUTE/i, "$1EXPLAIN");
-  return `EXPLAIN ${job}`;
+    return job.replace(/^(\s*(?:--[^\n]*\n|\/\*[\s\S]*?\*\/\s*)*)EXECUTE/i, `$1${explain}`);
+  return `${explain} ${job}`;
 }

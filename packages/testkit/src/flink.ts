@@ -168,10 +168,12 @@ export class StackResources {
   async runJob(
     compiled: { statements: readonly { sql: string }[] },
     pipelineName: string,
-    { timeoutMs = 120_000 }: { timeoutMs?: number } = {},
+    { timeoutMs = 120_000, submitTimeoutMs }: { timeoutMs?: number; submitTimeoutMs?: number } = {},
   ): Promise<string> {
     const { jobId } = await this.flink.gateway.executeStatementSet(withFunctionsJar(compiled), {
       sets: { "pipeline.name": pipelineName },
+      // Planning a large statement set on a busy machine can outlast the gateway client's 60 s.
+      ...(submitTimeoutMs === undefined ? {} : { timeoutMs: submitTimeoutMs }),
     });
     this.#jobs.push(jobId);
     await this.flink.rest.waitForJobRunning(jobId, { timeoutMs });

@@ -11,6 +11,7 @@ import { enrichmentRoutes } from "./routes/enrichment.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { jobActionRoutes } from "./routes/job-actions.ts";
 import { jobRoutes } from "./routes/jobs.ts";
+import { planRoutes } from "./routes/plan.ts";
 
 export type AppOptions = ServiceOptions;
 
@@ -47,6 +48,7 @@ export const sluiceApp = fp<AppOptions>(
     await app.register(jobRoutes, { prefix: "/v1" });
     await app.register(jobActionRoutes, { prefix: "/v1" });
     await app.register(enrichmentRoutes, { prefix: "/v1" });
+    await app.register(planRoutes, { prefix: "/v1" });
   },
   { name: "sluice-app" },
 );

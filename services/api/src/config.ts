@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { ConfigError } from "./errors.ts";
+import type { FlowThresholds } from "./flow/conditions.ts";
 
 /**
  * The API's configuration, read once from the environment at start and validated, so a bad
@@ -52,7 +53,17 @@ export interface ApiConfig {
    * `SLUICE_THEMES_DATABASE_URL`: a PostgreSQL URL (`postgres://sluice:...@127.0.0.1:5432/sluice`);
    * when set, GET /v1/themes/trending reads the review-themes job's PostgreSQL tables instead of Kafka.
    */
-  themesDatabaseUrl: string | undefined;
+  themesDatabaseUrl?: string | undefined;
+  /** Flow metrics and conditions (`src/flow`); defaults apply to what is left out. */
+  flow?: Partial<FlowConfig> | undefined;
+}
+
+/** How often flow metrics are read, how old they may be served, and the condition thresholds. */
+export interface FlowConfig extends FlowThresholds {
+  /** Least time between two reads of Flink's metrics (one read covers every running job). */
+  intervalMs: number;
+  /** Older metrics are never served: the API shows no flow and Unknown conditions instead. */
+  maxAgeMs: number;
 }
 
 const url = (name: string, fallback: string) =>
@@ -128,6 +139,22 @@ const envSchema = z
       .string()
       .regex(/^postgres(ql)?:\/\//, { error: "SLUICE_THEMES_DATABASE_URL must be a postgres:// URL" })
       .optional(),
+    SLUICE_FLOW_INTERVAL_MS: integer("SLUICE_FLOW_INTERVAL_MS", 5_000, 500, 600_000),
+    SLUICE_FLOW_MAX_AGE_MS: integer("SLUICE_FLOW_MAX_AGE_MS", 30_000, 1_000, 3_600_000),
+    SLUICE_FLOW_NO_OUTPUT_MS: integer("SLUICE_FLOW_NO_OUTPUT_MS", 60_000, 1_000, 86_400_000),
+    SLUICE_FLOW_CHECKPOINT_MAX_AGE_MS: integer(
+      "SLUICE_FLOW_CHECKPOINT_MAX_AGE_MS",
+      600_000,
+      1_000,
+      86_400_000,
+    ),
+    SLUICE_FLOW_DEAD_LETTER_WINDOW_MS: integer(
+      "SLUICE_FLOW_DEAD_LETTER_WINDOW_MS",
+      300_000,
+      1_000,
+      86_400_000,
+    ),
+    SLUICE_FLOW_MAX_LAG_RECORDS: integer("SLUICE_FLOW_MAX_LAG_RECORDS", 1_000, 0, Number.MAX_SAFE_INTEGER),
     SLUICE_LOG_LEVEL: z
       .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
         error: "SLUICE_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent",
@@ -135,6 +162,13 @@ const envSchema = z
       .default("info"),
   })
   .superRefine((env, ctx) => {
+    if (env.SLUICE_FLOW_MAX_AGE_MS < 2 * env.SLUICE_FLOW_INTERVAL_MS) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["SLUICE_FLOW_MAX_AGE_MS"],
+        message: "SLUICE_FLOW_MAX_AGE_MS must be at least twice SLUICE_FLOW_INTERVAL_MS",
+      });
+    }
     if (env.SLUICE_API_AUTH === "tokens" && parseTokens(env.SLUICE_API_TOKENS).length === 0) {
       ctx.addIssue({
         code: "custom",
@@ -208,5 +242,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     themesTotalTopic: e.SLUICE_THEMES_TOTAL_TOPIC,
     themesWindowedTopic: e.SLUICE_THEMES_WINDOWED_TOPIC,
     themesDatabaseUrl: e.SLUICE_THEMES_DATABASE_URL,
+    flow: {
+      intervalMs: e.SLUICE_FLOW_INTERVAL_MS,
+      maxAgeMs: e.SLUICE_FLOW_MAX_AGE_MS,
+      noOutputMs: e.SLUICE_FLOW_NO_OUTPUT_MS,
+      checkpointMaxAgeMs: e.SLUICE_FLOW_CHECKPOINT_MAX_AGE_MS,
+      deadLetterWindowMs: e.SLUICE_FLOW_DEAD_LETTER_WINDOW_MS,
+      maxLagRecords: e.SLUICE_FLOW_MAX_LAG_RECORDS,
+    },
   };
 }

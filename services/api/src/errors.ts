@@ -27,6 +27,11 @@ export const API_ERRORS = {
   NAME_MISMATCH: { status: 409, title: "The spec's name differs from the URL's" },
   OPERATION_IN_PROGRESS: { status: 409, title: "Another operation is in progress for this job" },
   JOB_NOT_RUNNING: { status: 409, title: "The job is not running" },
+  STATE_INCOMPATIBLE: { status: 409, title: "The new version cannot start from the job's state" },
+  STATE_LOSS_NOT_ALLOWED: {
+    status: 409,
+    title: "The new version would drop state: allowStateLoss=true is required",
+  },
   PAYLOAD_TOO_LARGE: { status: 413, title: "Request body too large" },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: "Unsupported content type" },
   SECRET_NOT_CONFIGURED: { status: 422, title: "A secret the job references is not configured" },

@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { registerFlowMetrics } from "./flow/metrics.ts";
 import type { Reconciler } from "./lifecycle/reconciler.ts";
 import { LIFECYCLE_STATES } from "./lifecycle/state.ts";
 import { jobSummary } from "./routes/views.ts";
@@ -30,6 +31,7 @@ export class ApiMetrics {
       registers,
     });
     const { reconciler, store } = deps;
+    registerFlowMetrics(this.registry, () => reconciler.flow);
     new Gauge({
       name: "sluice_reconcile_passes_total",
       help: "Reconcile passes since start (a counter exposed as gauge: it is read from the reconciler)",

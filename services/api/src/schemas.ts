@@ -1,7 +1,9 @@
 import { jobSpecSchema, STATEMENT_KINDS } from "@sluice/flink-jobs";
 import { z } from "zod";
 import { API_ERROR_CODES } from "./errors.ts";
+import { conditionSchema, flowSchema } from "./flow/schemas.ts";
 import { LIFECYCLE_STATES } from "./lifecycle/state.ts";
+import { stateCompatibilitySchema } from "./state-check-schemas.ts";
 import { operationKindSchema } from "./store/operation-records.ts";
 
 /**
@@ -30,6 +32,9 @@ export const createQuery = z.object({
 
 export const updateQuery = z.object({
   stateless: queryBool.describe("Start the new version with empty state instead of the upgrade savepoint"),
+  allowStateLoss: queryBool.describe(
+    "Accept an upgrade whose state-compatibility verdict is compatible-with-state-loss: state Flink cannot map is dropped",
+  ),
 });
 
 export const deleteQuery = z.object({
@@ -125,6 +130,11 @@ export const jobSummarySchema = z
     reason: z.string().optional(),
     flinkJobId: z.string().nullable().describe("The Flink job of the current run"),
     flinkState: z.string().nullable().describe("Flink's own state of that job, MISSING when Flink forgot it"),
+    conditions: z
+      .array(conditionSchema)
+      .describe(
+        "DataFlowing, CheckpointsHealthy, NoDeadLetters, CaughtUp while the job runs; empty otherwise",
+      ),
     createdAt: isoTime,
     updatedAt: isoTime,
   })
@@ -156,6 +166,9 @@ export const jobDetailSchema = jobSummarySchema
     duplicates: z
       .array(z.string())
       .describe("Other active Flink jobs carrying this job's name (reported, untouched)"),
+    flow: flowSchema
+      .nullable()
+      .describe("Flow metrics of the running Flink job as the API last read them; null when none is fresh"),
   })
   .meta({ id: "Job" });
 
@@ -197,6 +210,9 @@ export const problemSchema = z
     detail: z.string(),
     problems: z.array(z.object({ path: z.string(), code: z.string(), message: z.string() })).optional(),
     tried: z.array(z.string()).optional().describe("For FLINK_UNREACHABLE: the URLs that were tried"),
+    stateCompatibility: stateCompatibilitySchema
+      .optional()
+      .describe("For STATE_INCOMPATIBLE and STATE_LOSS_NOT_ALLOWED: the verdict"),
   })
   .meta({ id: "Problem" });
 

@@ -20,6 +20,7 @@ export type Command =
       exportName?: string | undefined;
       params: JobParams;
       stateless: boolean;
+      allowStateLoss: boolean;
       wait: boolean;
     }
   | { kind: "ls" }
@@ -29,7 +30,9 @@ export type Command =
   | { kind: "start"; name: string; from: string; wait: boolean }
   | { kind: "savepoint"; name: string; wait: boolean }
   | { kind: "events"; name: string; after?: number | undefined; limit?: number | undefined }
-  | { kind: "rm"; name: string; mode: "savepoint" | "cancel"; wait: boolean };
+  | { kind: "rm"; name: string; mode: "savepoint" | "cancel"; wait: boolean }
+  /** `once`: one screen then exit (`--json` implies it). */
+  | { kind: "top"; intervalMs: number; once: boolean };
 
 /** Options for a job factory, from `--param name=value`. */
 export type JobParams = Record<string, unknown>;
@@ -136,6 +139,7 @@ const BUILDERS: { [K in CommandKind]: (input: BuildInput) => Extract<Command, { 
     kind: "apply",
     ...jobFile(input),
     stateless: input.values.stateless === true,
+    allowStateLoss: input.values["allow-state-loss"] === true,
     wait: wait(input.values),
   }),
   ls: () => ({ kind: "ls" }),
@@ -172,6 +176,12 @@ const BUILDERS: { [K in CommandKind]: (input: BuildInput) => Extract<Command, { 
     limit: values.limit === undefined ? undefined : positiveInteger(values.limit, "--limit", command),
   }),
   rm: ({ target, values }) => ({ kind: "rm", name: target, mode: mode(values), wait: wait(values) }),
+  top: ({ values, command }) => ({
+    kind: "top",
+    intervalMs:
+      (values.interval === undefined ? 2 : positiveInteger(values.interval, "--interval", command)) * 1000,
+    once: values.once === true || values.json === true,
+  }),
 };
 
 function parse(argv: readonly string[]) {

@@ -24,6 +24,7 @@ import {
 } from "./format.ts";
 import { loadJobSpec } from "./load-job.ts";
 import { specsDiffer } from "./spec-compare.ts";
+import { top } from "./top-command.ts";
 
 /** Where the CLI reads and writes; `main.ts` passes the process's, tests pass buffers. */
 export interface CliIo {
@@ -169,6 +170,8 @@ async function execute(command: Exclude<Command, { kind: "help" | "version" }>, 
         done: (job) => `Savepoint of ${job.name}: ${job.savepoints[0]?.path ?? "(none recorded)"}`,
       });
     }
+    case "top":
+      return top(command, ctx);
     case "rm": {
       const response = await answer(
         ctx.api.DELETE("/v1/jobs/{name}", {
@@ -220,11 +223,22 @@ async function plan(command: Extract<Command, { kind: "plan" }>, ctx: Context): 
     ctx.api.POST("/v1/jobs", { params: { query: { dryRun: "true" } }, body: specBody(spec) }),
   )) as DryRun;
   const deployed = await deployedJob(ctx.api, spec.name);
+  const specChanged = deployed === null || specsDiffer(spec, deployed.spec);
+  const upgrade =
+    deployed !== null && specChanged
+      ? await unwrap(
+          ctx.api.POST("/v1/jobs/{name}/plan", {
+            params: { path: { name: spec.name }, query: {} },
+            body: specBody(spec),
+          }),
+        )
+      : undefined;
   const result: PlanResult = {
     name: spec.name,
     dryRun,
     deployed: deployed === null ? null : { version: deployed.version, state: deployed.state },
-    specChanged: deployed === null || specsDiffer(spec, deployed.spec),
+    specChanged,
+    stateCompatibility: upgrade?.stateCompatibility ?? null,
     sqlDiff:
       deployed === null
         ? ""
@@ -260,7 +274,13 @@ async function apply(command: Extract<Command, { kind: "apply" }>, ctx: Context)
   }
   const response = await answer(
     ctx.api.PUT("/v1/jobs/{name}", {
-      params: { path: { name: spec.name }, query: { stateless: command.stateless ? "true" : undefined } },
+      params: {
+        path: { name: spec.name },
+        query: {
+          stateless: command.stateless ? "true" : undefined,
+          allowStateLoss: command.allowStateLoss ? "true" : undefined,
+        },
+      },
       body: specBody(spec),
     }),
   );

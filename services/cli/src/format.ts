@@ -1,6 +1,15 @@
-import type { CompiledStatement, DryRun, Job, JobEvent, JobList, Operation } from "@sluice/api-client";
+import type {
+  CompiledStatement,
+  DryRun,
+  Job,
+  JobEvent,
+  JobList,
+  Operation,
+  StateCompatibility,
+} from "@sluice/api-client";
 import { ApiProblemError, ApiUnreachableError } from "@sluice/api-client";
 import { CliError, JobFileError, UsageError } from "./errors.ts";
+import { conditionSummary, flowLines } from "./flow-format.ts";
 
 /**
  * Human output of the CLI. Pure functions from API documents to text, so tests compare strings
@@ -25,7 +34,7 @@ export function table(header: readonly string[], rows: ReadonlyArray<readonly st
 }
 
 /**
- * `sluice ls`.
+ * `sluice ls`; below the table, each job's reason and its conditions that are not True.
  *
  * @example
  * NAME     VERSION  STATE    DESIRED  FLINK JOB                         UPDATED
@@ -48,6 +57,10 @@ export function formatJobList(list: JobList): string {
         );
   const reasons = list.jobs.filter((j) => j.reason !== undefined && j.reason !== "");
   for (const job of reasons) out += `  ${job.name}: ${job.reason}\n`;
+  for (const job of list.jobs) {
+    const off = conditionSummary(job.conditions);
+    if (off !== "ok" && off !== "-") out += `  ${job.name}: ${off}\n`;
+  }
   if (list.strays.length > 0) {
     out += "\nStray Flink jobs (named sluice/* but unknown to this API; left untouched):\n";
     out += table(
@@ -75,6 +88,7 @@ export function formatJobDetail(job: Job): string {
   if (job.secretNames.length > 0) lines.push(`Secrets:      ${job.secretNames.join(", ")}`);
   if (job.duplicates.length > 0)
     lines.push(`Duplicates:   ${job.duplicates.join(", ")} (other Flink jobs with this name)`);
+  lines.push(...flowLines(job));
   if (job.savepoints.length > 0) {
     lines.push("", "Savepoints (newest first):");
     for (const sp of job.savepoints)
@@ -110,6 +124,8 @@ export interface PlanResult {
   specChanged: boolean;
   /** Unified diff of the deployed SQL and the new SQL; `""` when equal. */
   sqlDiff: string;
+  /** For a savepoint upgrade: what it does to the state (the API's state check). */
+  stateCompatibility?: StateCompatibility | null | undefined;
 }
 
 export function formatPlan(plan: PlanResult, options: { explain: boolean }): string {
@@ -133,9 +149,32 @@ export function formatPlan(plan: PlanResult, options: { explain: boolean }): str
       lines.push(
         plan.sqlDiff === "" ? "The compiled SQL is the same." : `SQL diff:\n${plan.sqlDiff.trimEnd()}`,
       );
+      if (plan.stateCompatibility) lines.push("", ...formatStateCompatibility(plan.stateCompatibility));
     }
   }
   return `${lines.join("\n").trimEnd()}\n`;
+}
+
+const FATE_MARK: Record<StateCompatibility["operators"][number]["fate"], string> = {
+  kept: "kept   ",
+  dropped: "DROPPED",
+  "cannot-be-restored": "LOST   ",
+  unknown: "unknown",
+};
+
+/** The state check: the verdict, then each stateful operator's fate and why. */
+export function formatStateCompatibility(check: StateCompatibility): string[] {
+  const flag: Record<StateCompatibility["verdict"], string> = {
+    compatible: "",
+    "compatible-with-state-loss": " (apply with --allow-state-loss)",
+    incompatible: " (apply with --stateless to start empty)",
+    unknown: "",
+  };
+  return [
+    `State: ${check.verdict}${flag[check.verdict]}: ${check.summary} [${check.elapsedMs} ms]`,
+    ...check.operators.map((o) => `  ${FATE_MARK[o.fate]} ${o.operator}: ${o.reason}`),
+    ...check.added.map((o) => `  new     ${o.operator}: starts empty`),
+  ];
 }
 
 /**

@@ -23,6 +23,7 @@ export const COMMAND_OPTIONS = {
   param: { type: "string", multiple: true },
   explain: { type: "boolean" },
   stateless: { type: "boolean" },
+  "allow-state-loss": { type: "boolean" },
   wait: { type: "boolean" },
   timeout: { type: "string" },
   drain: { type: "boolean" },
@@ -31,6 +32,8 @@ export const COMMAND_OPTIONS = {
   "no-savepoint": { type: "boolean" },
   after: { type: "string" },
   limit: { type: "string" },
+  interval: { type: "string" },
+  once: { type: "boolean" },
 } satisfies Record<string, OptionSpec>;
 
 export type CommandOption = keyof typeof COMMAND_OPTIONS;
@@ -49,7 +52,8 @@ const TIMEOUT_HELP = "with --wait: give up after this many seconds (default 600)
 export const COMMANDS: Record<CommandKind, CommandHelp> = {
   plan: {
     args: "<job.ts>",
-    summary: "compile a job definition, ask Flink to EXPLAIN it, and diff it against the deployed version",
+    summary:
+      "compile a job definition, ask Flink to EXPLAIN it, diff it against the deployed version and say what an upgrade does to its state",
     options: {
       export: "use this export of the file (default: its default export, else its only job)",
       param: PARAM_HELP,
@@ -63,6 +67,8 @@ export const COMMANDS: Record<CommandKind, CommandHelp> = {
       export: "use this export of the file (default: its default export, else its only job)",
       param: PARAM_HELP,
       stateless: "upgrade with empty state instead of the upgrade savepoint",
+      "allow-state-loss":
+        "accept an upgrade that drops the state Flink cannot map (verdict compatible-with-state-loss)",
       wait: WAIT_HELP,
       timeout: TIMEOUT_HELP,
     },
@@ -108,6 +114,14 @@ export const COMMANDS: Record<CommandKind, CommandHelp> = {
       timeout: TIMEOUT_HELP,
     },
   },
+  top: {
+    args: "",
+    summary: "a live table of jobs: in/out rates, lag, dead letters, checkpoint age, conditions",
+    options: {
+      interval: "refresh every this many seconds (default 2)",
+      once: "print one screen and exit (--json prints once too)",
+    },
+  },
 };
 
 /** The help text: the overview, or one command's usage and options. */
@@ -146,6 +160,7 @@ function flagWithValue(flag: CommandOption): string {
     "from-savepoint": "<path>",
     after: "<id>",
     limit: "<n>",
+    interval: "<seconds>",
   };
   return `${flag} ${placeholder[flag] ?? "<value>"}`;
 }

@@ -29,8 +29,10 @@ describe("parseCommandLine", () => {
       exportName: undefined,
       params: {},
       stateless: true,
+      allowStateLoss: false,
       wait: true,
     });
+    expect(parse(["apply", "a.ts", "--allow-state-loss"]).command).toMatchObject({ allowStateLoss: true });
     expect(parse(["ls"]).command).toEqual({ kind: "ls" });
     expect(parse(["get", "orders"]).command).toEqual({ kind: "get", name: "orders" });
     expect(parse(["stop", "orders", "--drain"]).command).toEqual({

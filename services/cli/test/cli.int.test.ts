@@ -169,6 +169,7 @@ describe("sluice against the real API and Flink", () => {
     expect(stdout).toContain("The spec differs from deployed version 1 (RUNNING)");
     expect(stdout).toContain(`--- ${jobName} (deployed v1)\n+++ ${jobName} (${file})\n`);
     expect(stdout).toContain("\n-  'rows-per-second' = '5'\n+  'rows-per-second' = '7'\n");
+    expect(stdout).toContain("State: compatible: every operator's state is kept");
   });
 
   it("applies the change as an upgrade through a savepoint", async () => {

@@ -109,16 +109,44 @@ describe("plan", () => {
     expect(stdout).toContain('Not deployed yet: `sluice apply` creates "cli-fixture" as version 1.');
   });
 
-  it("diffs the SQL against the deployed version", async () => {
+  it("diffs the SQL against the deployed version and says what happens to the state", async () => {
     const local = datagenJob();
     api.fake.on("POST", "/v1/jobs", { status: 200, body: dryRunOf(local) });
     api.fake.on("GET", "/v1/jobs/cli-fixture", {
       status: 200,
       body: deployedAs(datagenJob({ rowsPerSecond: 10 }), { version: 3 }),
     });
+    api.fake.on("POST", "/v1/jobs/cli-fixture/plan", {
+      status: 200,
+      body: {
+        name: "cli-fixture",
+        fromVersion: 3,
+        change: "savepoint-upgrade",
+        changed: ["tables"],
+        stateCompatibility: {
+          verdict: "incompatible",
+          summary: "the new version cannot start from the savepoint",
+          operators: [
+            {
+              operatorId: "a3",
+              operator: "the aggregate grouped by user_id",
+              fate: "cannot-be-restored",
+              reason:
+                "the GROUP BY key changed from `user_id` to `user_id, day`: the running totals cannot be kept",
+            },
+          ],
+          added: [],
+          elapsedMs: 812,
+        },
+      },
+    });
     const { code, stdout } = await cli("plan", "datagen-job.ts");
     expect(code).toBe(0);
     expect(stdout).toContain("The spec differs from deployed version 3 (RUNNING)");
+    expect(stdout).toContain("State: incompatible (apply with --stateless to start empty)");
+    expect(stdout).toContain(
+      "  LOST    the aggregate grouped by user_id: the GROUP BY key changed from `user_id` to `user_id, day`: the running totals cannot be kept",
+    );
     expect(stdout).toContain(
       [
         "--- cli-fixture (deployed v3)",

@@ -138,6 +138,7 @@ export function jobDetail(overrides: Partial<Job> = {}): Job {
     state: "RUNNING",
     flinkJobId: "a1b2c3d4e5f60718293a4b5c6d7e8f90",
     flinkState: "RUNNING",
+    conditions: [],
     createdAt: "2026-01-01T00:00:00.000Z",
     updatedAt: "2026-01-01T00:00:00.000Z",
     spec: { name: "orders", tables: [], views: [], inserts: [], enrichments: [], config: {}, version: 1 },
@@ -156,6 +157,7 @@ export function jobDetail(overrides: Partial<Job> = {}): Job {
     versions: [{ version: 1, status: "accepted", createdAt: "2026-01-01T00:00:00.000Z" }],
     runs: [],
     duplicates: [],
+    flow: null,
     ...overrides,
   };
 }

@@ -33,6 +33,7 @@ import {
 import { type JobSummary, SluiceApi, tasksRunning } from "./api.ts";
 import { type Child, startChild } from "./children.ts";
 import { apiEnv, type DemoConfig, DemoConfigError, demoConfig, enricherEnv, repoRoot } from "./config.ts";
+import { flowView } from "./flow.ts";
 import { demoTopics, flagshipJobs } from "./jobs.ts";
 import { ensureTopics, kafkaClient, openOutbox, readResults } from "./kafka.ts";
 import { ProgressPrinter } from "./progress.ts";
@@ -184,10 +185,14 @@ function startEnricher(
   return enricher;
 }
 
-function jobViews(jobs: JobSummary[], names: string[]): JobView[] {
-  return jobs
-    .filter((j) => names.includes(j.name))
-    .map((j) => ({ name: j.name, state: j.state, flinkState: j.flinkState, reason: j.reason }));
+/** The demo's jobs, each running one with its flow (the API serves it from its last read of Flink). */
+async function jobViews(api: SluiceApi, jobs: JobSummary[], names: string[]): Promise<JobView[]> {
+  const views: JobView[] = [];
+  for (const j of jobs.filter((job) => names.includes(job.name))) {
+    const flow = j.state === "RUNNING" ? flowView(await api.getJob(j.name)) : undefined;
+    views.push({ name: j.name, state: j.state, flinkState: j.flinkState, reason: j.reason, flow });
+  }
+  return views;
 }
 
 async function main(): Promise<void> {
@@ -283,7 +288,7 @@ async function main(): Promise<void> {
   const refresh = async () => {
     let jobs: SummaryInput["jobs"];
     try {
-      jobs = jobViews(await api.listJobs(), started.jobs);
+      jobs = await jobViews(api, await api.listJobs(), started.jobs);
     } catch (error) {
       jobs = { error: error instanceof Error ? error.message : String(error) };
     }

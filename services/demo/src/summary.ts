@@ -1,3 +1,4 @@
+import { type FlowView, flowText } from "./flow.ts";
 import type { DemoTopics } from "./jobs.ts";
 import type { ResultRecord } from "./kafka.ts";
 import type { TrafficCounts } from "./traffic.ts";
@@ -126,6 +127,8 @@ export interface JobView {
   state: string;
   flinkState: string | null;
   reason?: string | undefined;
+  /** Rates, lag, dead letters and failing conditions of a running job (absent otherwise). */
+  flow?: FlowView | undefined;
 }
 
 export interface SummaryInput {
@@ -178,6 +181,7 @@ export function summaryPanel(s: SummaryInput): string[] {
     for (const j of s.jobs) {
       const extra = j.reason ? `  ${j.reason}` : "";
       lines.push(`  ${j.name.padEnd(34)} ${j.state.padEnd(11)} flink: ${j.flinkState ?? "-"}${extra}`);
+      if (j.state === "RUNNING") lines.push(`    ${flowText(j.flow)}`);
     }
   } else {
     lines.push(`  (API not answering: ${s.jobs.error})`);

@@ -366,13 +366,15 @@ export interface paths {
         };
         /**
          * Record a new spec version; a running job is upgraded through a savepoint when its SQL changes
-         * @description When the new version changes the job's SQL, a running job is stopped with a savepoint and the new version is started from it; if the new version cannot run (e.g. Flink cannot map the old state) the old version is restored from the same savepoint and the operation fails with the reason. ?stateless=true starts the new version with empty state. A change of descriptions only is recorded and the running Flink job carries on (200). A stopped job only records the new version. The same spec again is a no-op (200).
+         * @description When the new version changes the job's SQL, a running job is stopped with a savepoint and the new version is started from it; if the new version cannot run (e.g. Flink cannot map the old state) the old version is restored from the same savepoint and the operation fails with the reason. Before that, a state check predicts what Flink will do with the state (see POST /v1/jobs/{name}/plan): an incompatible upgrade is refused with 409 STATE_INCOMPATIBLE, one that drops state with 409 STATE_LOSS_NOT_ALLOWED unless ?allowStateLoss=true; the verdict is in the job's events (state-check). ?stateless=true starts the new version with empty state. A change of descriptions only is recorded and the running Flink job carries on (200). A stopped job only records the new version. The same spec again is a no-op (200).
          */
         put: {
             parameters: {
                 query?: {
                     /** @description Start the new version with empty state instead of the upgrade savepoint */
                     stateless?: "true" | "false";
+                    /** @description Accept an upgrade whose state-compatibility verdict is compatible-with-state-loss: state Flink cannot map is dropped */
+                    allowStateLoss?: "true" | "false";
                 };
                 header?: never;
                 path: {
@@ -432,7 +434,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Spec name differs from the URL, or another operation is in progress */
+                /** @description Spec name differs from the URL, another operation is in progress, or the state check refuses the upgrade */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -1124,6 +1126,118 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/jobs/{name}/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Predict what upgrading to a spec would do to the job's state, without stopping or storing anything
+         * @description Plans the deployed version and the new spec with Flink's planner (EXPLAIN, no job is touched), matches their operators by the operator ids Flink gives them (the keys of the state in a savepoint) and says, per stateful operator, whether its state is kept, dropped or cannot be restored, with an overall verdict. PUT /v1/jobs/{name} applies the same check.
+         */
+        post: {
+            parameters: {
+                query?: {
+                    /** @description Plan an upgrade that starts the new version with empty state */
+                    stateless?: "true" | "false";
+                };
+                header?: never;
+                path: {
+                    /** @description The job's name (its identity) */
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["JobSpecInput"];
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["UpgradePlan"];
+                    };
+                };
+                /** @description Invalid spec or request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No job with this name */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Spec name differs from the URL */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body is not JSON */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Flink is unreachable (the problem lists the URLs tried) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1416,6 +1530,107 @@ export interface components {
                 table?: string;
             })[];
         };
+        ConditionInput: {
+            /** @enum {string} */
+            type: "DataFlowing" | "CheckpointsHealthy" | "NoDeadLetters" | "CaughtUp";
+            /** @enum {string} */
+            status: "True" | "False" | "Unknown";
+            /** @description CamelCase, stable (e.g. NoOutput, Lagging, MetricsStale) */
+            reason: string;
+            message: string;
+            /**
+             * Format: date-time
+             * @description When the status last changed
+             */
+            since: string;
+        };
+        FlowInput: {
+            flinkJobId: string;
+            /**
+             * Format: date-time
+             * @description When Sluice read these metrics from Flink
+             */
+            readAt: string;
+            /** @description How old they are; never more than SLUICE_FLOW_MAX_AGE_MS */
+            ageMs: number;
+            sources: {
+                table: string;
+                recordsRead: number;
+                bytesRead: number | null;
+                /** @description Records the source counted as errors */
+                errors: number;
+                /** @description Records written to the table's dead-letter sink */
+                deadLettered: number;
+                /** @description Records behind the end of the input (Kafka pendingRecords) */
+                lag: number | null;
+                /** @description Read time minus the source's lowest watermark */
+                watermarkLagMs: number | null;
+                /** @description Records per second since the previous read */
+                readRate: number | null;
+            }[];
+            sinks: {
+                table: string;
+                recordsWritten: number;
+                /** @description When a read first saw the count grow */
+                lastWriteAt: string | null;
+                writeRate: number | null;
+            }[];
+            /** @description The last completed checkpoint */
+            checkpoint: {
+                id: number;
+                /** Format: date-time */
+                completedAt: string;
+                ageMs: number;
+                durationMs: number | null;
+                sizeBytes: number | null;
+            } | null;
+            checkpointFailures: number;
+            restarts: number;
+            /** @description The busiest task: busy and back-pressured time per second as ratios 0..1 */
+            busiest: {
+                vertex: string;
+                busyRatio: number;
+                backPressuredRatio: number;
+            } | null;
+        };
+        StateCompatibilityInput: {
+            /**
+             * @description compatible: every operator's state is kept; compatible-with-state-loss: the new version starts only by dropping some state (PUT needs ?allowStateLoss=true); incompatible: it cannot start from the savepoint (PUT needs ?stateless=true); unknown: Sluice cannot tell
+             * @enum {string}
+             */
+            verdict: "compatible" | "compatible-with-state-loss" | "incompatible" | "unknown";
+            summary: string;
+            /** @description Every stateful operator of the deployed version and what happens to its state */
+            operators: {
+                /** @description Flink's operator id: the key of the operator's state in a savepoint */
+                operatorId: string;
+                operator: string;
+                /** @enum {string} */
+                fate: "kept" | "dropped" | "cannot-be-restored" | "unknown";
+                reason: string;
+            }[];
+            /** @description Stateful operators only the new version has: they start empty */
+            added: {
+                operatorId: string;
+                operator: string;
+            }[];
+            /** @description How long planning both versions and comparing took */
+            elapsedMs: number;
+        };
+        UpgradePlanInput: {
+            name: string;
+            /** @description The deployed (current) version */
+            fromVersion: number;
+            /**
+             * @description What applying the spec takes (the same classification PUT uses)
+             * @enum {string}
+             */
+            change: "ignore" | "metadata" | "savepoint-upgrade" | "stateless-restart";
+            /** @description Top-level spec members that differ */
+            changed: string[];
+            /** @description For a savepoint upgrade: what happens to the state; null when no state is carried over */
+            stateCompatibility: components["schemas"]["StateCompatibilityInput"] | null;
+        };
         /** @description A job specification (see @sluice/flink-jobs); validated by the compiler, problems as INVALID_SPEC */
         JobSpecInput: {
             name: string;
@@ -1527,6 +1742,10 @@ export interface components {
                             secret: string;
                         };
                     };
+                    /** @enum {string} */
+                    errorPolicy?: "dead-letter" | "skip" | "fail";
+                    deadLetterTopic?: string;
+                    required?: string[];
                 } | {
                     /** @constant */
                     kind: "upsert-kafka";
@@ -1841,6 +2060,8 @@ export interface components {
             flinkJobId: string | null;
             /** @description Flink's own state of that job, MISSING when Flink forgot it */
             flinkState: string | null;
+            /** @description DataFlowing, CheckpointsHealthy, NoDeadLetters, CaughtUp while the job runs; empty otherwise */
+            conditions: components["schemas"]["ConditionInput"][];
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -1862,6 +2083,8 @@ export interface components {
             flinkJobId: string | null;
             /** @description Flink's own state of that job, MISSING when Flink forgot it */
             flinkState: string | null;
+            /** @description DataFlowing, CheckpointsHealthy, NoDeadLetters, CaughtUp while the job runs; empty otherwise */
+            conditions: components["schemas"]["ConditionInput"][];
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -1899,6 +2122,8 @@ export interface components {
             }[];
             /** @description Other active Flink jobs carrying this job's name (reported, untouched) */
             duplicates: string[];
+            /** @description Flow metrics of the running Flink job as the API last read them; null when none is fresh */
+            flow: components["schemas"]["FlowInput"] | null;
         };
         JobListInput: {
             jobs: components["schemas"]["JobSummaryInput"][];
@@ -1933,7 +2158,7 @@ export interface components {
             title: string;
             status: number;
             /** @enum {string} */
-            code: "VALIDATION_FAILED" | "INVALID_SPEC" | "MALFORMED_JSON" | "UNKNOWN_SAVEPOINT" | "UNAUTHORIZED" | "NOT_FOUND" | "JOB_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "JOB_EXISTS" | "NAME_MISMATCH" | "OPERATION_IN_PROGRESS" | "JOB_NOT_RUNNING" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "SECRET_NOT_CONFIGURED" | "SQL_REJECTED" | "FLINK_ERROR" | "FLINK_UNREACHABLE" | "KAFKA_UNREACHABLE" | "RESULTS_DB_UNREACHABLE" | "NOT_IMPLEMENTED" | "INTERNAL" | "INVALID_CONFIG";
+            code: "VALIDATION_FAILED" | "INVALID_SPEC" | "MALFORMED_JSON" | "UNKNOWN_SAVEPOINT" | "UNAUTHORIZED" | "NOT_FOUND" | "JOB_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "JOB_EXISTS" | "NAME_MISMATCH" | "OPERATION_IN_PROGRESS" | "JOB_NOT_RUNNING" | "STATE_INCOMPATIBLE" | "STATE_LOSS_NOT_ALLOWED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "SECRET_NOT_CONFIGURED" | "SQL_REJECTED" | "FLINK_ERROR" | "FLINK_UNREACHABLE" | "KAFKA_UNREACHABLE" | "RESULTS_DB_UNREACHABLE" | "NOT_IMPLEMENTED" | "INTERNAL" | "INVALID_CONFIG";
             detail: string;
             problems?: {
                 path: string;
@@ -1942,6 +2167,8 @@ export interface components {
             }[];
             /** @description For FLINK_UNREACHABLE: the URLs that were tried */
             tried?: string[];
+            /** @description For STATE_INCOMPATIBLE and STATE_LOSS_NOT_ALLOWED: the verdict */
+            stateCompatibility?: components["schemas"]["StateCompatibilityInput"];
         };
         /** @description A Flink SQL data type */
         SqlType: {
@@ -2231,6 +2458,107 @@ export interface components {
                 table?: string;
             })[];
         };
+        Condition: {
+            /** @enum {string} */
+            type: "DataFlowing" | "CheckpointsHealthy" | "NoDeadLetters" | "CaughtUp";
+            /** @enum {string} */
+            status: "True" | "False" | "Unknown";
+            /** @description CamelCase, stable (e.g. NoOutput, Lagging, MetricsStale) */
+            reason: string;
+            message: string;
+            /**
+             * Format: date-time
+             * @description When the status last changed
+             */
+            since: string;
+        };
+        Flow: {
+            flinkJobId: string;
+            /**
+             * Format: date-time
+             * @description When Sluice read these metrics from Flink
+             */
+            readAt: string;
+            /** @description How old they are; never more than SLUICE_FLOW_MAX_AGE_MS */
+            ageMs: number;
+            sources: {
+                table: string;
+                recordsRead: number;
+                bytesRead: number | null;
+                /** @description Records the source counted as errors */
+                errors: number;
+                /** @description Records written to the table's dead-letter sink */
+                deadLettered: number;
+                /** @description Records behind the end of the input (Kafka pendingRecords) */
+                lag: number | null;
+                /** @description Read time minus the source's lowest watermark */
+                watermarkLagMs: number | null;
+                /** @description Records per second since the previous read */
+                readRate: number | null;
+            }[];
+            sinks: {
+                table: string;
+                recordsWritten: number;
+                /** @description When a read first saw the count grow */
+                lastWriteAt: string | null;
+                writeRate: number | null;
+            }[];
+            /** @description The last completed checkpoint */
+            checkpoint: {
+                id: number;
+                /** Format: date-time */
+                completedAt: string;
+                ageMs: number;
+                durationMs: number | null;
+                sizeBytes: number | null;
+            } | null;
+            checkpointFailures: number;
+            restarts: number;
+            /** @description The busiest task: busy and back-pressured time per second as ratios 0..1 */
+            busiest: {
+                vertex: string;
+                busyRatio: number;
+                backPressuredRatio: number;
+            } | null;
+        };
+        StateCompatibility: {
+            /**
+             * @description compatible: every operator's state is kept; compatible-with-state-loss: the new version starts only by dropping some state (PUT needs ?allowStateLoss=true); incompatible: it cannot start from the savepoint (PUT needs ?stateless=true); unknown: Sluice cannot tell
+             * @enum {string}
+             */
+            verdict: "compatible" | "compatible-with-state-loss" | "incompatible" | "unknown";
+            summary: string;
+            /** @description Every stateful operator of the deployed version and what happens to its state */
+            operators: {
+                /** @description Flink's operator id: the key of the operator's state in a savepoint */
+                operatorId: string;
+                operator: string;
+                /** @enum {string} */
+                fate: "kept" | "dropped" | "cannot-be-restored" | "unknown";
+                reason: string;
+            }[];
+            /** @description Stateful operators only the new version has: they start empty */
+            added: {
+                operatorId: string;
+                operator: string;
+            }[];
+            /** @description How long planning both versions and comparing took */
+            elapsedMs: number;
+        };
+        UpgradePlan: {
+            name: string;
+            /** @description The deployed (current) version */
+            fromVersion: number;
+            /**
+             * @description What applying the spec takes (the same classification PUT uses)
+             * @enum {string}
+             */
+            change: "ignore" | "metadata" | "savepoint-upgrade" | "stateless-restart";
+            /** @description Top-level spec members that differ */
+            changed: string[];
+            /** @description For a savepoint upgrade: what happens to the state; null when no state is carried over */
+            stateCompatibility: components["schemas"]["StateCompatibility"] | null;
+        };
         /** @description A job specification (see @sluice/flink-jobs); validated by the compiler, problems as INVALID_SPEC */
         JobSpec: {
             name: string;
@@ -2342,6 +2670,10 @@ export interface components {
                             secret: string;
                         };
                     };
+                    /** @enum {string} */
+                    errorPolicy?: "dead-letter" | "skip" | "fail";
+                    deadLetterTopic?: string;
+                    required?: string[];
                 } | {
                     /** @constant */
                     kind: "upsert-kafka";
@@ -2656,6 +2988,8 @@ export interface components {
             flinkJobId: string | null;
             /** @description Flink's own state of that job, MISSING when Flink forgot it */
             flinkState: string | null;
+            /** @description DataFlowing, CheckpointsHealthy, NoDeadLetters, CaughtUp while the job runs; empty otherwise */
+            conditions: components["schemas"]["Condition"][];
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -2677,6 +3011,8 @@ export interface components {
             flinkJobId: string | null;
             /** @description Flink's own state of that job, MISSING when Flink forgot it */
             flinkState: string | null;
+            /** @description DataFlowing, CheckpointsHealthy, NoDeadLetters, CaughtUp while the job runs; empty otherwise */
+            conditions: components["schemas"]["Condition"][];
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -2714,6 +3050,8 @@ export interface components {
             }[];
             /** @description Other active Flink jobs carrying this job's name (reported, untouched) */
             duplicates: string[];
+            /** @description Flow metrics of the running Flink job as the API last read them; null when none is fresh */
+            flow: components["schemas"]["Flow"] | null;
         };
         JobList: {
             jobs: components["schemas"]["JobSummary"][];
@@ -2748,7 +3086,7 @@ export interface components {
             title: string;
             status: number;
             /** @enum {string} */
-            code: "VALIDATION_FAILED" | "INVALID_SPEC" | "MALFORMED_JSON" | "UNKNOWN_SAVEPOINT" | "UNAUTHORIZED" | "NOT_FOUND" | "JOB_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "JOB_EXISTS" | "NAME_MISMATCH" | "OPERATION_IN_PROGRESS" | "JOB_NOT_RUNNING" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "SECRET_NOT_CONFIGURED" | "SQL_REJECTED" | "FLINK_ERROR" | "FLINK_UNREACHABLE" | "KAFKA_UNREACHABLE" | "RESULTS_DB_UNREACHABLE" | "NOT_IMPLEMENTED" | "INTERNAL" | "INVALID_CONFIG";
+            code: "VALIDATION_FAILED" | "INVALID_SPEC" | "MALFORMED_JSON" | "UNKNOWN_SAVEPOINT" | "UNAUTHORIZED" | "NOT_FOUND" | "JOB_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "JOB_EXISTS" | "NAME_MISMATCH" | "OPERATION_IN_PROGRESS" | "JOB_NOT_RUNNING" | "STATE_INCOMPATIBLE" | "STATE_LOSS_NOT_ALLOWED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "SECRET_NOT_CONFIGURED" | "SQL_REJECTED" | "FLINK_ERROR" | "FLINK_UNREACHABLE" | "KAFKA_UNREACHABLE" | "RESULTS_DB_UNREACHABLE" | "NOT_IMPLEMENTED" | "INTERNAL" | "INVALID_CONFIG";
             detail: string;
             problems?: {
                 path: string;
@@ -2757,6 +3095,8 @@ export interface components {
             }[];
             /** @description For FLINK_UNREACHABLE: the URLs that were tried */
             tried?: string[];
+            /** @description For STATE_INCOMPATIBLE and STATE_LOSS_NOT_ALLOWED: the verdict */
+            stateCompatibility?: components["schemas"]["StateCompatibility"];
         };
     };
     responses: never;

@@ -1,4 +1,5 @@
 import {
+  type ExplainDetail,
   extractFlinkMessage,
   FlinkClient,
   type FlinkClientOptions,
@@ -6,12 +7,15 @@ import {
   type PollOptions,
 } from "@sluice/flink-client";
 import { z } from "zod";
+import { readFlowMetrics } from "./flow-metrics.ts";
 import {
   type CheckpointInfo,
   FlinkError,
   type FlinkException,
   type FlinkJobSummary,
   type FlinkPort,
+  type FlowMetricsQuery,
+  type RawFlowMetrics,
   type SavepointStatus,
   type SubmitRequest,
 } from "./port.ts";
@@ -121,11 +125,11 @@ export class FlinkClientAdapter implements FlinkPort {
     );
   }
 
-  explain(request: SubmitRequest): Promise<string> {
+  explain(request: SubmitRequest, options: { details?: readonly ExplainDetail[] } = {}): Promise<string> {
     return this.call("Explaining the job", () =>
       this.client.gateway.explain(
         request.statements.map((s) => s.sql),
-        { sets: request.settings },
+        { sets: request.settings, ...(options.details ? { details: options.details } : {}) },
       ),
     );
   }
@@ -248,6 +252,12 @@ export class FlinkClientAdapter implements FlinkPort {
       isSavepoint: latest.is_savepoint ?? false,
       completedAt: latest.latest_ack_timestamp ?? 0,
     };
+  }
+
+  readFlowMetrics(jobId: string, query: FlowMetricsQuery): Promise<RawFlowMetrics> {
+    return this.call(`Reading the flow metrics of ${jobId}`, () =>
+      readFlowMetrics(this.client.rest, jobId, query),
+    );
   }
 
   async ping(): Promise<void> {

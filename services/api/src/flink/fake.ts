@@ -1,5 +1,13 @@
 import { explainProblems } from "./fake-explain.ts";
-import type { CheckpointInfo, FlinkException, FlinkJobSummary, FlinkPort, SavepointStatus } from "./port.ts";
+import type {
+  CheckpointInfo,
+  FlinkException,
+  FlinkJobSummary,
+  FlinkPort,
+  FlowMetricsQuery,
+  RawFlowMetrics,
+  SavepointStatus,
+} from "./port.ts";
 import { FlinkError, type SubmitRequest, TERMINAL_FLINK_STATES } from "./port.ts";
 
 interface FakeJob extends FlinkJobSummary {
@@ -50,6 +58,10 @@ export class FakeFlink implements FlinkPort {
   hangSubmit = false;
   /** Relations Flink is made not to find (as if their connector were missing): explain rejects them. */
   readonly missingObjects = new Set(["NO_SUCH_TABLE"]);
+  /** What readFlowMetrics answers per Flink job id (empty metrics when absent). */
+  readonly flowMetrics = new Map<string, RawFlowMetrics>();
+  /** What `explain` answers when asked for the JSON execution plan (tests of the state check). */
+  executionPlan: ((request: SubmitRequest) => string | undefined) | undefined;
   private readonly callWaiters: Array<{ call: string; resolve: () => void }> = [];
 
   private triggers = new Map<string, FakeTrigger>();
@@ -114,8 +126,12 @@ export class FakeFlink implements FlinkPort {
     return { jobId: id };
   }
 
-  async explain(request: SubmitRequest): Promise<string> {
+  async explain(request: SubmitRequest, options: { details?: readonly string[] } = {}): Promise<string> {
     this.check("explain");
+    const graph = options.details?.includes("JSON_EXECUTION_PLAN")
+      ? this.executionPlan?.(request)
+      : undefined;
+    if (graph !== undefined) return graph;
     const problems = explainProblems(request.statements);
     for (const name of this.missingObjects) {
       if (request.statements.some((s) => s.sql.includes(`\`${name}\``)))
@@ -208,6 +224,12 @@ export class FakeFlink implements FlinkPort {
   async latestCheckpoint(jobId: string): Promise<CheckpointInfo | undefined> {
     this.check("latestCheckpoint");
     return this.job(jobId).checkpoints.at(-1);
+  }
+
+  async readFlowMetrics(jobId: string, _query: FlowMetricsQuery): Promise<RawFlowMetrics> {
+    this.check("readFlowMetrics");
+    this.job(jobId);
+    return this.flowMetrics.get(jobId) ?? { job: {}, vertices: [] };
   }
 
   async ping(): Promise<void> {

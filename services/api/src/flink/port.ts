@@ -1,4 +1,9 @@
-import { type JobState, KNOWN_JOB_STATES, TERMINAL_JOB_STATES } from "@sluice/flink-client";
+import {
+  type ExplainDetail,
+  type JobState,
+  KNOWN_JOB_STATES,
+  TERMINAL_JOB_STATES,
+} from "@sluice/flink-client";
 import type { CompiledStatement } from "@sluice/flink-jobs";
 
 /**
@@ -62,11 +67,35 @@ export interface CheckpointInfo {
   completedAt: number;
 }
 
+/** Which metrics a flow read asks for (see `services/api/src/flow`). */
+export interface FlowMetricsQuery {
+  /** Job-level metric ids, e.g. `numRestarts`. */
+  jobMetrics: readonly string[];
+  /** The subtask metric ids to read of a vertex, from its name, e.g. `Source__readings[1].numRecordsOut`. */
+  vertexMetrics: (vertexName: string) => string[];
+}
+
+/** A metric aggregated over a vertex's subtasks. */
+export interface AggregatedValue {
+  sum?: number | undefined;
+  max?: number | undefined;
+  min?: number | undefined;
+}
+
+/** The raw metrics of one Flink job, as one flow read got them. */
+export interface RawFlowMetrics {
+  job: Record<string, number>;
+  vertices: Array<{ id: string; name: string; metrics: Record<string, AggregatedValue> }>;
+}
+
 export interface FlinkPort {
   /** Runs the settings and statements in a fresh SQL Gateway session and returns the Flink job id. */
   submit(request: SubmitRequest): Promise<{ jobId: string }>;
-  /** Asks Flink to plan the statements without running them; returns the plan text. */
-  explain(request: SubmitRequest): Promise<string>;
+  /**
+   * Asks Flink to plan the statements without running them; returns the plan text (with
+   * `details`, EXPLAIN's extra outputs, e.g. `JSON_EXECUTION_PLAN`: the stream graph).
+   */
+  explain(request: SubmitRequest, options?: { details?: readonly ExplainDetail[] }): Promise<string>;
   /** Every job the cluster knows, running or ended. */
   listJobs(): Promise<FlinkJobSummary[]>;
   /** One job, or `undefined` when Flink does not know it. */
@@ -85,6 +114,8 @@ export interface FlinkPort {
   cancel(jobId: string): Promise<void>;
   /** The latest completed checkpoint or savepoint of a job with an external path, if any. */
   latestCheckpoint(jobId: string): Promise<CheckpointInfo | undefined>;
+  /** Job and vertex metrics of a running job (REST calls: the job, its metrics, one per vertex). */
+  readFlowMetrics(jobId: string, query: FlowMetricsQuery): Promise<RawFlowMetrics>;
   /** Throws {@link FlinkError} `FLINK_UNREACHABLE` when either endpoint does not answer. */
   ping(): Promise<void>;
   /** The endpoints, to tell users what was tried. */

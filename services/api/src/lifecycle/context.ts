@@ -22,6 +22,7 @@ export interface LifecycleContext {
     | "restartBackoffMs"
     | "restartBackoffMaxMs"
     | "secretEnvPrefix"
+    | "flow"
   >;
   /** Where secrets come from (the process environment in production). */
   env: Record<string, string | undefined>;

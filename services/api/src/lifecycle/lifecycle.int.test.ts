@@ -201,22 +201,29 @@ describe("job lifecycle on the real Flink", () => {
     expect(after.size).toBe(countsBefore.size);
   });
 
-  it("a state-incompatible upgrade fails clearly and the old version runs again from the savepoint", async () => {
+  it("an upgrade that would drop state is refused before anything stops, with the verdict", async () => {
+    const before = await getJob();
     const spec = countingSpec(name, topic, endpoints.kafkaBrokers.join(","), {
       rowsPerSecond: 30,
       filter: true,
     });
     const res = await app.inject({ method: "PUT", url: `/v1/jobs/${name}`, headers, payload: spec });
-    expect(res.statusCode).toBe(202);
-    const job = await settle("RUNNING", name, 180_000);
-    expect(job.version).toBe(2);
-    expect(job.lastOperation).toMatchObject({ kind: "upgrade", status: "failed" });
-    expect(job.lastOperation?.error).toMatch(/v3 .*went FAILED|v3 failed|upgrade to v3 failed/);
-    expect(job.lastOperation?.error).toContain("v2 restored from savepoint");
-    console.info(`incompatible upgrade reported: ${job.lastOperation?.error}`);
-    expect(job.versions.find((v) => v.version === 3)?.status).toBe("rejected");
-    const overview = (await flink.listJobs()).find((j) => j.id === job.flinkJobId);
-    expect(overview).toMatchObject({ name: `sluice/${name}/v2`, state: "RUNNING" });
+    expect(res.statusCode).toBe(409);
+    const problem = JSON.parse(res.body) as {
+      code: string;
+      detail: string;
+      stateCompatibility: { verdict: string; operators: Array<{ operator: string; fate: string }> };
+    };
+    console.info(`state check refused the upgrade: ${problem.detail}`);
+    expect(problem.code).toBe("STATE_LOSS_NOT_ALLOWED");
+    expect(problem.stateCompatibility.verdict).toBe("compatible-with-state-loss");
+    expect(problem.stateCompatibility.operators).toContainEqual(
+      expect.objectContaining({ operator: "the aggregate grouped by bucket", fate: "dropped" }),
+    );
+    const job = await getJob();
+    expect(job).toMatchObject({ version: 2, flinkJobId: before.flinkJobId, operation: null });
+    expect(job.savepoints).toHaveLength(before.savepoints.length);
+    expect(await flinkState(before.flinkJobId as string)).toBe("RUNNING");
   });
 
   it("a description-only PUT applies the new version to the same Flink job, without a savepoint", async () => {
@@ -231,14 +238,14 @@ describe("job lifecycle on the real Flink", () => {
     const job = await waitFor(
       async () => {
         const j = await getJob();
-        return j.runs[0]?.version === 4 ? j : undefined;
+        return j.runs[0]?.version === 3 ? j : undefined;
       },
-      { timeout: 30_000, interval: 500, description: "v4 applied to the running Flink job" },
+      { timeout: 30_000, interval: 500, description: "v3 applied to the running Flink job" },
     );
-    // v3 was the rejected incompatible upgrade: the description-only change is v4.
+    // The refused upgrade recorded no version: the description-only change is v3.
     expect(job).toMatchObject({
       state: "RUNNING",
-      version: 4,
+      version: 3,
       flinkJobId: before.flinkJobId,
       operation: null,
     });

@@ -1,4 +1,5 @@
 import { type FlinkException, type FlinkJobSummary, isFlinkError, parsePipelineName } from "../flink/port.ts";
+import { FlowMonitor } from "../flow/monitor.ts";
 import type { JobRecord, OperationRecord } from "../store/store.ts";
 import { type Actors, act } from "./actions.ts";
 import { type Action, type CompareInput, compare, findStrays } from "./compare.ts";
@@ -46,6 +47,8 @@ export class Reconciler {
   /** Counters for the metrics endpoint. */
   readonly stats = { passes: 0, failedPasses: 0, actions: 0 };
   onPass: ((report: TickReport) => void) | undefined;
+  /** Flow metrics and conditions, read at most once per its interval (after a pass, not awaited). */
+  readonly flow: FlowMonitor;
 
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<TickReport> | undefined;
@@ -62,6 +65,7 @@ export class Reconciler {
     this.runner = new OperationRunner(ctx);
     this.startup = new StartupWatch(ctx, (job) => this.noteDirectRead(job));
     this.exceptions = new ExceptionCache(ctx);
+    this.flow = new FlowMonitor(ctx);
     this.runner.onSubmitted = (flinkJobId) => this.startup.watch(flinkJobId);
     this.intervalMs = options.intervalMs;
     this.actors = {
@@ -88,6 +92,7 @@ export class Reconciler {
     const watching = this.startup.stop();
     await this.running?.catch(() => undefined);
     await watching;
+    await this.flow.stop();
   }
 
   /** Asks for a pass now (after a route recorded an operation). */
@@ -204,6 +209,7 @@ export class Reconciler {
       }
       await early.done;
       await this.exceptions.refresh(obs);
+      void this.flow.refresh(obs);
     } catch (error) {
       this.stats.failedPasses++;
       this.ctx.log.error({ err: error }, "reconcile pass failed");

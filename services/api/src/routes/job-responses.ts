@@ -53,6 +53,8 @@ export function detailOf(app: FastifyInstance, name: string, observation: Observ
       duplicates: app.reconciler.duplicates.get(name)?.others ?? [],
       scrub: scrubberFor(app, job),
       exceptionsOf: (id) => app.reconciler.exceptionsOf(id),
+      now: app.lifecycle.now,
+      flowOf: (jobName) => app.reconciler.flow.flowOf(jobName),
     },
     job,
   );

@@ -70,7 +70,11 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
       const observation = await app.observation();
       const { store, reconciler, config } = app;
       return {
-        jobs: store.listJobs().map((job) => jobSummary(store, job, observation, config.restartLimit)),
+        jobs: store
+          .listJobs()
+          .map((job) =>
+            jobSummary(store, job, observation, config.restartLimit, app.reconciler.flow.flowOf(job.name)),
+          ),
         strays: reconciler.strays.map((s) => ({ flinkJobId: s.id, pipelineName: s.name, state: s.state })),
       };
     },
@@ -99,7 +103,10 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
         description:
           "When the new version changes the job's SQL, a running job is stopped with a savepoint and the new " +
           "version is started from it; if the new version cannot run (e.g. Flink cannot map the old state) the old " +
-          "version is restored from the same savepoint and the operation fails with the reason. ?stateless=true " +
+          "version is restored from the same savepoint and the operation fails with the reason. Before that, a state " +
+          "check predicts what Flink will do with the state (see POST /v1/jobs/{name}/plan): an incompatible upgrade " +
+          "is refused with 409 STATE_INCOMPATIBLE, one that drops state with 409 STATE_LOSS_NOT_ALLOWED unless " +
+          "?allowStateLoss=true; the verdict is in the job's events (state-check). ?stateless=true " +
           "starts the new version with empty state. A change of descriptions only is recorded and the running " +
           "Flink job carries on (200). A stopped job only records the new version. The same spec again is a no-op (200).",
         params: jobNameParam,
@@ -113,7 +120,9 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
           400: problem("Invalid spec or request"),
           401: e401,
           404: e404,
-          409: problem("Spec name differs from the URL, or another operation is in progress"),
+          409: problem(
+            "Spec name differs from the URL, another operation is in progress, or the state check refuses the upgrade",
+          ),
           413: problem("Body too large"),
           415: problem("Body is not JSON"),
           422: problem("A secret the job needs is not configured"),
@@ -123,8 +132,12 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
       validatorCompiler: specBodyValidator,
     },
     async (request, reply) => {
-      const { stateless } = request.query;
-      return respond(app, reply, await app.commands.update(request.params.name, request.body, { stateless }));
+      const { stateless, allowStateLoss } = request.query;
+      return respond(
+        app,
+        reply,
+        await app.commands.update(request.params.name, request.body, { stateless, allowStateLoss }),
+      );
     },
   );
 

@@ -1,6 +1,8 @@
 import type { z } from "zod";
 import type { JobCompiler } from "../compiler/port.ts";
 import type { FlinkException } from "../flink/port.ts";
+import type { JobFlow } from "../flow/monitor.ts";
+import { conditionsView, flowView } from "../flow/view.ts";
 import type { ObservationResult } from "../lifecycle/reconciler.ts";
 import { type DerivedState, deriveState } from "../lifecycle/state.ts";
 import type { jobDetailSchema, jobSummarySchema, operationSchema, savepointSchema } from "../schemas.ts";
@@ -71,6 +73,7 @@ export function jobSummary(
   job: JobRecord,
   observation: ObservationResult | undefined,
   restartLimit: number,
+  flow?: JobFlow | undefined,
 ): JobSummary {
   const { derived, flinkJobId, flinkState } = jobState(store, job, observation, restartLimit);
   return {
@@ -81,6 +84,7 @@ export function jobSummary(
     ...(derived.reason ? { reason: derived.reason } : {}),
     flinkJobId,
     flinkState,
+    conditions: conditionsView(flow?.conditions ?? []),
     createdAt: iso(job.createdAt),
     updatedAt: iso(job.updatedAt),
   };
@@ -96,11 +100,15 @@ export interface DetailDeps {
   scrub: (text: string) => string;
   /** Recent exceptions of a Flink job as the reconcile passes last read them (no Flink call). */
   exceptionsOf: (flinkJobId: string) => readonly FlinkException[];
+  /** The job's flow as the reconciler last read it (no Flink call). */
+  flowOf?: ((jobName: string) => JobFlow | undefined) | undefined;
+  now?: (() => number) | undefined;
 }
 
 export function jobDetail(deps: DetailDeps, job: JobRecord): JobDetail {
   const { store, compiler } = deps;
-  const summary = jobSummary(store, job, deps.observation, deps.restartLimit);
+  const flow = deps.flowOf?.(job.name);
+  const summary = jobSummary(store, job, deps.observation, deps.restartLimit, flow);
   const version = store.getVersion(job.name, job.currentVersion);
   const spec = (version?.spec ?? {}) as Record<string, unknown>;
   let exceptions: JobDetail["exceptions"] = [];
@@ -139,5 +147,6 @@ export function jobDetail(deps: DetailDeps, job: JobRecord): JobDetail {
       submittedAt: iso(r.submittedAt),
     })),
     duplicates: deps.duplicates,
+    flow: flowView(flow, (deps.now ?? Date.now)()),
   };
 }

@@ -32,6 +32,8 @@ const upgradeParamsSchema = z.object({
   fromVersion: z.number(),
   toVersion: z.number(),
   stateless: z.boolean(),
+  /** The state check found state Flink cannot map, and the user accepted dropping it. */
+  allowStateLoss: z.boolean().optional(),
 });
 export type UpgradeParams = z.infer<typeof upgradeParamsSchema>;
 

@@ -17,6 +17,8 @@ export interface SubmitRequest {
   progress: SubmitProgress;
   /** Upgrades: done only once the new Flink job has stayed RUNNING for `upgradeVerifyMs`. */
   verify: boolean;
+  /** Start even if some of the restored state maps to no operator (that state is dropped). */
+  allowStateLoss?: boolean | undefined;
 }
 
 /**
@@ -112,6 +114,8 @@ async function execute(
     "execution.checkpointing.externalized-checkpoint-retention": "RETAIN_ON_CANCELLATION",
   };
   if (p.restorePath) settings["execution.state-recovery.path"] = p.restorePath;
+  if (p.restorePath && request.allowStateLoss)
+    settings["execution.state-recovery.ignore-unclaimed-state"] = "true";
   const gate: { gaveWay?: FlinkJobSummary | "unreachable" } = {};
   const startedAt = p.startedAt;
   const beforeExecute = overlap

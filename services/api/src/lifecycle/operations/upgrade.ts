@@ -47,7 +47,13 @@ async function submitNewVersion(
   p.submit ??= {};
   const progress = p.submit;
   const step = await attempt(scope, () =>
-    submitStep(scope, { version: toVersion, restore, progress, verify: true }),
+    submitStep(scope, {
+      version: toVersion,
+      restore,
+      progress,
+      verify: true,
+      allowStateLoss: params.allowStateLoss,
+    }),
   );
   if (step.kind === "wait") return step;
   if (step.kind === "done") {

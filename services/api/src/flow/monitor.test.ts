@@ -1,0 +1,149 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { auth, type TestApp, testApp } from "../../test/helper.ts";
+import { datagenSpec } from "../../test/specs.ts";
+import type { RawFlowMetrics } from "../flink/port.ts";
+
+/** Raw metrics as Flink shows a `readings -> alerts` job with a dead-letter sink. */
+function raw(read: number, written: number, dead = 0, lag = 0): RawFlowMetrics {
+  return {
+    job: {
+      numRestarts: 0,
+      numberOfFailedCheckpoints: 0,
+      numberOfCompletedCheckpoints: 3,
+      lastCompletedCheckpointId: 3,
+      lastCheckpointCompletedTimestamp: Date.parse("2026-01-01T00:00:00Z"),
+      lastCheckpointDuration: 25,
+      lastCheckpointSize: 900,
+    },
+    vertices: [
+      {
+        id: "v1",
+        name: "Source: readings__raw[1] -> Calc[2] -> alerts[3]: Writer",
+        metrics: {
+          "Source__readings__raw[1].numRecordsOut": { sum: read, max: read },
+          "Source__readings__raw[1].pendingRecords": { sum: lag, max: lag },
+          "alerts[3]__Writer.numRecordsIn": { sum: written, max: written },
+          "readings__dead_letters[4]__Writer.numRecordsIn": { sum: dead, max: dead },
+          busyTimeMsPerSecond: { max: 250 },
+          backPressuredTimeMsPerSecond: { max: 0 },
+        },
+      },
+    ],
+  };
+}
+
+let t: TestApp;
+afterEach(async () => {
+  await t?.app.close();
+});
+
+/** A RUNNING job `flows` with flow reads every 5 s, metrics served for 12 s, no output judged after 20 s. */
+async function runningJob(): Promise<string> {
+  t = await testApp({
+    env: {
+      SLUICE_FLOW_INTERVAL_MS: "5000",
+      SLUICE_FLOW_MAX_AGE_MS: "12000",
+      SLUICE_FLOW_NO_OUTPUT_MS: "20000",
+    },
+  });
+  await t.app.inject({ method: "POST", url: "/v1/jobs", headers: auth, payload: datagenSpec("flows") });
+  await t.tickUntil(() => t.store.latestRun("flows") !== undefined);
+  // The passes above may have read the job before it had metrics: the next read is due in one interval.
+  t.clock.advance(5_000);
+  return t.store.latestRun("flows")?.flinkJobId as string;
+}
+
+/** One pass, and the flow read it started. */
+async function pass(): Promise<void> {
+  await t.tick();
+  await t.app.reconciler.flow.stop();
+}
+
+const reads = () => t.flink.calls.filter((c) => c === "readFlowMetrics").length;
+const job = async () => (await t.app.inject("/v1/jobs/flows")).json();
+
+describe("flow monitor", { timeout: 15_000 }, () => {
+  it("serves per-table flow and conditions from the last read, reading Flink at most once per interval", async () => {
+    const id = await runningJob();
+    t.flink.flowMetrics.set(id, raw(100, 10, 2, 5));
+    await pass();
+    const before = reads();
+    for (let i = 0; i < 20; i++) await job();
+    await t.app.inject("/v1/jobs");
+    expect(reads()).toBe(before);
+    t.clock.advance(4_000);
+    await pass();
+    expect(reads()).toBe(before);
+    const body = await job();
+    expect(body.flow).toMatchObject({
+      flinkJobId: id,
+      ageMs: 4_000,
+      sources: [{ table: "readings", recordsRead: 100, deadLettered: 2, lag: 5 }],
+      sinks: [{ table: "alerts", recordsWritten: 10 }],
+      checkpoint: { id: 3, durationMs: 25, sizeBytes: 900 },
+      busiest: { busyRatio: 0.25 },
+    });
+    const status = Object.fromEntries(
+      body.conditions.map((c: { type: string; status: string }) => [c.type, c.status]),
+    );
+    expect(status).toEqual({
+      DataFlowing: "True",
+      CheckpointsHealthy: "True",
+      NoDeadLetters: "False",
+      CaughtUp: "True",
+    });
+    t.clock.advance(1_000);
+    await pass();
+    expect(reads()).toBe(before + 1);
+  });
+
+  it("never serves metrics older than the bound", async () => {
+    const id = await runningJob();
+    t.flink.flowMetrics.set(id, raw(1, 1));
+    await pass();
+    t.clock.advance(12_001);
+    const body = await job();
+    expect(body.flow).toBeNull();
+    expect(body.conditions.map((c: { reason: string }) => c.reason)).toEqual(Array(4).fill("MetricsStale"));
+  });
+
+  it("turns DataFlowing False when input arrives and nothing is written, logs it, and recovers", async () => {
+    const id = await runningJob();
+    const at = (read: number, written: number) => {
+      t.flink.flowMetrics.set(id, raw(read, written));
+      t.clock.advance(5_000);
+      return pass();
+    };
+    await at(10, 10);
+    for (let i = 1; i <= 5; i++) await at(10 + i * 10, 10);
+    const dataFlowing = async () =>
+      (await job()).conditions.find((c: { type: string }) => c.type === "DataFlowing");
+    expect(await dataFlowing()).toMatchObject({ status: "False", reason: "NoOutput" });
+    await at(70, 11);
+    expect(await dataFlowing()).toMatchObject({ status: "True", reason: "Writing" });
+    const events = (await t.app.inject("/v1/jobs/flows/events?limit=1000")).json().events as Array<{
+      type: string;
+      message: string;
+    }>;
+    const changes = events.filter((e) => e.type === "condition" && e.message.startsWith("DataFlowing"));
+    expect(changes.map((e) => e.message.split(":")[0])).toEqual([
+      "DataFlowing True (Writing)",
+      "DataFlowing False (NoOutput)",
+      "DataFlowing True (Writing)",
+    ]);
+  });
+
+  it("exposes sluice_flow_* gauges with job, table and direction labels", async () => {
+    const id = await runningJob();
+    t.flink.flowMetrics.set(id, raw(100, 10, 2, 5));
+    await pass();
+    const text = (await t.app.inject("/metrics")).body;
+    expect(text).toContain('sluice_flow_records_total{job="flows",table="readings",direction="in"} 100');
+    expect(text).toContain('sluice_flow_records_total{job="flows",table="alerts",direction="out"} 10');
+    expect(text).toContain(
+      'sluice_flow_records_total{job="flows",table="readings",direction="dead_letter"} 2',
+    );
+    expect(text).toContain('sluice_flow_lag_records{job="flows",table="readings"} 5');
+    expect(text).toContain('sluice_flow_condition{job="flows",condition="NoDeadLetters",status="False"} 1');
+  });
+});

@@ -1,0 +1,67 @@
+import { describe, expect, it } from "vitest";
+import { flowMetricIds, operatorMetric } from "./tables.ts";
+
+describe("operatorMetric", () => {
+  it.each([
+    ["Source__readings[1].numRecordsOut", { role: "source", table: "readings", metric: "numRecordsOut" }],
+    [
+      "Source__readings__raw[1].pendingRecords",
+      { role: "source", table: "readings", metric: "pendingRecords" },
+    ],
+    ["alerts[3]__Writer.numRecordsIn", { role: "sink", table: "alerts", metric: "numRecordsIn" }],
+    ["Sink__print_out[7].numRecordsIn", { role: "sink", table: "print_out", metric: "numRecordsIn" }],
+    [
+      "readings__dead_letters[9]__Writer.numRecordsIn",
+      { role: "dead-letters", table: "readings", metric: "numRecordsIn" },
+    ],
+    [
+      "Source__sensor_data[12].KafkaSourceReader.KafkaConsumer.bytes-consumed-total",
+      {
+        role: "source",
+        table: "sensor_data",
+        metric: "KafkaSourceReader.KafkaConsumer.bytes-consumed-total",
+      },
+    ],
+  ])("%s", (id, expected) => {
+    expect(operatorMetric(id)).toEqual(expected);
+  });
+
+  it.each(["Calc[2].numRecordsIn", "alerts[3]__Committer.numRecordsIn", "busyTimeMsPerSecond", "__raw"])(
+    "%s belongs to no table",
+    (id) => {
+      expect(operatorMetric(id)).toBeUndefined();
+    },
+  );
+
+  it("does not strip a suffix that is the whole name", () => {
+    expect(operatorMetric("Source____raw[1].numRecordsOut")?.table).toBe("__raw");
+  });
+});
+
+describe("flowMetricIds", () => {
+  it("names the source, writer and vertex metrics of a chained vertex", () => {
+    const ids = flowMetricIds("Source: readings[1] -> Calc[2] -> alerts[3]: Writer -> alerts[3]: Committer");
+    expect(ids).toEqual([
+      "busyTimeMsPerSecond",
+      "backPressuredTimeMsPerSecond",
+      "Source__readings[1].numRecordsOut",
+      "Source__readings[1].numBytesIn",
+      "Source__readings[1].numRecordsInErrors",
+      "Source__readings[1].pendingRecords",
+      "Source__readings[1].currentOutputWatermark",
+      "Source__readings[1].KafkaSourceReader.KafkaConsumer.bytes-consumed-total",
+      "alerts[3]__Writer.numRecordsIn",
+    ]);
+    expect(
+      ids.every(
+        (id) => id === "busyTimeMsPerSecond" || id === "backPressuredTimeMsPerSecond" || operatorMetric(id),
+      ),
+    ).toBe(true);
+  });
+
+  it("names legacy sinks and truncates long operator names as Flink does", () => {
+    expect(flowMetricIds("Sink: print_out[7]")).toContain("Sink__print_out[7].numRecordsIn");
+    const long = `Source: ${"t".repeat(90)}[1]`;
+    expect(flowMetricIds(long)[2]).toBe(`Source__${"t".repeat(72)}.numRecordsOut`);
+  });
+});

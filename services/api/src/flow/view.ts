@@ -1,0 +1,34 @@
+import type { z } from "zod";
+import type { Condition } from "./conditions.ts";
+import type { JobFlow } from "./monitor.ts";
+import type { conditionSchema, flowSchema } from "./schemas.ts";
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The conditions as the API shows them. */
+export function conditionsView(conditions: readonly Condition[]): Array<z.output<typeof conditionSchema>> {
+  return conditions.map((c) => ({ ...c, since: iso(c.since) }));
+}
+
+/** The `flow` section of a job, or null when no fresh snapshot exists. */
+export function flowView(flow: JobFlow | undefined, now: number): z.output<typeof flowSchema> | null {
+  const s = flow?.snapshot;
+  if (!s) return null;
+  return {
+    flinkJobId: s.flinkJobId,
+    readAt: iso(s.readAt),
+    ageMs: Math.max(0, now - s.readAt),
+    sources: s.sources,
+    sinks: s.sinks.map((k) => ({ ...k, lastWriteAt: k.lastWriteAt === null ? null : iso(k.lastWriteAt) })),
+    checkpoint: s.checkpoint
+      ? {
+          ...s.checkpoint,
+          completedAt: iso(s.checkpoint.completedAt),
+          ageMs: Math.max(0, now - s.checkpoint.completedAt),
+        }
+      : null,
+    checkpointFailures: s.checkpointFailures,
+    restarts: s.restarts,
+    busiest: s.busiest,
+  };
+}
