@@ -9,6 +9,11 @@ import { transactionsHourly } from "./transactions-hourly.ts";
 
 /** The project's own job definitions (the acceptance pipelines of docs/ARCHITECTURE.md). */
 export { type ClicksWithProductsOptions, clicksWithProducts } from "./clicks-with-products.ts";
+export {
+  DEFAULT_POSTGRES_URL,
+  POSTGRES_PASSWORD_SECRET,
+  type PostgresOptions,
+} from "./postgres.ts";
 export { type ReviewThemesOptions, reviewThemes } from "./review-themes.ts";
 export { type SensorAnomaliesOptions, sensorAnomalies } from "./sensor-anomalies.ts";
 export {
@@ -18,6 +23,7 @@ export {
 } from "./sensor-detectors.ts";
 export { FORECAST_PARAMS, type SensorForecastOptions, sensorForecast } from "./sensor-forecast.ts";
 export { type SensorZscoreOptions, sensorZscore } from "./sensor-zscore.ts";
+export { type TradeFilesOptions, tradeFiles } from "./trade-files.ts";
 export { type TransactionsHourlyOptions, transactionsHourly } from "./transactions-hourly.ts";
 
 /** Every flagship job with its default options, in a stable order (scripts and tests iterate over them). */

@@ -20,6 +20,7 @@ import {
   exactlyOnceEventTimeJob,
   jsonTopicSource,
 } from "./common.ts";
+import { type PostgresOptions, postgresResults, withPostgresRestarts } from "./postgres.ts";
 
 export interface ReviewThemesOptions extends EventTimeJobOptions, ExactlyOnceJobOptions {
   /** Model the enricher asks for themes (default `gpt-4o-mini`). */
@@ -33,6 +34,11 @@ export interface ReviewThemesOptions extends EventTimeJobOptions, ExactlyOnceJob
   requestTopic?: string;
   windowedCountsTopic?: string;
   totalCountsTopic?: string;
+  /**
+   * Also upsert both counts into PostgreSQL (tables `theme_counts_windowed` and
+   * `theme_counts_total` of the stack's migrations), where the API can read trending themes.
+   */
+  postgres?: PostgresOptions;
 }
 
 /**
@@ -106,12 +112,43 @@ export function reviewThemes(options: ReviewThemesOptions = {}): JobSpec {
     .groupBy((r) => [r.theme])
     .select((r) => ({ theme: r.theme, theme_count: count() }));
 
-  return exactlyOnceEventTimeJob(options, {
+  const pg = options.postgres && themeCountsInPostgres(options.postgres);
+  const spec = exactlyOnceEventTimeJob(options, {
     name: "review-themes",
     description: "Themes of product reviews (LLM enrichment), counted per window and as running totals",
-    tables: [productReviews, windowedCounts, totalCounts],
+    tables: [productReviews, windowedCounts, totalCounts, ...(pg ? [pg.windowed, pg.total] : [])],
     enrichments: [withThemes],
     views: [reviewTheme],
-    inserts: [insertInto(windowedCounts, perWindow), insertInto(totalCounts, runningTotals)],
+    inserts: [
+      insertInto(windowedCounts, perWindow),
+      insertInto(totalCounts, runningTotals),
+      ...(pg ? [insertInto(pg.windowed, perWindow), insertInto(pg.total, runningTotals)] : []),
+    ],
   });
+  return withPostgresRestarts(spec, options.postgres);
+}
+
+/** The theme counts' PostgreSQL tables, keyed like their upsert-kafka twins. */
+function themeCountsInPostgres(options: PostgresOptions) {
+  return {
+    windowed: postgresResults(
+      "theme_counts_windowed_pg",
+      "theme_counts_windowed",
+      {
+        window_start: t.timestamp(3),
+        window_end: t.timestamp(3),
+        theme: t.string(),
+        theme_count: t.bigint(),
+      },
+      ["window_start", "window_end", "theme"],
+      options,
+    ),
+    total: postgresResults(
+      "theme_counts_total_pg",
+      "theme_counts_total",
+      { theme: t.string(), theme_count: t.bigint() },
+      ["theme"],
+      options,
+    ),
+  };
 }

@@ -20,6 +20,7 @@ import {
   type InputOutputTopics,
   jsonTopicSource,
 } from "./common.ts";
+import { type PostgresOptions, postgresResults, withPostgresRestarts } from "./postgres.ts";
 
 export interface TransactionsHourlyOptions
   extends EventTimeJobOptions,
@@ -29,6 +30,8 @@ export interface TransactionsHourlyOptions
   minAmount?: number;
   /** Window length (default 1 hour). */
   window?: Interval;
+  /** Also upsert the hourly rows into PostgreSQL (table `transactions_hourly` of the stack's migrations). */
+  postgres?: PostgresOptions;
 }
 
 /**
@@ -69,6 +72,23 @@ export function transactionsHourly(options: TransactionsHourlyOptions = {}): Job
     },
   );
 
+  const hourlyColumns = {
+    window_start: t.timestamp(3),
+    window_end: t.timestamp(3),
+    // SUM of DECIMAL(12, 2) is DECIMAL(38, 2) in Flink: exact cents, never 60.29999999999999.
+    total_amount: t.decimal(38, 2),
+    transaction_count: t.bigint(),
+  };
+  const pg =
+    options.postgres &&
+    postgresResults(
+      "transactions_hourly_pg",
+      "transactions_hourly",
+      hourlyColumns,
+      ["window_start", "window_end"],
+      options.postgres,
+    );
+
   const perWindow = from(tumble(transactions, "date", options.window ?? hours(1)))
     .where((r) => gte(r.amount, options.minAmount ?? 10))
     .groupBy((r) => [r.window_start, r.window_end])
@@ -79,10 +99,13 @@ export function transactionsHourly(options: TransactionsHourlyOptions = {}): Job
       transaction_count: count(),
     }));
 
-  return exactlyOnceEventTimeJob(options, {
+  const spec = exactlyOnceEventTimeJob(options, {
     name: "transactions-hourly",
     description: "Sum and count of transactions above a minimum amount per hour",
-    tables: [transactions, hourly],
-    inserts: [insertInto(hourly, perWindow)],
+    tables: pg ? [transactions, hourly, pg] : [transactions, hourly],
+    inserts: pg
+      ? [insertInto(hourly, perWindow), insertInto(pg, perWindow)]
+      : [insertInto(hourly, perWindow)],
   });
+  return withPostgresRestarts(spec, options.postgres);
 }

@@ -340,6 +340,28 @@ describe("compileJob: one golden per connector", () => {
       "'lookup.cache' = 'PARTIAL'",
     ]);
   });
+  it("jdbc with a lookup cache and sink batching", () => {
+    expect(
+      withSource({
+        kind: "jdbc",
+        url: "jdbc:postgresql://db:5432/shop",
+        tableName: "products",
+        lookupCache: { maxRows: 1000, expireAfterWrite: "2 s", cacheMissingKey: false },
+        sinkBuffer: { maxRows: 500, interval: "1 s", maxRetries: 5 },
+      }),
+    ).toEqual([
+      "'connector' = 'jdbc'",
+      "'url' = 'jdbc:postgresql://db:5432/shop'",
+      "'table-name' = 'products'",
+      "'lookup.cache' = 'PARTIAL'",
+      "'lookup.partial-cache.max-rows' = '1000'",
+      "'lookup.partial-cache.expire-after-write' = '2 s'",
+      "'lookup.partial-cache.cache-missing-key' = 'false'",
+      "'sink.buffer-flush.max-rows' = '500'",
+      "'sink.buffer-flush.interval' = '1 s'",
+      "'sink.max-retries' = '5'",
+    ]);
+  });
   it("datagen", () => {
     expect(
       withSource({

@@ -30,6 +30,20 @@ export const ALLOWED_CONFIG: Readonly<Record<string, ConfigOption>> = {
   "execution.checkpointing.min-pause": { describe: "a duration such as '10 s'", check: duration },
   "execution.checkpointing.timeout": { describe: "a duration such as '10 min'", check: duration },
   "pipeline.object-reuse": { describe: "true or false", check: bool },
+  // How the job restarts after a failure (an unreachable database, say): a job that waits for a
+  // dependency uses `exponential-delay`, which keeps retrying instead of failing after N attempts.
+  "restart-strategy.type": {
+    describe: "'fixed-delay', 'exponential-delay', 'failure-rate' or 'none'",
+    check: (v) => v === "fixed-delay" || v === "exponential-delay" || v === "failure-rate" || v === "none",
+  },
+  "restart-strategy.exponential-delay.initial-backoff": {
+    describe: "a duration such as '1 s'",
+    check: duration,
+  },
+  "restart-strategy.exponential-delay.max-backoff": {
+    describe: "a duration such as '30 s'",
+    check: duration,
+  },
   "table.exec.state.ttl": { describe: "a duration such as '1 h' or '0 ms' (keep forever)", check: duration },
   "table.exec.mini-batch.enabled": { describe: "true or false", check: bool },
   "table.exec.mini-batch.allow-latency": { describe: "a duration such as '2 s'", check: duration },

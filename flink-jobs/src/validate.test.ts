@@ -318,6 +318,45 @@ const semanticCases: Record<SemanticProblemCode, Case[]> = {
       ],
     }),
   ),
+  SINK_NEEDS_PRIMARY_KEY: one(
+    ["inserts", 0, "query"],
+    baseSpec({
+      tables: [
+        ...(baseSpec().tables ?? []).slice(0, 2),
+        {
+          name: "out",
+          columns: [
+            { kind: "physical", name: "device_id", type: { kind: "STRING" } },
+            { kind: "physical", name: "value", type: { kind: "DOUBLE" } },
+          ],
+          connector: { kind: "jdbc", url: "jdbc:postgresql://db/x", tableName: "out" },
+        },
+      ],
+      inserts: [
+        {
+          into: "out",
+          query: q(
+            [
+              { expr: col("device_id") },
+              { expr: { kind: "aggregate", fn: "MAX", arg: col("temperature") }, as: "value" },
+            ],
+            { groupBy: [col("device_id")] },
+          ),
+        },
+      ],
+    }),
+  ),
+  LOOKUP_CACHE_NEVER_EXPIRES: one(
+    ["tables", 3, "connector", "lookupCache"],
+    withTables(
+      stringTable("dim", {
+        kind: "jdbc",
+        url: "jdbc:postgresql://db/x",
+        tableName: "dim",
+        lookupCache: { maxRows: 100 },
+      }),
+    ),
+  ),
   AMBIGUOUS_COLUMN: one(
     ["inserts", 0, "query", "select", 0, "expr", "name"],
     withInsert(

@@ -62,6 +62,18 @@ export const flinkJars: JarSet = {
       artifact: "flink-sql-connector-kafka",
       version: versions.flinkKafkaConnector,
     },
+    // The JDBC connector (upsert sink, lookup source) with its PostgreSQL dialect and driver.
+    {
+      group: "org.apache.flink",
+      artifact: "flink-connector-jdbc-core",
+      version: versions.flinkJdbcConnector,
+    },
+    {
+      group: "org.apache.flink",
+      artifact: "flink-connector-jdbc-postgres",
+      version: versions.flinkJdbcConnector,
+    },
+    { group: "org.postgresql", artifact: "postgresql", version: versions.postgresJdbc },
     { group: "org.slf4j", artifact: "slf4j-api", version: versions.slf4j },
     log4j("log4j-slf4j-impl"),
     log4j("log4j-api"),

@@ -37,6 +37,18 @@ function flinkProperties(text: string): Map<string, string> {
 }
 
 describe("docker-compose.yml", () => {
+  it("runs the launcher's PostgreSQL major version with its migrations, and the JDBC jars in the Flink image", () => {
+    expect(versions.postgresImage).toBe(`postgres:${versions.postgresMajor}`);
+    expect(compose.services.postgres?.image).toBe(versions.postgresImage);
+    for (const jar of [
+      `flink-connector-jdbc-core-${versions.flinkJdbcConnector}.jar`,
+      `flink-connector-jdbc-postgres-${versions.flinkJdbcConnector}.jar`,
+      `postgresql-${versions.postgresJdbc}.jar`,
+    ]) {
+      expect(dockerfile).toContain(`/opt/flink/lib/${jar}`);
+    }
+  });
+
   it("runs the launcher's Kafka version", () => {
     expect(compose.services.kafka?.image).toBe(versions.kafkaImage);
     expect(versions.kafkaImage).toBe(`apache/kafka:${versions.kafka}`);

@@ -21,6 +21,16 @@ export {
 } from "./component.ts";
 export { taskManagerNames } from "./components/taskmanager.ts";
 export { defaultFunctionsJar, ensureFunctionsJar, functionsJar } from "./functions.ts";
+export {
+  type PostgresEndpoint,
+  postgresEndpoint,
+  postgresJdbcUrl,
+  postgresPid,
+  postgresReady,
+  startPostgres,
+  stopPostgres,
+} from "./postgres.ts";
+export { applyMigrations, migrationsDir } from "./postgres-schema.ts";
 export { freePort, portIsFree, tail } from "./processes.ts";
 export {
   flinkRestReady,

@@ -21,6 +21,8 @@ export interface StackSettings {
     sqlGateway: number;
     kafka: number;
     kafkaController: number;
+    /** PostgreSQL (`SLUICE_POSTGRES_PORT`, default 5432). */
+    postgres: number;
   };
   /** TaskManager total process memory in MiB (`SLUICE_TM_MEMORY`, e.g. `2560m` or `3g`). */
   taskManagerMemoryMb: number;
@@ -79,6 +81,7 @@ export function stackSettings(env: NodeJS.ProcessEnv = process.env): StackSettin
       sqlGateway: intFromEnv(env, "SLUICE_SQL_GATEWAY_PORT", 8083),
       kafka: intFromEnv(env, "SLUICE_KAFKA_PORT", 9092),
       kafkaController: intFromEnv(env, "SLUICE_KAFKA_CONTROLLER_PORT", 9093),
+      postgres: intFromEnv(env, "SLUICE_POSTGRES_PORT", 5432),
     },
     taskManagerMemoryMb: parseMemoryMb(env.SLUICE_TM_MEMORY || "2560m", "SLUICE_TM_MEMORY"),
     taskManagerSlots: intFromEnv(env, "SLUICE_TM_SLOTS", 24),

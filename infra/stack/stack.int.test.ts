@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { postgresDirs } from "./postgres.ts";
 import { freePort } from "./processes.ts";
 import { registeredTaskManagers } from "./readiness.ts";
 import { endpointsOf, repoRoot, type StackSettings, stackSettings } from "./settings.ts";
@@ -52,6 +53,7 @@ describe.skipIf(process.platform !== "linux")(
         SLUICE_SQL_GATEWAY_PORT: String(await freePort()),
         SLUICE_KAFKA_PORT: String(await freePort()),
         SLUICE_KAFKA_CONTROLLER_PORT: String(await freePort()),
+        SLUICE_POSTGRES_PORT: String(await freePort()),
         SLUICE_TM_MEMORY: "1024m",
         SLUICE_TM_SLOTS: "2",
         SLUICE_TASKMANAGERS: "2",
@@ -62,6 +64,8 @@ describe.skipIf(process.platform !== "linux")(
     afterAll(async () => {
       if (!stateDir) return;
       await cli("down"); // in case a test failed half-way
+      // mkdtemp's folder is private to root: PostgreSQL's data went under the temp dir instead.
+      await rm(postgresDirs(settings).home, { recursive: true, force: true });
       await rm(stateDir, { recursive: true, force: true });
     });
 
@@ -85,7 +89,13 @@ describe.skipIf(process.platform !== "linux")(
       return new Promise((resolve) => child.on("close", (code) => resolve({ code, output })));
     }
 
-    const onePerComponent = () => Object.fromEntries(componentNames(settings).map((c) => [c, 1]));
+    // PostgreSQL is not a JVM with identity flags (processesOf counts those); its pid is its own.
+    const onePerComponent = () =>
+      Object.fromEntries(
+        componentNames(settings)
+          .filter((c) => c !== "postgres")
+          .map((c) => [c, 1]),
+      );
 
     it("refuses to start when a port belongs to another process, naming port and component", async () => {
       const squatter: Server = createServer();

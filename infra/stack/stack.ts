@@ -8,6 +8,7 @@ import {
 } from "./component.ts";
 import { jobManager } from "./components/jobmanager.ts";
 import { kafka } from "./components/kafka.ts";
+import { postgres } from "./components/postgres.ts";
 import { sqlGateway } from "./components/sql-gateway.ts";
 import { taskManagers } from "./components/taskmanager.ts";
 import { ensureFunctionsJar } from "./functions.ts";
@@ -17,7 +18,7 @@ import { registeredTaskManagers } from "./readiness.ts";
 import { endpointsOf, type StackEndpoints, type StackSettings } from "./settings.ts";
 
 /** The kinds of component, in start order (`down` stops them in reverse). Add a component here. */
-const kinds: ComponentKind[] = [kafka, jobManager, taskManagers, sqlGateway];
+const kinds: ComponentKind[] = [kafka, jobManager, taskManagers, sqlGateway, postgres];
 
 /** The stack's components for these settings, in start order. */
 export function stackComponents(settings: StackSettings): Component[] {

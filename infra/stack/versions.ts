@@ -11,6 +11,16 @@ export const versions = {
   /** `org.apache.flink:flink-sql-connector-kafka`, built for Flink 2.2. */
   flinkKafkaConnector: "5.0.0-2.2",
   kafka: "4.2.1",
+  /**
+   * `org.apache.flink:flink-connector-jdbc-core` and `-postgres`: the JDBC connector for
+   * Flink 2.x (built against 2.0; runs on 2.2.0, tested by the results-db integration tests).
+   */
+  flinkJdbcConnector: "4.0.0-2.0",
+  /** `org.postgresql:postgresql`, the JDBC driver the connector loads. */
+  postgresJdbc: "42.7.8",
+  /** PostgreSQL server major version: Debian's `postgresql` package natively, `postgres:15` in compose. */
+  postgresMajor: "15",
+  postgresImage: "postgres:15",
   /** Scala binary version of the `kafka_<scala>` server artifact. */
   kafkaScala: "2.13",
   /** Flink 2.2 logs through SLF4J 1.7 and binds it to Log4j 2 (flink-parent's pins). */

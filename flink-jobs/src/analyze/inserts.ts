@@ -36,6 +36,19 @@ export function analyzeInsert(a: AnalysisState, insert: InsertSpec, path: SpecPa
       `this query produces updates (a GROUP BY outside a window, DISTINCT, an outer join, a top-N or an upsert source) but \`${insert.into}\` can only append; write to an upsert-kafka table with a primary key, or aggregate per window`,
     );
   }
+  // A readable table that takes updates is a database table: without a key, updates would be appended.
+  if (
+    target.acceptsUpdates &&
+    target.canRead &&
+    target.primaryKey.length === 0 &&
+    queryUpdating(a.relations, insert.query)
+  ) {
+    a.report(
+      [...path, "query"],
+      "SINK_NEEDS_PRIMARY_KEY",
+      `this query produces updates, and \`${insert.into}\` has no primaryKey to upsert them by; declare the table's key (the database table's primary key)`,
+    );
+  }
   if (output !== null) checkSinkColumns(a, insert, output, columns, path);
 }
 

@@ -46,5 +46,6 @@ export {
   type TopicSpec,
 } from "./kafka.ts";
 export { uniqueName } from "./names.ts";
+export { dropPgTables, pgQuery, stackPostgres, uniquePgTable, withStackSecrets } from "./postgres.ts";
 export { type DatagenJobOptions, datagenToBlackhole } from "./specs.ts";
 export { type WaitOptions, waitFor } from "./wait.ts";

@@ -54,6 +54,11 @@ export interface ApiConfig {
   /** Upsert topics of the review-themes job, read for GET /v1/themes/trending. */
   themesTotalTopic: string;
   themesWindowedTopic: string;
+  /**
+   * `SLUICE_THEMES_DATABASE_URL`: a PostgreSQL URL (`postgres://sluice:...@127.0.0.1:5432/sluice`);
+   * when set, GET /v1/themes/trending reads the review-themes job's PostgreSQL tables instead of Kafka.
+   */
+  themesDatabaseUrl?: string | undefined;
   /** Flow metrics and conditions (`src/flow`); defaults apply to what is left out. */
   flow?: Partial<FlowConfig> | undefined;
 }
@@ -136,6 +141,10 @@ const envSchema = z
     SLUICE_ENRICHMENT_TASK_TOPIC: topic("SLUICE_ENRICHMENT_TASK_TOPIC", "sluice.enrichment-tasks"),
     SLUICE_THEMES_TOTAL_TOPIC: topic("SLUICE_THEMES_TOTAL_TOPIC", "theme_counts_total"),
     SLUICE_THEMES_WINDOWED_TOPIC: topic("SLUICE_THEMES_WINDOWED_TOPIC", "theme_counts_windowed"),
+    SLUICE_THEMES_DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, { error: "SLUICE_THEMES_DATABASE_URL must be a postgres:// URL" })
+      .optional(),
     SLUICE_FLOW_INTERVAL_MS: integer("SLUICE_FLOW_INTERVAL_MS", 5_000, 500, 600_000),
     SLUICE_FLOW_MAX_AGE_MS: integer("SLUICE_FLOW_MAX_AGE_MS", 30_000, 1_000, 3_600_000),
     SLUICE_FLOW_NO_OUTPUT_MS: integer("SLUICE_FLOW_NO_OUTPUT_MS", 60_000, 1_000, 86_400_000),
@@ -239,6 +248,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     enrichmentTaskTopic: e.SLUICE_ENRICHMENT_TASK_TOPIC,
     themesTotalTopic: e.SLUICE_THEMES_TOTAL_TOPIC,
     themesWindowedTopic: e.SLUICE_THEMES_WINDOWED_TOPIC,
+    themesDatabaseUrl: e.SLUICE_THEMES_DATABASE_URL,
     flow: {
       intervalMs: e.SLUICE_FLOW_INTERVAL_MS,
       maxAgeMs: e.SLUICE_FLOW_MAX_AGE_MS,

@@ -39,6 +39,7 @@ export const API_ERRORS = {
   FLINK_ERROR: { status: 502, title: "Flink answered with an error" },
   FLINK_UNREACHABLE: { status: 503, title: "Flink is unreachable", retryable: true },
   KAFKA_UNREACHABLE: { status: 503, title: "Kafka is unreachable", retryable: true },
+  RESULTS_DB_UNREACHABLE: { status: 503, title: "The results database is unreachable", retryable: true },
   NOT_IMPLEMENTED: { status: 501, title: "Not implemented" },
   INTERNAL: { status: 500, title: "Internal error" },
   /** At startup only: the server prints it and exits 1; no request ever sees it. */

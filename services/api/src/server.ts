@@ -7,6 +7,7 @@ import { ConfigError } from "./errors.ts";
 import { FlinkClientAdapter } from "./flink/adapter.ts";
 import { KafkaGateway } from "./kafka.ts";
 import { scrub } from "./lifecycle/secrets.ts";
+import { PostgresThemeCounts } from "./themes-postgres.ts";
 
 /**
  * The server: reads the configuration (exit 1 with one line per bad variable), builds the app,
@@ -41,7 +42,15 @@ const kafka = new KafkaGateway({
   themesWindowedTopic: config.themesWindowedTopic,
 });
 const app = Fastify(fastifyOptions(config));
-await app.register(sluiceApp, { config, flink, compiler: sluiceCompiler, tasks: kafka, themes: kafka });
+// Trending themes from PostgreSQL when SLUICE_THEMES_DATABASE_URL is set, else from the upsert topics.
+const themesDb = config.themesDatabaseUrl ? new PostgresThemeCounts(config.themesDatabaseUrl) : undefined;
+await app.register(sluiceApp, {
+  config,
+  flink,
+  compiler: sluiceCompiler,
+  tasks: kafka,
+  themes: themesDb ?? kafka,
+});
 
 closeWithGrace(
   { delay: 15_000, logger: { error: (message: unknown) => app.log.error(message) } },
@@ -49,7 +58,7 @@ closeWithGrace(
     if (err) app.log.error({ err }, "shutting down after an uncaught error");
     else app.log.info({ signal }, "shutting down");
     await app.close();
-    await Promise.all([flink.close(), kafka.close()]);
+    await Promise.all([flink.close(), kafka.close(), themesDb?.close()]);
   },
 );
 

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { join, resolve } from "node:path";
-import { endpointsOf, functionsJar, stackSettings } from "@sluice/stack";
+import { endpointsOf, functionsJar, postgresEndpoint, stackSettings } from "@sluice/stack";
 import { z } from "zod";
 import type { TrafficRates } from "./traffic.ts";
 
@@ -179,6 +179,9 @@ export function apiEnv(config: DemoConfig): NodeJS.ProcessEnv {
     SLUICE_KAFKA_BROKERS: config.stack.kafkaBrokers.join(","),
     // Jobs with models register Sluice's Flink functions `USING JAR '${secret:FUNCTIONS_JAR}'`.
     SLUICE_SECRET_FUNCTIONS_JAR: process.env.SLUICE_SECRET_FUNCTIONS_JAR ?? functionsJar(),
+    // Jobs writing to the stack's PostgreSQL use `'password' = '${secret:POSTGRES_PASSWORD}'`.
+    SLUICE_SECRET_POSTGRES_PASSWORD:
+      process.env.SLUICE_SECRET_POSTGRES_PASSWORD ?? postgresEndpoint(stackSettings()).password,
   };
 }
 

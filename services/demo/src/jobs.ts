@@ -47,6 +47,8 @@ export interface FlagshipOptions {
   bootstrapServers: string;
   /** °F; the NAB series never exceeds 87 °F, so the demo's default is 80, not the original 100. */
   threshold: number;
+  /** When the stack's PostgreSQL runs: hourly totals and theme counts are upserted there too. */
+  postgres?: flagships.PostgresOptions | undefined;
 }
 
 /**
@@ -81,11 +83,13 @@ export function flagshipJobs(options: FlagshipOptions): JobSpec[] {
       requestTopic: topics.themeRequests,
       windowedCountsTopic: topics.themeCountsWindowed,
       totalCountsTopic: topics.themeCountsTotal,
+      postgres: options.postgres,
     }),
     flagships.transactionsHourly({
       bootstrapServers,
       inputTopic: topics.transactions,
       outputTopic: topics.transactionsHourly,
+      postgres: options.postgres,
     }),
     flagships.clicksWithProducts({
       bootstrapServers,

@@ -19,7 +19,17 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type ModelServer, startModelServer } from "@sluice/model-server";
-import { portIsFree, probeStack, stackDown, stackSettings, stackUp, tail } from "@sluice/stack";
+import {
+  portIsFree,
+  postgresEndpoint,
+  postgresJdbcUrl,
+  postgresReady,
+  probeStack,
+  stackDown,
+  stackSettings,
+  stackUp,
+  tail,
+} from "@sluice/stack";
 import { type JobSummary, SluiceApi, tasksRunning } from "./api.ts";
 import { type Child, startChild } from "./children.ts";
 import { apiEnv, type DemoConfig, DemoConfigError, demoConfig, enricherEnv, repoRoot } from "./config.ts";
@@ -106,6 +116,25 @@ async function startStack(config: DemoConfig): Promise<void> {
   );
   const result = await stackUp(settings, (line) => say(`stack: ${line}`));
   started.stack = { settings, components: result.started };
+}
+
+/**
+ * The stack's PostgreSQL, when it answers: the jobs then upsert hourly totals and theme counts
+ * into it, and the demo prints the `psql` command that shows them (never the password).
+ */
+async function resultsDatabase(): Promise<{ url: string } | undefined> {
+  const settings = stackSettings();
+  if (!(await postgresReady(settings))) {
+    say("PostgreSQL of the stack does not answer: results stay in Kafka only");
+    return undefined;
+  }
+  const e = postgresEndpoint(settings);
+  say(
+    `results in PostgreSQL: psql "postgres://${e.user}@${e.host}:${e.port}/${e.database}" ` +
+      `-c 'TABLE transactions_hourly ORDER BY window_start DESC LIMIT 5' -c 'TABLE theme_counts_total ORDER BY theme_count DESC LIMIT 10'` +
+      " (password: SLUICE_POSTGRES_PASSWORD, default sluice)",
+  );
+  return { url: postgresJdbcUrl(settings) };
 }
 
 async function startApi(config: DemoConfig): Promise<SluiceApi> {
@@ -201,10 +230,12 @@ async function main(): Promise<void> {
 
   const api = await startApi(config);
 
+  const postgres = await resultsDatabase();
   const specs = flagshipJobs({
     suffix: config.suffix,
     bootstrapServers: config.stack.kafkaBrokers.join(","),
     threshold: config.threshold,
+    postgres,
   });
   for (const spec of specs) {
     const outcome = await api.deploy(spec);

@@ -1834,6 +1834,17 @@ export interface components {
                     password?: {
                         secret: string;
                     };
+                    lookupCache?: {
+                        maxRows: number;
+                        expireAfterWrite?: string;
+                        expireAfterAccess?: string;
+                        cacheMissingKey?: boolean;
+                    };
+                    sinkBuffer?: {
+                        maxRows?: number;
+                        interval?: string;
+                        maxRetries?: number;
+                    };
                     properties?: {
                         [key: string]: string | number | boolean | {
                             secret: string;
@@ -2166,7 +2177,7 @@ export interface components {
             title: string;
             status: number;
             /** @enum {string} */
-            code: "VALIDATION_FAILED" | "INVALID_SPEC" | "MALFORMED_JSON" | "UNKNOWN_SAVEPOINT" | "UNAUTHORIZED" | "NOT_FOUND" | "JOB_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "JOB_EXISTS" | "NAME_MISMATCH" | "OPERATION_IN_PROGRESS" | "JOB_NOT_RUNNING" | "STATE_INCOMPATIBLE" | "STATE_LOSS_NOT_ALLOWED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "SECRET_NOT_CONFIGURED" | "SQL_REJECTED" | "FLINK_ERROR" | "FLINK_UNREACHABLE" | "KAFKA_UNREACHABLE" | "NOT_IMPLEMENTED" | "INTERNAL" | "INVALID_CONFIG";
+            code: "VALIDATION_FAILED" | "INVALID_SPEC" | "MALFORMED_JSON" | "UNKNOWN_SAVEPOINT" | "UNAUTHORIZED" | "NOT_FOUND" | "JOB_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "JOB_EXISTS" | "NAME_MISMATCH" | "OPERATION_IN_PROGRESS" | "JOB_NOT_RUNNING" | "STATE_INCOMPATIBLE" | "STATE_LOSS_NOT_ALLOWED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "SECRET_NOT_CONFIGURED" | "SQL_REJECTED" | "FLINK_ERROR" | "FLINK_UNREACHABLE" | "KAFKA_UNREACHABLE" | "RESULTS_DB_UNREACHABLE" | "NOT_IMPLEMENTED" | "INTERNAL" | "INVALID_CONFIG";
             detail: string;
             problems?: {
                 path: string;
@@ -2770,6 +2781,17 @@ export interface components {
                     password?: {
                         secret: string;
                     };
+                    lookupCache?: {
+                        maxRows: number;
+                        expireAfterWrite?: string;
+                        expireAfterAccess?: string;
+                        cacheMissingKey?: boolean;
+                    };
+                    sinkBuffer?: {
+                        maxRows?: number;
+                        interval?: string;
+                        maxRetries?: number;
+                    };
                     properties?: {
                         [key: string]: string | number | boolean | {
                             secret: string;
@@ -3102,7 +3124,7 @@ export interface components {
             title: string;
             status: number;
             /** @enum {string} */
-            code: "VALIDATION_FAILED" | "INVALID_SPEC" | "MALFORMED_JSON" | "UNKNOWN_SAVEPOINT" | "UNAUTHORIZED" | "NOT_FOUND" | "JOB_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "JOB_EXISTS" | "NAME_MISMATCH" | "OPERATION_IN_PROGRESS" | "JOB_NOT_RUNNING" | "STATE_INCOMPATIBLE" | "STATE_LOSS_NOT_ALLOWED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "SECRET_NOT_CONFIGURED" | "SQL_REJECTED" | "FLINK_ERROR" | "FLINK_UNREACHABLE" | "KAFKA_UNREACHABLE" | "NOT_IMPLEMENTED" | "INTERNAL" | "INVALID_CONFIG";
+            code: "VALIDATION_FAILED" | "INVALID_SPEC" | "MALFORMED_JSON" | "UNKNOWN_SAVEPOINT" | "UNAUTHORIZED" | "NOT_FOUND" | "JOB_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "JOB_EXISTS" | "NAME_MISMATCH" | "OPERATION_IN_PROGRESS" | "JOB_NOT_RUNNING" | "STATE_INCOMPATIBLE" | "STATE_LOSS_NOT_ALLOWED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "SECRET_NOT_CONFIGURED" | "SQL_REJECTED" | "FLINK_ERROR" | "FLINK_UNREACHABLE" | "KAFKA_UNREACHABLE" | "RESULTS_DB_UNREACHABLE" | "NOT_IMPLEMENTED" | "INTERNAL" | "INVALID_CONFIG";
             detail: string;
             problems?: {
                 path: string;
