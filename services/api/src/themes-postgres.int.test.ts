@@ -13,7 +13,7 @@ import { ApiError } from "./errors.ts";
 import { PostgresThemeCounts } from "./themes-postgres.ts";
 
 const tables: string[] = [];
-// results-db.int.test.ts stops the stack's PostgreSQL for a while; do not start during that.
+// results-db.kill.int.test.ts stops the stack's PostgreSQL for a while (in the `kill` project, after this one).
 beforeAll(() =>
   waitFor(() => pgQuery("SELECT 1"), { timeout: 120_000, interval: 1_000, description: "PostgreSQL" }),
 );

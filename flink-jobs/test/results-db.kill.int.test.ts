@@ -5,7 +5,7 @@
  * going down and coming back; clicks-with-products looks products up in PostgreSQL
  * and sees a changed row once its cache entry expires.
  *
- * Run: npx vitest run --project integration flink-jobs/test/results-db.int.test.ts
+ * Run: npx vitest run --project kill flink-jobs/test/results-db.kill.int.test.ts
  */
 
 import { compileJob, type JobSpec } from "@sluice/flink-jobs";

@@ -27,12 +27,10 @@ import { FlinkClientAdapter } from "../flink/adapter.ts";
  * at 1), without spending Sluice's restart budget. Then the JobManager: UNKNOWN while it is down,
  * one resubmission from the newest retained checkpoint on disk once the cluster is back empty.
  *
- * Skipped unless SLUICE_KILL_TESTS=1: it SIGKILLs processes of the stack, which would break every
- * other integration file running against the same stack at the time, and it takes 2-4 minutes
- * (JVM restarts, Flink's failure detection). Run it alone on a private stack (SLUICE_STACK_DIR and
- * ports), e.g. `SLUICE_KILL_TESTS=1 npx vitest run --project integration <this file>`.
+ * It SIGKILLs processes of the stack, which would break any other file running against the same
+ * stack at the time: it is in the `kill` project (vitest.config.ts), which runs after the others,
+ * one file at a time. Alone: `npx vitest run --project kill <this file>`.
  */
-const KILL_TESTS = process.env.SLUICE_KILL_TESTS === "1";
 const endpoints = stackEndpoints();
 const TOKEN = "integration-token-123";
 const headers = { authorization: `Bearer ${TOKEN}` };
@@ -88,7 +86,6 @@ async function eventsOf(type: string): Promise<Array<{ message: string; data: Re
 }
 
 beforeAll(async () => {
-  if (!KILL_TESTS) return;
   await createTopic(topic, 1);
   const config = loadConfig({
     SLUICE_API_TOKENS: TOKEN,
@@ -106,7 +103,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (!KILL_TESTS) return;
   // Bring the TaskManager back whatever happened, then remove what this file started.
   await stackUp(stackSettings(), () => undefined).catch(() => undefined);
   await app
@@ -123,7 +119,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe.skipIf(!KILL_TESTS)("a TaskManager or the JobManager dies (real processes, SIGKILL)", () => {
+describe("a TaskManager or the JobManager dies (real processes, SIGKILL)", () => {
   it("shows the truth while none exists, then resumes from the newest checkpoint without spending the restart budget", async () => {
     const spec = {
       ...countingSpec(name, topic, endpoints.kafkaBrokers.join(",")),
