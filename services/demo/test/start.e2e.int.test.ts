@@ -150,11 +150,25 @@ it("npm start deploys the flagship jobs through the API, finds anomalies and the
   expect(summary).toMatch(/jobs=7\/7/);
 
   const auth = { authorization: `Bearer ${token}` };
-  const listed = (await fetch(`${apiUrl}/v1/jobs`, { headers: auth }).then((r) => r.json())) as {
-    jobs: { name: string; state: string; flinkState: string | null }[];
+  const states = async () => {
+    const listed = (await fetch(`${apiUrl}/v1/jobs`, { headers: auth }).then((r) => r.json())) as {
+      jobs: { name: string; state: string; flinkState: string | null }[];
+    };
+    const ours = listed.jobs.filter((j) => jobNames.includes(j.name));
+    return ours.map((j) => [j.name, j.state]).sort();
   };
-  const ours = listed.jobs.filter((j) => jobNames.includes(j.name));
-  expect(ours.map((j) => [j.name, j.state]).sort()).toEqual(jobNames.map((n) => [n, "RUNNING"]).sort());
+  // Shown state is the truth: a job whose tasks Flink is (re)deploying is STARTING for a moment, so
+  // wait (bounded) until all seven are RUNNING rather than sampling once.
+  const allRunning = jobNames.map((n) => [n, "RUNNING"]).sort();
+  await waitFor(
+    async () => (JSON.stringify(await states()) === JSON.stringify(allRunning) ? true : undefined),
+    {
+      timeout: 60_000,
+      interval: 1_000,
+      description: "every demo job RUNNING in GET /v1/jobs",
+    },
+  ).catch(() => undefined);
+  expect(await states()).toEqual(allRunning);
 
   // Ctrl-C: every job stopped with a savepoint through the API, then every process gone.
   const interruptedAt = Date.now();
