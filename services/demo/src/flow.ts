@@ -1,4 +1,6 @@
 import type { Job } from "@sluice/api-client";
+import type { JobSummary, SluiceApi } from "./api.ts";
+import type { JobView } from "./summary.ts";
 
 /** The flow of a job as the demo's panel shows it (from GET /v1/jobs/{name}: no Flink call). */
 export interface FlowView {
@@ -33,4 +35,14 @@ export function flowText(view: FlowView | undefined): string {
   const rate = (n: number | null) => (n === null ? "-" : `${n < 10 ? n.toFixed(1) : Math.round(n)}/s`);
   const conditions = view.problems.length === 0 ? "ok" : view.problems.join(" ");
   return `in ${rate(view.inPerSecond)}  out ${rate(view.outPerSecond)}  lag ${view.lag ?? "-"}  dead letters ${view.deadLetters}  ${conditions}`;
+}
+
+/** The demo's jobs, each running one with its flow (the API serves it from its last read of Flink). */
+export async function jobViews(api: SluiceApi, jobs: JobSummary[], names: string[]): Promise<JobView[]> {
+  const views: JobView[] = [];
+  for (const j of jobs.filter((job) => names.includes(job.name))) {
+    const flow = j.state === "RUNNING" ? flowView(await api.getJob(j.name)) : undefined;
+    views.push({ name: j.name, state: j.state, flinkState: j.flinkState, reason: j.reason, flow });
+  }
+  return views;
 }

@@ -19,25 +19,16 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type ModelServer, startModelServer } from "@sluice/model-server";
-import {
-  portIsFree,
-  postgresEndpoint,
-  postgresJdbcUrl,
-  postgresReady,
-  probeStack,
-  stackDown,
-  stackSettings,
-  stackUp,
-  tail,
-} from "@sluice/stack";
-import { type JobSummary, SluiceApi, tasksRunning } from "./api.ts";
+import { portIsFree, probeStack, stackDown, stackSettings, stackUp, tail } from "@sluice/stack";
+import { SluiceApi, tasksRunning } from "./api.ts";
 import { type Child, startChild } from "./children.ts";
 import { apiEnv, type DemoConfig, DemoConfigError, demoConfig, enricherEnv, repoRoot } from "./config.ts";
-import { flowView } from "./flow.ts";
+import { jobViews } from "./flow.ts";
 import { demoTopics, flagshipJobs } from "./jobs.ts";
 import { ensureTopics, kafkaClient, openOutbox, readResults } from "./kafka.ts";
 import { ProgressPrinter } from "./progress.ts";
-import { type JobView, Results, type SummaryInput } from "./summary.ts";
+import { resultsDatabase } from "./results-db.ts";
+import { Results, type SummaryInput } from "./summary.ts";
 import { Traffic } from "./traffic.ts";
 
 export const STAND_IN_MESSAGE =
@@ -118,25 +109,6 @@ async function startStack(config: DemoConfig): Promise<void> {
   started.stack = { settings, components: result.started };
 }
 
-/**
- * The stack's PostgreSQL, when it answers: the jobs then upsert hourly totals and theme counts
- * into it, and the demo prints the `psql` command that shows them (never the password).
- */
-async function resultsDatabase(): Promise<{ url: string } | undefined> {
-  const settings = stackSettings();
-  if (!(await postgresReady(settings))) {
-    say("PostgreSQL of the stack does not answer: results stay in Kafka only");
-    return undefined;
-  }
-  const e = postgresEndpoint(settings);
-  say(
-    `results in PostgreSQL: psql "postgres://${e.user}@${e.host}:${e.port}/${e.database}" ` +
-      `-c 'TABLE transactions_hourly ORDER BY window_start DESC LIMIT 5' -c 'TABLE theme_counts_total ORDER BY theme_count DESC LIMIT 10'` +
-      " (password: SLUICE_POSTGRES_PASSWORD, default sluice)",
-  );
-  return { url: postgresJdbcUrl(settings) };
-}
-
 async function startApi(config: DemoConfig): Promise<SluiceApi> {
   if (!(await portIsFree(config.api.host, config.api.port))) {
     throw new Error(
@@ -185,16 +157,6 @@ function startEnricher(
   return enricher;
 }
 
-/** The demo's jobs, each running one with its flow (the API serves it from its last read of Flink). */
-async function jobViews(api: SluiceApi, jobs: JobSummary[], names: string[]): Promise<JobView[]> {
-  const views: JobView[] = [];
-  for (const j of jobs.filter((job) => names.includes(job.name))) {
-    const flow = j.state === "RUNNING" ? flowView(await api.getJob(j.name)) : undefined;
-    views.push({ name: j.name, state: j.state, flinkState: j.flinkState, reason: j.reason, flow });
-  }
-  return views;
-}
-
 async function main(): Promise<void> {
   let config: DemoConfig;
   try {
@@ -230,7 +192,7 @@ async function main(): Promise<void> {
 
   const api = await startApi(config);
 
-  const postgres = await resultsDatabase();
+  const postgres = await resultsDatabase(say);
   const specs = flagshipJobs({
     suffix: config.suffix,
     bootstrapServers: config.stack.kafkaBrokers.join(","),
