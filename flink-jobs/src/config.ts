@@ -30,6 +30,7 @@ export const ALLOWED_CONFIG: Readonly<Record<string, ConfigOption>> = {
   "execution.checkpointing.min-pause": { describe: "a duration such as '10 s'", check: duration },
   "execution.checkpointing.timeout": { describe: "a duration such as '10 min'", check: duration },
   "pipeline.object-reuse": { describe: "true or false", check: bool },
+  "pipeline.auto-watermark-interval": { describe: "a duration such as '200 ms'", check: duration },
   // How the job restarts after a failure (an unreachable database, say): a job that waits for a
   // dependency uses `exponential-delay`, which keeps retrying instead of failing after N attempts.
   "restart-strategy.type": {
