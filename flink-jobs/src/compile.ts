@@ -138,7 +138,7 @@ function compileTable(spec: JobSpec, table: TableSpec, analysis: Analysis): Comp
     return [
       { kind: "create-table", sql: renderCreateTable({ name: table.name, columnLines, ...shape, options }) },
     ];
-  const sink = deadLetterSink(plan, spec, (config) =>
+  const sink = deadLetterSink(plan, (config) =>
     kafkaConnector.options(config, tableContext(spec, plan.sinkTable, [])),
   );
   return [
