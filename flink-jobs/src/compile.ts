@@ -9,6 +9,7 @@ import {
   deadLetterSink,
   rawColumnLines,
   rawOptions,
+  rawWatermark,
   validRowsView,
 } from "./dead-letters.ts";
 import { type EnrichmentTask, enrichmentTaskSchema } from "./enrichment-task.ts";
@@ -146,8 +147,9 @@ function compileTable(spec: JobSpec, table: TableSpec, analysis: Analysis): Comp
       kind: "create-table",
       sql: renderCreateTable({
         name: plan.rawTable,
-        columnLines: rawColumnLines(plan, columnLines),
-        ...shape,
+        columnLines: rawColumnLines(plan, columnLines, columns),
+        primaryKey: table.primaryKey,
+        watermark: rawWatermark(plan, table.watermark),
         options: rawOptions(options),
       }),
     },

@@ -53,7 +53,8 @@ describe("dead letters of CSV sources: files and Kafka, through sluice-csv", () 
         "  `__sluice_raw` BYTES,",
         "  `__sluice_line` BIGINT,",
         "  `__sluice_file` STRING METADATA FROM 'file.path' VIRTUAL,",
-        "  WATERMARK FOR `date` AS `date` - INTERVAL '5' SECOND",
+        "  `__sluice_rowtime` AS COALESCE(`date`, TIMESTAMP '1970-01-01 00:00:00'),",
+        "  WATERMARK FOR `__sluice_rowtime` AS `__sluice_rowtime` - INTERVAL '5' SECOND",
         ") WITH (",
         "  'connector' = 'filesystem',",
         "  'path' = 'file:///in',",
@@ -67,7 +68,7 @@ describe("dead letters of CSV sources: files and Kafka, through sluice-csv", () 
     // Exactly once like the file sink: the job checkpoints exactly-once by default.
     expect(sink).toContain("'sink.delivery-guarantee' = 'exactly-once'");
     expect(view).toBe(
-      "CREATE TEMPORARY VIEW `trades` AS SELECT `date`, `amount` FROM `trades__raw` WHERE `__sluice_error` IS NULL AND `date` IS NOT NULL",
+      "CREATE TEMPORARY VIEW `trades` AS SELECT `__sluice_rowtime` AS `date`, `amount` FROM `trades__raw` WHERE `__sluice_error` IS NULL AND `date` IS NOT NULL",
     );
     expect(set).toContain(
       "CAST(`__sluice_file` AS STRING), CAST(`__sluice_line` AS BIGINT), `__sluice_raw`, 'files' FROM `trades__raw`",

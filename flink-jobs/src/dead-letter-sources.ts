@@ -27,9 +27,18 @@ export interface DeadLetterSource {
   exactlyOnce: boolean;
   position: PositionColumn[];
   required: string[] | undefined;
+  /**
+   * Whether Flink generates the watermark inside the source (Kafka: watermark push-down, which
+   * passes over a NULL time). Otherwise a separate operator does, and it fails the job on a NULL
+   * time ("RowTime field should not be null"), so a dead letter's NULL time must not reach it.
+   */
+  watermarkInSource: boolean;
 }
 
-type Described = Pick<DeadLetterSource, "topic" | "bootstrapServers" | "exactlyOnce" | "position">;
+type Described = Pick<
+  DeadLetterSource,
+  "topic" | "bootstrapServers" | "exactlyOnce" | "position" | "watermarkInSource"
+>;
 
 /** Flink allows one column per metadata key: reuse the table's own, else add `__sluice_<field>`. */
 function metadata(
@@ -76,6 +85,7 @@ function kafkaSource(spec: JobSpec, table: TableSpec, config: KafkaConnectorConf
       metadata(table, "partition", "partition", "INT"),
       metadata(table, "offset", "offset", "BIGINT"),
     ],
+    watermarkInSource: true,
   };
 }
 
@@ -93,6 +103,7 @@ function fileSource(spec: JobSpec, table: TableSpec, config: FilesystemConnector
       metadata(table, "file", "file.path", "STRING"),
       { field: "line", type: "BIGINT", column: "__sluice_line", declared: false },
     ],
+    watermarkInSource: false,
   };
 }
 

@@ -9,6 +9,7 @@ import {
 import type { SpecProblem } from "./problems.ts";
 import type { JobSpec, TableSpec } from "./spec.ts";
 import { quoteIdentifier, quoteLiteral } from "./sql-text.ts";
+import type { SqlType } from "./sql-types.ts";
 
 /** Suffix of the physical source table (a contract with the flow metrics, docs/ARCHITECTURE.md). */
 export const RAW_SUFFIX = "__raw";
@@ -33,11 +34,21 @@ interface Required {
   reason: string;
 }
 
+/** The raw table's time attribute when its watermark is not generated in the source (see below). */
+const ROWTIME = "__sluice_rowtime";
+
 /** How a source table with an error policy compiles: names, topic, and the checks on each row. */
 export interface DeadLetterPlan extends Omit<DeadLetterSource, "required"> {
   rawTable: string;
   sinkTable: string;
   required: Required[];
+  /**
+   * The watermark's column when the watermark is generated after the source (files): the raw
+   * table's watermark is then on `__sluice_rowtime`, the column or, for a dead letter whose time
+   * is NULL, the epoch (an old time never moves the watermark), and the view of valid rows shows
+   * it under the column's name (valid rows have a time, so it is the column's value).
+   */
+  rowtime: string | undefined;
 }
 
 /** Whether some insert writes the table (then it is a sink, not a source). */
@@ -97,6 +108,7 @@ export function deadLetterPlan(spec: JobSpec, table: TableSpec): DeadLetterPlan 
     rawTable: `${table.name}${RAW_SUFFIX}`,
     sinkTable: `${table.name}${DEAD_LETTERS_SUFFIX}`,
     required: requiredColumns(spec, table, source.required),
+    rowtime: source.watermarkInSource ? undefined : table.watermark?.column,
   };
 }
 
@@ -124,7 +136,11 @@ export function rawOptions(options: [string, OptionValue][]): [string, OptionVal
 }
 
 /** The raw table's column lines: the declared ones, then the error and (missing) position columns. */
-export function rawColumnLines(plan: DeadLetterPlan, columnLines: string[]): string[] {
+export function rawColumnLines(
+  plan: DeadLetterPlan,
+  columnLines: string[],
+  columns: { name: string; type: SqlType | null }[],
+): string[] {
   // Physical columns first: CSV is positional, `sluice-csv` reads the ones before `__sluice_*`.
   const added = plan.position.filter((p) => !p.declared);
   const physical = added
@@ -136,7 +152,21 @@ export function rawColumnLines(plan: DeadLetterPlan, columnLines: string[]): str
       (p) =>
         `${quoteIdentifier(p.column)} ${p.type} METADATA FROM ${quoteLiteral(p.metadataKey ?? "")} VIRTUAL`,
     );
-  return [...columnLines, ...ERROR_COLUMN_LINES, ...physical, ...metadata];
+  return [...columnLines, ...ERROR_COLUMN_LINES, ...physical, ...metadata, ...rowtimeLines(plan, columns)];
+}
+
+function rowtimeLines(plan: DeadLetterPlan, columns: { name: string; type: SqlType | null }[]): string[] {
+  if (plan.rowtime === undefined) return [];
+  const type = columns.find((c) => c.name === plan.rowtime)?.type;
+  const epoch = type?.kind === "TIMESTAMP_LTZ" ? "TO_TIMESTAMP_LTZ(0, 3)" : "TIMESTAMP '1970-01-01 00:00:00'";
+  return [`${quoteIdentifier(ROWTIME)} AS COALESCE(${quoteIdentifier(plan.rowtime)}, ${epoch})`];
+}
+
+/** The raw table's watermark: the table's, on `__sluice_rowtime` when the plan guards the time. */
+export function rawWatermark<W extends { column: string }>(plan: DeadLetterPlan, watermark: W | undefined) {
+  return plan.rowtime === undefined || watermark === undefined
+    ? watermark
+    : { ...watermark, column: ROWTIME };
 }
 
 function validCondition(plan: DeadLetterPlan): string {
@@ -148,9 +178,10 @@ function validCondition(plan: DeadLetterPlan): string {
 
 /** `CREATE TEMPORARY VIEW <name>`: the valid rows, with the table's declared columns. */
 export function validRowsView(plan: DeadLetterPlan, name: string, columns: string[]): string {
-  return `CREATE TEMPORARY VIEW ${quoteIdentifier(name)} AS SELECT ${columns
-    .map(quoteIdentifier)
-    .join(", ")} FROM ${quoteIdentifier(plan.rawTable)} WHERE ${validCondition(plan)}`;
+  const select = columns.map((c) =>
+    c === plan.rowtime ? `${quoteIdentifier(ROWTIME)} AS ${quoteIdentifier(c)}` : quoteIdentifier(c),
+  );
+  return `CREATE TEMPORARY VIEW ${quoteIdentifier(name)} AS SELECT ${select.join(", ")} FROM ${quoteIdentifier(plan.rawTable)} WHERE ${validCondition(plan)}`;
 }
 
 /** A dead letter's columns: `{reason, column, <position>..., raw (base64 in JSON), job}`. */
@@ -196,7 +227,11 @@ function caseOf(plan: DeadLetterPlan, pick: (r: Required) => string): string {
 /** The INSERT of the invalid rows into the dead-letter sink, with their reason and position. */
 export function deadLetterInsert(plan: DeadLetterPlan, jobName: string): string {
   const reason = `COALESCE(${quoteIdentifier(ERROR)}, ${caseOf(plan, (r) => r.reason)}) AS \`reason\``;
-  const column = `COALESCE(${quoteIdentifier(ERROR_COLUMN)}, ${caseOf(plan, (r) => r.column)}) AS \`column\``;
+  // A record the format could not read blames its column, or none: never a required column that
+  // is NULL only because the record was unreadable.
+  const column = `CASE WHEN ${quoteIdentifier(ERROR)} IS NULL THEN ${caseOf(plan, (r) => r.column)} ELSE ${quoteIdentifier(
+    ERROR_COLUMN,
+  )} END AS \`column\``;
   const position = plan.position.map((p) => `CAST(${quoteIdentifier(p.column)} AS ${p.type})`);
   return `INSERT INTO ${quoteIdentifier(plan.sinkTable)} SELECT ${[reason, column, ...position].join(", ")}, ${quoteIdentifier(
     RAW,
