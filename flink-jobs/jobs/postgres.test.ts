@@ -46,11 +46,11 @@ describe("flagships with PostgreSQL", () => {
   });
 
   it("trade-files watches the folder and sends unparseable lines to the dead letters", () => {
-    const sql = sqlOf(
-      tradeFiles({ inputPath: "file:///in", outputPath: "file:///out", deadLetterPath: "file:///dl" }),
-    );
+    const sql = sqlOf(tradeFiles({ inputPath: "file:///in", outputPath: "file:///out" }));
     expect(sql).toContain("'source.monitor-interval' = '1 s'");
-    expect(sql).toContain("'csv.ignore-parse-errors' = 'true'");
+    expect(sql).toContain("'format' = 'sluice-csv'");
+    expect(sql).not.toContain("ignore-parse-errors");
+    expect(sql).toContain("'topic' = 'sluice.trade-files.trades.dlq'");
     expect(sql).toContain("INSERT INTO `trades__dead_letters`");
   });
 });

@@ -1,33 +1,39 @@
 import {
-  and,
   count,
   defineJob,
+  type ErrorPolicy,
   filesystem,
   from,
   gte,
   hours,
   type Interval,
   insertInto,
-  isNotNull,
-  isNull,
   type JobSpec,
-  or,
   seconds,
   sum,
   t,
   table,
   tumble,
-  view,
 } from "@sluice/flink-jobs";
-import { type ExactlyOnceJobOptions, eventTimeConfig } from "./common.ts";
+import {
+  type ExactlyOnceJobOptions,
+  eventTimeConfig,
+  type KafkaJobOptions,
+  kafkaDefaults,
+} from "./common.ts";
 
-export interface TradeFilesOptions extends ExactlyOnceJobOptions {
+export interface TradeFilesOptions extends ExactlyOnceJobOptions, KafkaJobOptions {
   /** Folder of CSV trade files `date,amount,user_id` (a `file://` URI), watched for new files. */
   inputPath: string;
   /** Folder of the hourly totals: CSV part files, visible once a checkpoint commits them. */
   outputPath: string;
-  /** Folder of the lines that did not parse (`date`, `amount` or `user_id` missing or malformed). */
-  deadLetterPath: string;
+  /**
+   * What a line that does not parse becomes (default `dead-letter`: a record with its bytes,
+   * reason, file and line number on `deadLetterTopic`; `skip`: dropped and counted; `fail`).
+   */
+  errorPolicy?: ErrorPolicy;
+  /** Kafka topic of the dead letters (default `sluice.trade-files.trades.dlq`). */
+  deadLetterTopic?: string;
   /** How often the folder is listed for new files (default `1 s`). */
   monitorInterval?: string;
   /** Trades with a smaller amount are dropped (default 10). */
@@ -40,9 +46,10 @@ export interface TradeFilesOptions extends ExactlyOnceJobOptions {
  * continuous mode: a new file is picked up while the job runs), trades of at
  * least `minAmount` summed and counted per hour of their `date`, written as
  * rolling CSV part files that become visible only when a checkpoint commits
- * them (exactly once). A line whose fields do not parse is not dropped in
- * silence: Flink's CSV format (`csv.ignore-parse-errors`) sets them to NULL,
- * and the job writes such rows to the dead-letter folder, where they are counted.
+ * them (exactly once). A line that does not parse (a malformed field, a wrong
+ * number of fields, an empty line) is not dropped in silence: the source's error
+ * policy (`sluice-csv`, as for Kafka sources) writes it to the dead-letter topic
+ * with its reason, file and line, exactly once, and the flow metrics count it.
  */
 export function tradeFiles(options: TradeFilesOptions): JobSpec {
   const trades = table(
@@ -52,7 +59,10 @@ export function tradeFiles(options: TradeFilesOptions): JobSpec {
       watermark: { column: "date", delay: seconds(5) },
       connector: filesystem({
         path: options.inputPath,
-        format: { kind: "csv", ignoreParseErrors: true },
+        format: "csv",
+        ...(options.errorPolicy === undefined ? {} : { errorPolicy: options.errorPolicy }),
+        ...(options.deadLetterTopic === undefined ? {} : { deadLetterTopic: options.deadLetterTopic }),
+        required: ["amount", "user_id"],
         properties: { "source.monitor-interval": options.monitorInterval ?? "1 s" },
       }),
     },
@@ -77,20 +87,8 @@ export function tradeFiles(options: TradeFilesOptions): JobSpec {
       }),
     },
   );
-  const deadLetters = table(
-    "trades__dead_letters",
-    { date: t.timestamp(3), amount: t.decimal(12, 2), user_id: t.string() },
-    { connector: filesystem({ path: options.deadLetterPath, format: "csv" }) },
-  );
-
-  // Rows with a NULL field never reach the window (a NULL event time cannot be windowed).
-  const validTrades = view(
-    "valid_trades",
-    from(trades)
-      .where((r) => and(isNotNull(r.date), isNotNull(r.amount), isNotNull(r.user_id)))
-      .select((r) => ({ date: r.date, amount: r.amount, user_id: r.user_id })),
-  );
-  const perHour = from(tumble(validTrades, "date", options.window ?? hours(1)))
+  // `trades` holds the valid lines only (a NULL event time cannot be windowed); the others are dead letters.
+  const perHour = from(tumble(trades, "date", options.window ?? hours(1)))
     .where((r) => gte(r.amount, options.minAmount ?? 10))
     .groupBy((r) => [r.window_start, r.window_end])
     .select((r) => ({
@@ -99,16 +97,13 @@ export function tradeFiles(options: TradeFilesOptions): JobSpec {
       total_amount: sum(r.amount),
       trade_count: count(),
     }));
-  const malformed = from(trades)
-    .where((r) => or(isNull(r.date), isNull(r.amount), isNull(r.user_id)))
-    .select((r) => ({ date: r.date, amount: r.amount, user_id: r.user_id }));
 
   return defineJob({
     name: "trade-files",
     description: "CSV trade files from a watched folder, summed per hour into committed CSV part files",
-    tables: [trades, hourly, deadLetters],
-    views: [validTrades],
-    inserts: [insertInto(hourly, perHour), insertInto(deadLetters, malformed)],
+    kafka: kafkaDefaults(options),
+    tables: [trades, hourly],
+    inserts: [insertInto(hourly, perHour)],
     config: eventTimeConfig({ ...options, sourceIdleTimeout: "0 ms" }, { exactlyOnce: true }),
   });
 }

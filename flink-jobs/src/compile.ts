@@ -9,6 +9,7 @@ import {
   deadLetterSink,
   rawColumnLines,
   rawOptions,
+  rawWatermark,
   validRowsView,
 } from "./dead-letters.ts";
 import { type EnrichmentTask, enrichmentTaskSchema } from "./enrichment-task.ts";
@@ -138,7 +139,7 @@ function compileTable(spec: JobSpec, table: TableSpec, analysis: Analysis): Comp
     return [
       { kind: "create-table", sql: renderCreateTable({ name: table.name, columnLines, ...shape, options }) },
     ];
-  const sink = deadLetterSink(plan, spec, (config) =>
+  const sink = deadLetterSink(plan, (config) =>
     kafkaConnector.options(config, tableContext(spec, plan.sinkTable, [])),
   );
   return [
@@ -146,8 +147,9 @@ function compileTable(spec: JobSpec, table: TableSpec, analysis: Analysis): Comp
       kind: "create-table",
       sql: renderCreateTable({
         name: plan.rawTable,
-        columnLines: rawColumnLines(plan, columnLines),
-        ...shape,
+        columnLines: rawColumnLines(plan, columnLines, columns),
+        primaryKey: table.primaryKey,
+        watermark: rawWatermark(plan, table.watermark),
         options: rawOptions(options),
       }),
     },

@@ -198,7 +198,7 @@ const semanticCases: Record<SemanticProblemCode, Case[]> = {
   ),
   ERROR_POLICY_FORMAT: one(
     ["tables", 3, "connector", "errorPolicy"],
-    withTables(stringTable("a", { kind: "kafka", topic: "x", format: { kind: "csv" }, errorPolicy: "skip" })),
+    withTables(stringTable("a", { kind: "kafka", topic: "x", format: { kind: "raw" }, errorPolicy: "skip" })),
   ),
   ERROR_POLICY_CONFLICT: [
     {

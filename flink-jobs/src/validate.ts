@@ -2,6 +2,7 @@ import type { z } from "zod";
 import { type Analysis, analyzeSpec } from "./analyze/index.ts";
 import { validateExecution } from "./checkpoints.ts";
 import { validateConfig } from "./config.ts";
+import { validateDeadLetters } from "./dead-letters.ts";
 import { isProblemCode, type ProblemCode, type SchemaProblemCode, type SpecProblem } from "./problems.ts";
 import { type JobSpec, jobSpecSchema } from "./spec.ts";
 import { SECRET_PLACEHOLDER_MARKER } from "./sql-text.ts";
@@ -96,6 +97,7 @@ export function validateWithAnalysis(
   problems.push(...validateExecution(spec));
   const analysis = analyzeSpec(spec);
   problems.push(...analysis.problems);
+  problems.push(...validateDeadLetters(spec));
   if (problems.length > 0) return { ok: false, problems };
   return { ok: true, spec, analysis };
 }

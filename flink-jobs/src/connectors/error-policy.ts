@@ -2,7 +2,7 @@ import type { SpecPath, SpecProblem } from "../problems.ts";
 import type { TableContext } from "./connector.ts";
 import type { Format } from "./formats.ts";
 
-/** The error-policy fields of a Kafka table (see `kafkaSchema`). */
+/** The error-policy fields of a Kafka or filesystem table (see `kafkaSchema`, `filesystemSchema`). */
 export interface ErrorPolicyConfig {
   format: Format;
   errorPolicy?: "dead-letter" | "skip" | "fail" | undefined;
@@ -10,10 +10,17 @@ export interface ErrorPolicyConfig {
   required?: string[] | undefined;
 }
 
+/** The formats with an error policy: `sluice-json` and `sluice-csv` wrap them (flink-jobs/functions). */
+export const ERROR_POLICY_FORMATS = ["json", "csv"] as const;
+
+export function hasErrorPolicy(format: Format): format is Extract<Format, { kind: "json" | "csv" }> {
+  return (ERROR_POLICY_FORMATS as readonly string[]).includes(format.kind);
+}
+
 /**
- * Problems with a Kafka table's error policy: only JSON values have one (the `sluice-json`
- * format), `fail` contradicts `ignoreParseErrors`, a dead-letter topic needs `dead-letter`, and
- * required columns must exist.
+ * Problems with a table's error policy: only JSON and CSV have one (the `sluice-json` and
+ * `sluice-csv` formats), `fail` contradicts `ignoreParseErrors`, a dead-letter topic needs
+ * `dead-letter`, and required columns must exist.
  */
 export function validateErrorPolicy(
   config: ErrorPolicyConfig,
@@ -22,14 +29,14 @@ export function validateErrorPolicy(
 ): SpecProblem[] {
   const problems: SpecProblem[] = [];
   const policy = config.errorPolicy;
-  if (policy !== undefined && policy !== "fail" && config.format.kind !== "json") {
+  if (policy !== undefined && policy !== "fail" && !hasErrorPolicy(config.format)) {
     problems.push({
       path: [...path, "errorPolicy"],
       code: "ERROR_POLICY_FORMAT",
-      message: `error policy '${policy}' needs a JSON value format (this table's is '${config.format.kind}'); use 'fail' or format 'json'`,
+      message: `error policy '${policy}' needs a JSON or CSV format (this table's is '${config.format.kind}'); use 'fail' or format 'json' or 'csv'`,
     });
   }
-  if (policy === "fail" && config.format.kind === "json" && config.format.ignoreParseErrors === true) {
+  if (policy === "fail" && hasErrorPolicy(config.format) && config.format.ignoreParseErrors === true) {
     problems.push({
       path: [...path, "format", "ignoreParseErrors"],
       code: "ERROR_POLICY_CONFLICT",

@@ -1825,6 +1825,10 @@ export interface components {
                             secret: string;
                         };
                     };
+                    /** @enum {string} */
+                    errorPolicy?: "dead-letter" | "skip" | "fail";
+                    deadLetterTopic?: string;
+                    required?: string[];
                 } | {
                     /** @constant */
                     kind: "jdbc";
@@ -2772,6 +2776,10 @@ export interface components {
                             secret: string;
                         };
                     };
+                    /** @enum {string} */
+                    errorPolicy?: "dead-letter" | "skip" | "fail";
+                    deadLetterTopic?: string;
+                    required?: string[];
                 } | {
                     /** @constant */
                     kind: "jdbc";

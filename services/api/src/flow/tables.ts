@@ -45,7 +45,8 @@ const METRIC_OPERATOR_NAME_MAX = 80;
  * The metric ids a flow read asks Flink for, from a vertex's name (its chained operators joined
  * by ` -> `, e.g. `Source: readings[1] -> Calc[2] -> alerts[3]: Writer`). Built from the names
  * rather than listed, so a read needs no listing call and never misses a metric an operator
- * registers late (Kafka's `pendingRecords`); ids Flink does not have are simply not returned.
+ * registers late (Kafka's `pendingRecords`). Flink answers nothing when one id is unknown (a file
+ * source has no `pendingRecords`); `flink/flow-metrics.ts` then asks for the ids the vertex lists.
  */
 export function flowMetricIds(vertexName: string): string[] {
   const ids = [...VERTEX_METRICS];

@@ -12,16 +12,21 @@ import org.apache.flink.table.types.logical.RowType;
 import org.apache.flink.util.Collector;
 
 /**
- * Runs a strict JSON deserializer and turns each failure into a row: the JSON columns NULL, the
- * error columns filled (see {@link DeadLetterJsonFormatFactory}). The inner deserializer reads the
- * whole row type, error columns included: JSON records do not have them, so they come out NULL
- * and are then set here, without copying the row.
+ * Runs a strict deserializer (Flink's JSON or CSV) and turns each failure into a row: the data
+ * columns NULL, the error columns filled (see {@link DeadLetterJsonFormatFactory},
+ * {@link DeadLetterCsvFormatFactory}). The JSON deserializer reads the whole row type, error
+ * columns included: JSON records do not have them, so they come out NULL and are then set here,
+ * without copying the row. The CSV one reads the data columns only (CSV is positional); its row is
+ * widened here. With a {@code __sluice_line} column each row carries its 1-based number among the
+ * records this instance read: the filesystem source clones one per file split and replays a
+ * restored split from its start, so for a file read as one split it is the line number.
  */
 final class DeadLetterDeserializationSchema implements DeserializationSchema<RowData> {
   private static final long serialVersionUID = 1L;
   static final String ERROR = "__sluice_error";
   static final String ERROR_COLUMN = "__sluice_error_column";
   static final String RAW = "__sluice_raw";
+  static final String LINE = "__sluice_line";
   private static final String AT_FIELD = "Fail to deserialize at field: ";
   private static final int MAX_REASON = 300;
 
@@ -31,16 +36,49 @@ final class DeadLetterDeserializationSchema implements DeserializationSchema<Row
   private final int errorIndex;
   private final int columnIndex;
   private final int rawIndex;
+  private final int lineIndex;
+  /** `JSON` or `CSV`, for reasons. */
+  private final String format;
+  private final ColumnLocator locator;
   /** DOUBLE and FLOAT columns: NaN or an infinity there is an error (JSON has neither). */
   private final int[] floating;
 
   private final RowType rowType;
   private transient Capture capture;
   private transient RowData.FieldGetter[] getters;
+  private transient long lines;
+
+  /** Finds the column a record that failed to deserialize broke; null when it is the whole record. */
+  interface ColumnLocator extends java.io.Serializable {
+    String columnOf(byte[] message, Throwable error);
+
+    default void open(InitializationContext context) throws Exception {}
+  }
 
   DeadLetterDeserializationSchema(
       DeserializationSchema<RowData> inner, RowType rowType, TypeInformation<RowData> producedType) {
+    this(inner, rowType, producedType, "JSON", new NamedByConverter());
+  }
+
+  /** JSON: Flink's converter names the field in its message. */
+  private static final class NamedByConverter implements ColumnLocator {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public String columnOf(byte[] message, Throwable error) {
+      return DeadLetterDeserializationSchema.columnOf(error);
+    }
+  }
+
+  DeadLetterDeserializationSchema(
+      DeserializationSchema<RowData> inner,
+      RowType rowType,
+      TypeInformation<RowData> producedType,
+      String format,
+      ColumnLocator locator) {
     this.inner = inner;
+    this.format = format;
+    this.locator = locator;
     this.producedType = producedType;
     this.rowType = rowType;
     List<String> fieldNames = rowType.getFieldNames();
@@ -48,6 +86,7 @@ final class DeadLetterDeserializationSchema implements DeserializationSchema<Row
     this.errorIndex = fieldNames.indexOf(ERROR);
     this.columnIndex = fieldNames.indexOf(ERROR_COLUMN);
     this.rawIndex = fieldNames.indexOf(RAW);
+    this.lineIndex = fieldNames.indexOf(LINE);
     this.floating =
         java.util.stream.IntStream.range(0, names.length)
             .filter(
@@ -61,7 +100,9 @@ final class DeadLetterDeserializationSchema implements DeserializationSchema<Row
   @Override
   public void open(InitializationContext context) throws Exception {
     inner.open(context);
+    locator.open(context);
     capture = new Capture();
+    lines = 0;
     getters = new RowData.FieldGetter[names.length];
     for (int i = 0; i < names.length; i++) getters[i] = RowData.createFieldGetter(rowType.getTypeAt(i), i);
   }
@@ -75,6 +116,7 @@ final class DeadLetterDeserializationSchema implements DeserializationSchema<Row
 
   @Override
   public void deserialize(byte[] message, Collector<RowData> out) throws IOException {
+    lines++;
     if (message == null || message.length == 0) {
       out.collect(failure("empty value", null, message, null));
       return;
@@ -85,44 +127,47 @@ final class DeadLetterDeserializationSchema implements DeserializationSchema<Row
       inner.deserialize(message, capture);
       row = capture.row;
     } catch (IOException | RuntimeException e) {
-      String column = columnOf(e);
-      String reason = (column == null ? "malformed JSON: " : "field `" + column + "`: ") + rootMessage(e);
+      String column = locator.columnOf(message, e);
+      String reason =
+          (column == null ? "malformed " + format + ": " : "field `" + column + "`: ") + rootMessage(e);
       out.collect(failure(reason, column, message, e));
       return;
     }
     if (row == null) {
-      out.collect(failure("not a JSON object", null, message, null));
+      out.collect(failure("not a " + format + " record", null, message, null));
       return;
     }
+    GenericRowData wide = widen(row);
     for (int i : floating) {
-      if (!row.isNullAt(i) && !Double.isFinite(valueAt(row, i))) {
-        String reason = "field `" + names[i] + "`: not a finite number (" + valueAt(row, i) + ")";
+      if (!wide.isNullAt(i) && !Double.isFinite(valueAt(wide, i))) {
+        String reason = "field `" + names[i] + "`: not a finite number (" + valueAt(wide, i) + ")";
         out.collect(failure(reason, names[i], message, null));
         return;
       }
     }
-    out.collect(withRaw(row, message));
+    out.collect(withRaw(wide, message));
   }
 
-  private double valueAt(RowData row, int i) {
-    return row instanceof GenericRowData g ? ((Number) g.getField(i)).doubleValue() : row.getDouble(i);
+  private static double valueAt(GenericRowData row, int i) {
+    return ((Number) row.getField(i)).doubleValue();
   }
 
-  private RowData withRaw(RowData row, byte[] message) {
-    GenericRowData out;
-    if (row instanceof GenericRowData g) out = g;
-    else {
-      out = new GenericRowData(row.getRowKind(), names.length);
-      for (int i = 0; i < names.length; i++) out.setField(i, copyOf(row, i));
-    }
-    if (errorIndex >= 0) out.setField(errorIndex, null);
-    if (columnIndex >= 0) out.setField(columnIndex, null);
-    if (rawIndex >= 0) out.setField(rawIndex, message);
+  /** The row as a {@link GenericRowData} of the whole type (the CSV row has the data columns only). */
+  private GenericRowData widen(RowData row) {
+    if (row instanceof GenericRowData g && g.getArity() == names.length) return g;
+    GenericRowData out = new GenericRowData(row.getRowKind(), names.length);
+    int arity = Math.min(row.getArity(), names.length);
+    for (int i = 0; i < arity; i++)
+      out.setField(i, row instanceof GenericRowData g ? g.getField(i) : getters[i].getFieldOrNull(row));
     return out;
   }
 
-  private Object copyOf(RowData row, int i) {
-    return getters[i].getFieldOrNull(row);
+  private RowData withRaw(GenericRowData out, byte[] message) {
+    if (errorIndex >= 0) out.setField(errorIndex, null);
+    if (columnIndex >= 0) out.setField(columnIndex, null);
+    if (rawIndex >= 0) out.setField(rawIndex, message);
+    if (lineIndex >= 0) out.setField(lineIndex, lines);
+    return out;
   }
 
   /** A row of NULLs with the error columns set; without an error column, the failure is thrown. */
@@ -133,6 +178,7 @@ final class DeadLetterDeserializationSchema implements DeserializationSchema<Row
     row.setField(errorIndex, StringData.fromString(reason));
     if (columnIndex >= 0 && column != null) row.setField(columnIndex, StringData.fromString(column));
     if (rawIndex >= 0) row.setField(rawIndex, message == null ? new byte[0] : message);
+    if (lineIndex >= 0) row.setField(lineIndex, lines);
     return row;
   }
 
