@@ -20,7 +20,6 @@ import {
   type SensorReading,
 } from "@sluice/datasets";
 import { type CompiledJob, compileJob, type JobSpec } from "@sluice/flink-jobs";
-import { themesFor } from "@sluice/model-server";
 import {
   type ConsumedRecord,
   endOffsets,
@@ -39,6 +38,15 @@ import { reviewThemes } from "../jobs/review-themes.ts";
 import { sensorAnomalies } from "../jobs/sensor-anomalies.ts";
 import { sensorZscore } from "../jobs/sensor-zscore.ts";
 import { transactionsHourly } from "../jobs/transactions-hourly.ts";
+import {
+  centsText,
+  onMarch1,
+  type Product,
+  sampleProductsAndClicks,
+  sampleReviews,
+  sampleTransactions,
+  transactionLine,
+} from "./flagship-inputs.ts";
 
 const bootstrapServers = stackEndpoints().kafkaBrokers.join(",");
 const flink = stackFlinkClient();
@@ -324,30 +332,17 @@ describe("transactions-hourly", () => {
     const topics = await stack.uniqueTopics("transactions", "transactions_hourly");
     const minAmount = 10;
     const start = Date.UTC(2024, 2, 1, 8, 0, 0);
-    // Amounts in cents that a DOUBLE sum gets wrong (10.10 + 20.20 + 19.99 + 10.01 is
-    // 60.29999999999999 in binary floating point); the job's DECIMAL(12, 2) must give 60.30.
-    const cents = [1_010, 2_020, 1_999, 1_001, 999, 1_000, 33_333, 7, 12_345_678, 1_003, 10_010, 4_567];
-    const transactions = Array.from({ length: 240 }, (_, i) => ({
-      date: sqlTimestamp(start + i * 61_000 + (i % 4) * 125), // 4 hours and a bit, in order
-      cents: cents[i % cents.length] ?? 0,
-      user_id: `user-${i % 7}`,
-    }));
-    // An hour in which every transaction is small: it must produce no row at all.
-    const smallHour = [0, 10, 20, 30, 59].map((minute, i) => ({
-      date: sqlTimestamp(start + 5 * HOUR + minute * MINUTE),
-      cents: 999 - i * 100,
-      user_id: "user-small",
-    }));
+    // Amounts that a DOUBLE sum gets wrong (the job's DECIMAL(12, 2) must give 60.30, not
+    // 60.29999999999999), and an hour in which every transaction is small: it must produce no row.
+    const transactions = sampleTransactions(start);
     // Far in the future: closes every window above; its own window never closes.
     const flush = { date: sqlTimestamp(start + 48 * HOUR), cents: 100_000, user_id: "flush" };
     // Amounts go out as JSON numbers with two decimals ("amount":10.10), as a payment system writes them.
-    const lines = [...transactions, ...smallHour, flush].map((tx) => ({
-      value: `{"date":${JSON.stringify(tx.date)},"amount":${centsText(tx.cents)},"user_id":${JSON.stringify(tx.user_id)}}`,
-    }));
+    const lines = [...transactions, flush].map((tx) => ({ value: transactionLine(tx) }));
     await produceRaw(topics.transactions, lines);
 
     const windows = new Map<number, { cents: number; count: number }>();
-    for (const tx of [...transactions, ...smallHour]) {
+    for (const tx of transactions) {
       if (tx.cents < minAmount * 100) continue;
       const windowStart = Math.floor(Date.parse(`${tx.date.replace(" ", "T")}Z`) / HOUR) * HOUR;
       const w = windows.get(windowStart) ?? { cents: 0, count: 0 };
@@ -449,12 +444,6 @@ describe("transactions-hourly on a 3-partition topic with one partition left emp
   });
 });
 
-/** Cents as Flink writes a DECIMAL(p, 2) in plain notation: 6030 -> "60.30", 7 -> "0.07". */
-function centsText(cents: number): string {
-  const text = String(Math.abs(cents)).padStart(3, "0");
-  return `${cents < 0 ? "-" : ""}${text.slice(0, -2)}.${text.slice(-2)}`;
-}
-
 /**
  * The text of a numeric field exactly as it stands in the record's JSON
  * (`"total_amount":60.30` -> "60.30"): `JSON.parse` would turn a DECIMAL into a
@@ -478,37 +467,11 @@ describe("review-themes (the enriched topic fed directly, as the enricher would)
       "theme_counts_windowed",
       "theme_counts_total",
     );
-    const phrases = [
-      "The battery lasts two days.",
-      "Shipping was slow.",
-      "Fair price for what you get.",
-      "The screen is bright and sharp.",
-      "Customer support answered within the hour.",
-      "The box arrived crushed.",
-      "Sound is crisp.",
-      "Very comfortable to hold.",
-      "Setup took minutes.",
-      "It broke after a week.",
-    ];
     const start = Date.UTC(2024, 2, 1, 9, 0, 0);
-    const reviews = Array.from({ length: 80 }, (_, i) => ({
-      review_id: `r-${String(i).padStart(3, "0")}`,
-      product_id: `p-${i % 6}`,
-      // Each review mentions a few of the phrases (some none at all: "Lovely!").
-      review_text: phrases.filter((_, k) => (i * (k + 3)) % 7 < 2).join(" ") || "Lovely!",
-      created_at: sqlTimestamp(start + i * 150_000 + (i % 5) * 1_000), // 3.3 hours, in order
-    }));
-    const enriched = reviews.map((review, i) => {
-      const themes = themesFor(review.review_text, 5);
-      // A real model is not consistent about case, and may even repeat a theme in another case:
-      // the job lower-cases before counting, so "Battery Life" and "battery life" count together.
-      const cased = i % 3 === 0 ? themes.map((t) => t.replace(/\b\w/g, (c) => c.toUpperCase())) : themes;
-      const first = themes[0];
-      return {
-        ...review,
-        themes: i % 10 === 7 && first !== undefined ? [...cased, first.toUpperCase()] : cased,
-      };
-    });
+    // Reviews over 3.3 hours; their themes as a real model returns them, inconsistent about case
+    // and even repeating a theme in another case: the job lower-cases before counting, so
+    // "Battery Life" and "battery life" count together.
+    const { reviews, enriched } = sampleReviews(start);
     // Far in the future and without themes: closes every window above and counts nowhere.
     const flush = {
       review_id: "r-flush",
@@ -622,42 +585,11 @@ describe("review-themes (the enriched topic fed directly, as the enricher would)
 describe("clicks-with-products", () => {
   it("joins each click with the product version valid at the click's time", async () => {
     const topics = await stack.uniqueTopics("clicks", "products", "enriched_clicks");
-    const at = (hour: number, minute = 0) => sqlTimestamp(Date.UTC(2024, 2, 1, hour, minute, 0));
-    interface Product {
-      product_id: string;
-      name: string;
-      category: string;
-      price: number;
-      updated_at: string;
-    }
-    // Versions of each product (the changelog of an upsert-kafka topic keyed by product_id).
-    const products: Product[] = [
-      { product_id: "p-1", name: "Kettle", category: "kitchen", price: 30, updated_at: at(9) },
-      { product_id: "p-2", name: "Headphones", category: "audio", price: 99.5, updated_at: at(9, 30) },
-      { product_id: "p-1", name: "Kettle", category: "kitchen", price: 25, updated_at: at(11) }, // a sale
-      { product_id: "p-3", name: "Desk lamp", category: "home", price: 45, updated_at: at(12) }, // new
-      { product_id: "p-2", name: "Headphones Pro", category: "audio", price: 129, updated_at: at(12, 30) },
-      { product_id: "p-1", name: "Kettle", category: "kitchen", price: 35, updated_at: at(14) },
-    ];
-    const clicks = [
-      ["c-01", "u-1", "p-1", at(8, 30)], // before p-1 existed: no match, dropped (inner join)
-      ["c-02", "u-1", "p-1", at(9, 0)], // exactly at the first version: matches it
-      ["c-03", "u-2", "p-2", at(9, 45)],
-      ["c-04", "u-3", "p-1", at(10, 59)],
-      ["c-05", "u-2", "p-1", at(11, 1)], // after the sale
-      ["c-06", "u-4", "p-3", at(11, 59)], // p-3 not yet known
-      ["c-07", "u-4", "p-3", at(12, 15)],
-      ["c-08", "u-1", "p-2", at(12, 29)], // the old headphones, one minute before the new version
-      ["c-09", "u-5", "p-2", at(13)],
-      ["c-10", "u-5", "p-9", at(13, 5)], // unknown product: dropped
-      ["c-11", "u-3", "p-1", at(13, 59)],
-      ["c-12", "u-3", "p-1", at(15)],
-    ].map(([click_id, user_id, product_id, click_time]) => ({
-      click_id: click_id ?? "",
-      user_id: user_id ?? "",
-      product_id: product_id ?? "",
-      click_time: click_time ?? "",
-    }));
+    const at = onMarch1;
+    // Versions of each product (a sale, a new product, a renamed one) and clicks around them:
+    // before p-1 existed (dropped, inner join), exactly at a version, one minute before the
+    // next version, an unknown product (dropped).
+    const { products, clicks } = sampleProductsAndClicks();
     // Both sides' watermarks must pass a click before the join emits it: one far-future
     // record on each side (an unrelated product, and a click on no product).
     const flushProduct: Product = {

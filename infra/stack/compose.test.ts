@@ -11,6 +11,7 @@ interface ComposeService {
   image?: string;
   build?: { context: string; dockerfile?: string };
   environment?: Record<string, string>;
+  volumes?: string[];
 }
 const compose = parse(readFileSync(join(repoRoot, "docker-compose.yml"), "utf8"), { merge: true }) as {
   services: Record<string, ComposeService>;
@@ -122,5 +123,18 @@ describe("docker-compose.yml", () => {
     }
     expect(inCompose.get("execution.checkpointing.dir")).toMatch(/^file:\/\//);
     expect(inCompose.get("execution.checkpointing.savepoint-dir")).toMatch(/^file:\/\//);
+  });
+
+  it("points the API at Flink's retained checkpoints: the same volume at the same path", () => {
+    const dir = flinkProperties(compose.services.jobmanager?.environment?.FLINK_PROPERTIES ?? "").get(
+      "execution.checkpointing.dir",
+    );
+    expect(compose.services.api?.environment?.SLUICE_CHECKPOINT_DIR).toBe(dir);
+    const path = new URL(dir ?? "file:///missing").pathname;
+    const mounted = (service: string) =>
+      compose.services[service]?.volumes?.find((v) => v.split(":")[1] === path)?.split(":")[0];
+    expect(mounted("jobmanager")).toBeDefined();
+    for (const service of ["taskmanager", "api"])
+      expect(mounted(service), service).toBe(mounted("jobmanager"));
   });
 });

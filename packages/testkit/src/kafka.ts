@@ -1,4 +1,4 @@
-import { type IHeaders, Kafka, type KafkaMessage, logLevel, Partitioners } from "kafkajs";
+import { type Admin, type IHeaders, Kafka, type KafkaMessage, logLevel, Partitioners } from "kafkajs";
 import { stackEndpoints } from "./endpoints.ts";
 import { uniqueName } from "./names.ts";
 
@@ -29,15 +29,36 @@ export async function createTopics(topics: (string | TopicSpec)[]): Promise<void
   const admin = kafkaClient().admin();
   await admin.connect();
   try {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: topics.map((t) => {
-        const spec = typeof t === "string" ? { topic: t } : t;
-        return { topic: spec.topic, numPartitions: spec.partitions ?? 1, replicationFactor: 1 };
-      }),
+    const specs = topics.map((t) => {
+      const spec = typeof t === "string" ? { topic: t } : t;
+      return { topic: spec.topic, numPartitions: spec.partitions ?? 1, replicationFactor: 1 };
     });
+    await admin.createTopics({ waitForLeaders: false, topics: specs });
+    await waitForLeaders(admin, specs);
   } finally {
     await admin.disconnect();
+  }
+}
+
+/**
+ * Waits (up to 30 s) until every partition of the topics has a leader. kafkajs's own
+ * `waitForLeaders` retries only LEADER_NOT_AVAILABLE, but a KRaft broker creating several topics
+ * at once may first answer UNKNOWN_TOPIC_OR_PARTITION for a topic it just created.
+ */
+async function waitForLeaders(admin: Admin, specs: { topic: string }[]): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const metadata = await admin
+      .fetchTopicMetadata({ topics: specs.map((s) => s.topic) })
+      .catch(() => undefined);
+    const ready = specs.every((spec) => {
+      const partitions = metadata?.topics.find((t) => t.name === spec.topic)?.partitions ?? [];
+      return partitions.length > 0 && partitions.every((p) => p.leader >= 0);
+    });
+    if (ready) return;
+    if (Date.now() > deadline)
+      throw new Error(`topics without leaders after 30 s: ${specs.map((s) => s.topic)}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
 
@@ -71,13 +92,19 @@ export interface RawRecord {
 /**
  * Produces records whose values are given as text, in order, so a test can send
  * malformed lines and tombstones as well as JSON. Sent in batches of 1 000 to
- * stay under the broker's 1 MB request limit; acks from all in-sync replicas.
+ * stay under the broker's 1 MB request limit; acks from all in-sync replicas. Idempotent: kafkajs
+ * retries a whole request when one partition of it fails (e.g. a topic just created, under load),
+ * and without sequence numbers the partitions that had succeeded would get the batch twice.
  *
  * @example
  *   await produceRaw(topic, [{ key: "r1", value: '{"id": "r1"' }, { key: "r2", value: null }]);
  */
 export async function produceRaw(topic: string, records: RawRecord[]): Promise<void> {
-  const producer = kafkaClient().producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  const producer = kafkaClient().producer({
+    createPartitioner: Partitioners.DefaultPartitioner,
+    idempotent: true,
+    maxInFlightRequests: 1,
+  });
   await producer.connect();
   try {
     for (let i = 0; i < records.length; i += 1_000) {

@@ -166,8 +166,10 @@ export function demoConfig(rawEnv: Record<string, string | undefined> = process.
 }
 
 /** The environment of the API child: its port, the session's token, the job store, the stack. */
-export function apiEnv(config: DemoConfig): NodeJS.ProcessEnv {
+export function apiEnv(config: DemoConfig, checkpointDir?: string): NodeJS.ProcessEnv {
   return {
+    // Flink's retained checkpoints (see `retainedCheckpointDir`), unless SLUICE_CHECKPOINT_DIR is set.
+    ...(checkpointDir === undefined ? {} : { SLUICE_CHECKPOINT_DIR: checkpointDir }),
     ...process.env,
     SLUICE_API_HOST: config.api.host,
     SLUICE_API_PORT: String(config.api.port),

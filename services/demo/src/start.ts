@@ -21,6 +21,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { type ModelServer, startModelServer } from "@sluice/model-server";
 import { portIsFree, probeStack, stackDown, stackSettings, stackUp, tail } from "@sluice/stack";
 import { SluiceApi, tasksRunning } from "./api.ts";
+import { retainedCheckpointDir } from "./checkpoint-dir.ts";
 import { type Child, startChild } from "./children.ts";
 import { apiEnv, type DemoConfig, DemoConfigError, demoConfig, enricherEnv, repoRoot } from "./config.ts";
 import { jobViews } from "./flow.ts";
@@ -120,7 +121,7 @@ async function startApi(config: DemoConfig): Promise<SluiceApi> {
   const api = startChild(
     "api",
     join(repoRoot, "services/api/src/server.ts"),
-    apiEnv(config),
+    apiEnv(config, await retainedCheckpointDir(config.stack.flinkRestUrl)),
     logFile,
     repoRoot,
   );

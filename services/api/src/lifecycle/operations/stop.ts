@@ -106,7 +106,13 @@ export async function deleteOperation(
   ctx.store.deleteJob(jobName);
   if (ctx.config.checkpointDir !== undefined) {
     // Retained checkpoints of a deleted job resume nothing any more (savepoints are kept: they are the user's).
-    const removed = await removeRetainedCheckpoints(ctx.config.checkpointDir, flinkJobIds).catch(() => 0);
+    const removed = await removeRetainedCheckpoints(ctx.config.checkpointDir, flinkJobIds).catch(
+      (error: unknown) => {
+        // E.g. in docker-compose the files belong to Flink's user: the job is deleted all the same.
+        ctx.log.warn({ job: jobName, err: error }, "could not remove the deleted job's retained checkpoints");
+        return 0;
+      },
+    );
     if (removed > 0)
       ctx.log.info({ job: jobName, removed }, "retained checkpoints of the deleted job removed");
   }
