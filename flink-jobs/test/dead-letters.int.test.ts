@@ -12,7 +12,6 @@
 
 import { compileJob, type JobSpecInput, jobSpecSchema, type TimeFormat } from "@sluice/flink-jobs";
 import {
-  type ConsumedRecord,
   produceRaw,
   readSink,
   StackResources,
@@ -117,12 +116,18 @@ async function runMixed(format: TimeFormat) {
   const jobId = await stack.runJob(compileJob(spec), `it-dead-letters-${format}-${uniqueName("run")}`, {
     submitTimeoutMs: 180_000,
   });
-  const read = (topic: string, seen: () => number) =>
-    readSink(flink, topic, { jobId, done: (r) => r.length + seen() >= MIXED.length, settleMs: 2_000 });
-  let dead: ConsumedRecord[] = [];
-  const outPromise = read(topics.out, () => dead.length);
-  dead = await read(dlq, () => 0).catch(() => []);
-  const out = await outPromise;
+  // Both topics are read at once; each read is done when the two together hold every input record.
+  const seen = { out: 0, dead: 0 };
+  const read = (topic: string, side: keyof typeof seen) =>
+    readSink(flink, topic, {
+      jobId,
+      done: (r) => {
+        seen[side] = r.length;
+        return seen.out + seen.dead >= MIXED.length;
+      },
+      settleMs: 2_000,
+    });
+  const [out, dead] = await Promise.all([read(topics.out, "out"), read(dlq, "dead")]);
   return {
     out: out.map((r) => r.value as { device_id: string; record_offset: number }),
     dead: dead.map((r) => r.value as DeadLetter),

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ensureJars, flinkJars } from "../artifacts.ts";
 import type { Component, Log } from "../component.ts";
@@ -42,10 +42,11 @@ export function flinkComponent(settings: StackSettings, spec: FlinkComponentSpec
       const jars = await ensureJars(flinkJars, settings, log);
       await writeFlinkConfig(settings);
       const programArgs = (await spec.programArgs?.()) ?? [];
-      // Sluice's functions jar is on the class path too: its `sluice-json` format (dead letters) is
-      // found by Flink's factory discovery there; functions are still registered `USING JAR`.
-      const jar = functionsJar();
-      const extraJars = existsSync(jar) ? [jar] : [];
+      // Sluice's functions jar is on the class path too: its `sluice-json`/`sluice-csv` formats (dead
+      // letters) are found by Flink's factory discovery there; functions are still registered
+      // `USING JAR`. Each JVM gets its own copy: a rebuild (`mvn package`) rewrites the jar in place,
+      // which would break the class loading of a JVM still reading it.
+      const extraJars = await functionsJarCopy(tmpDir);
       return {
         command: settings.java,
         args: [
@@ -56,4 +57,14 @@ export function flinkComponent(settings: StackSettings, spec: FlinkComponentSpec
       };
     },
   });
+}
+
+/** A private copy of the functions jar in the process's own directory, or none when it is not built. */
+async function functionsJarCopy(dir: string): Promise<string[]> {
+  const jar = functionsJar();
+  if (!existsSync(jar)) return [];
+  await mkdir(dir, { recursive: true });
+  const copy = join(dir, "sluice-flink-functions.jar");
+  await copyFile(jar, copy);
+  return [copy];
 }
