@@ -152,11 +152,12 @@ describe("Python-shaped epoch-ms readings through `sluice apply` sensor-anomalie
       "--timeout",
       "180",
     );
+    // `--wait` returns once Flink has the job: RUNNING, or STARTING while its tasks deploy.
     expect({ code: apply.code, stderr: apply.stderr, log: apply.code === 0 ? "" : apiLog }).toMatchObject({
       code: 0,
     });
     expect(apply.stdout).toMatch(
-      new RegExp(`^${jobName} is RUNNING \\(version 1, Flink job [0-9a-f]{32}\\)`),
+      new RegExp(`^${jobName} is (RUNNING|STARTING) \\(version 1, Flink job [0-9a-f]{32}\\)`),
     );
 
     const expected = readings
