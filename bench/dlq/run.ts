@@ -33,12 +33,12 @@ const HOT_EVERY = 10;
 /** Reading i: every 10th above the threshold (an alert), every 1000th malformed. */
 function readingValue(i: number): string {
   if (i % BAD_EVERY === BAD_EVERY - 1) return `{"device_id": "sensor-${i % 100}", "timestamp": 17`;
+  // Epoch milliseconds, as the sensor jobs read `timestamp`.
   const ms = Date.UTC(2024, 2, 1) + i * 10;
-  const time = new Date(ms).toISOString().replace("T", " ").slice(0, 23);
   const temperature = i % HOT_EVERY === 0 ? 100.5 + (i % 7) : 20 + (i % 50) / 10;
   return JSON.stringify({
     device_id: `sensor-${String(i % 100).padStart(4, "0")}`,
-    timestamp: time,
+    timestamp: ms,
     temperature,
   });
 }

@@ -9,7 +9,7 @@
  * (hyper-parameters as JSON, merged over the job's defaults)
  */
 import { parseArgs } from "node:util";
-import { loadNabLabels, nabSensorReadings } from "@sluice/datasets";
+import { loadNabLabels, nabSensorReadings, sensorRecord } from "@sluice/datasets";
 import { compileJob, type JobSpec } from "@sluice/flink-jobs";
 import { DETECTOR_PARAMS, sensorDetectors, sensorZscore } from "@sluice/flink-jobs/jobs";
 import {
@@ -17,6 +17,7 @@ import {
   createTopics,
   deleteTopics,
   produceRaw,
+  sqlTimestamp,
   stackEndpoints,
   stackFlinkClient,
   stopJob,
@@ -65,10 +66,11 @@ async function run(spec: JobSpec, topic: string) {
 await createTopics([input, outputs.zscore, outputs.detectors]);
 try {
   // A reading of another device far in the future moves the watermark past the whole series.
+  // Replayed as producers write readings: the time in epoch milliseconds.
   const flush = { device_id: "flush", timestamp: "2014-07-01 00:00:00", temperature: 70 };
   await produceRaw(
     input,
-    [...readings, flush].map((r) => ({ key: r.device_id, value: JSON.stringify(r) })),
+    [...readings, flush].map((r) => ({ key: r.device_id, value: JSON.stringify(sensorRecord(r)) })),
   );
   const zscores = await run(
     sensorZscore({ bootstrapServers, inputTopic: input, outputTopic: outputs.zscore }),
@@ -78,12 +80,14 @@ try {
     sensorDetectors({ bootstrapServers, inputTopic: input, outputTopic: outputs.detectors, ...params }),
     outputs.detectors,
   );
+  // Flags carry ISO-8601 instants; NAB's labels are `yyyy-MM-dd HH:mm:ss` (UTC) text.
   type Flag = { device_id: string; timestamp: string; detector?: string };
+  const labelTime = (v: Flag) => sqlTimestamp(Date.parse(v.timestamp));
   const flags = new Map<string, string[]>([["z-score (rolling 20 readings, abs(z) > 3; sensor-zscore)", []]]);
   for (const r of zscores) {
     const v = r.value as Flag;
     if (v.device_id !== "flush")
-      flags.get("z-score (rolling 20 readings, abs(z) > 3; sensor-zscore)")?.push(v.timestamp);
+      flags.get("z-score (rolling 20 readings, abs(z) > 3; sensor-zscore)")?.push(labelTime(v));
   }
   const labels: Record<string, string> = {
     ewma: `EWMA (${JSON.stringify(params.ewma)})`,
@@ -93,7 +97,7 @@ try {
   for (const name of Object.values(labels)) flags.set(name, []);
   for (const r of detections) {
     const v = r.value as Flag;
-    if (v.device_id !== "flush") flags.get(labels[v.detector ?? ""] ?? "?")?.push(v.timestamp);
+    if (v.device_id !== "flush") flags.get(labels[v.detector ?? ""] ?? "?")?.push(labelTime(v));
   }
   console.log(`NAB ambient temperature: ${readings.length} readings, ${windows.length} labelled windows\n`);
   console.log("| Detector | Labelled windows found | Flags in windows | Flags outside windows |");

@@ -1,6 +1,6 @@
 /**
  * The pipeline bench's input, generated once per run and read by every side: sensor readings
- * (~90 bytes of JSON each, 1% above 100 degrees) and transactions, keyed so that one device's
+ * (~80 bytes of JSON each, time in epoch ms, 1% above 100 degrees) and transactions, keyed so that one device's
  * readings stay in order in one partition. Every partition ends with a sentinel far in the
  * future, so the watermark passes every real row and every window and OVER row is emitted;
  * sentinels are never output (normal temperature, amount 0).
@@ -51,7 +51,7 @@ function reading(i: number, rnd: () => number): Row {
   const temperature = anomaly ? 100.5 + rnd() * 20 : 15 + 10 * Math.sin(i / 5000) + rnd() * 4;
   const value = JSON.stringify({
     device_id: device,
-    timestamp: sqlTimestamp(START + Math.floor(i / DEVICES) * 1000),
+    timestamp: START + Math.floor(i / DEVICES) * 1000, // epoch ms, as the sensor jobs read it
     temperature: Math.round(temperature * 100) / 100,
   });
   return { key: device, value };
@@ -72,11 +72,12 @@ function transaction(i: number, rnd: () => number): Row {
  * (a device's z-score of it is the same on every side), an amount below the minimum.
  */
 function sentinels(kind: "sensor" | "transactions", records: number): Row[] {
-  const far = sqlTimestamp(START + records * 1000 + 86_400_000);
+  const farMs = START + records * 1000 + 86_400_000;
+  const far = sqlTimestamp(farMs);
   if (kind === "sensor") {
     return Array.from({ length: DEVICES }, (_, d) => {
       const device = `device-${String(d).padStart(4, "0")}`;
-      return { key: device, value: JSON.stringify({ device_id: device, timestamp: far, temperature: 20 }) };
+      return { key: device, value: JSON.stringify({ device_id: device, timestamp: farMs, temperature: 20 }) };
     });
   }
   return Array.from({ length: KEYS }, (_, k) => ({

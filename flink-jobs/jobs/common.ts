@@ -8,6 +8,7 @@ import {
   type TableOptions,
   t,
   table,
+  timeField,
 } from "@sluice/flink-jobs";
 
 /** Defaults shared by the flagship jobs; every one can be overridden per job. */
@@ -117,16 +118,35 @@ export function jsonTopicSource<N extends string, C extends Record<string, Colum
   });
 }
 
-/** Columns of a temperature reading (`sensor_data`), shared by the sensor jobs. */
-export const READING_COLUMNS = { device_id: t.string(), timestamp: t.timestamp(3), temperature: t.double() };
+/**
+ * Columns of a temperature reading (`sensor_data`), shared by the sensor jobs. Producers write
+ * `timestamp` in epoch milliseconds (`{"device_id": "sensor-042", "timestamp": 1700000000000,
+ * "temperature": 101.3}`, as Python's `int(time.time() * 1000)` gives): it is read as a BIGINT
+ * field, and the jobs' event time is `event_time`, the instant it names (TIMESTAMP_LTZ(3)).
+ */
+export const READING_COLUMNS = {
+  device_id: t.string(),
+  event_time: timeField("timestamp", "epoch-millis"),
+  temperature: t.double(),
+};
 
-/** The sensor jobs' input: readings on `topic` (default `sensor_data`), event time `timestamp`. */
+/**
+ * Columns of a sensor job's alert: the reading's device, its time (`timestamp`, the reading's
+ * `event_time`) and temperature. The sink writes `timestamp` as ISO-8601 in UTC
+ * (`"2023-11-14T22:13:20Z"`, `"2023-11-14T22:13:22.25Z"`): an instant any JSON reader parses.
+ */
+export const ALERT_COLUMNS = { device_id: t.string(), timestamp: t.timestampLtz(3), temperature: t.double() };
+
+/** JSON for the sensor alert sinks: instants as ISO-8601 text in UTC (`...T22:13:20Z`). */
+export const ALERT_JSON = { kind: "json", timestampFormat: "ISO-8601" } as const;
+
+/** The sensor jobs' input: readings on `topic` (default `sensor_data`), event time `event_time`. */
 export function sensorData(topic?: string) {
-  return jsonTopicSource("sensor_data", READING_COLUMNS, topic, "timestamp");
+  return jsonTopicSource("sensor_data", READING_COLUMNS, topic, "event_time");
 }
 
 /**
- * An alert sink of the sensor jobs: a reading's columns plus `extraColumns`, on
+ * An alert sink of the sensor jobs: {@link ALERT_COLUMNS} plus `extraColumns`, on
  * `topic` (default: the table's name). At-least-once on purpose: alerts should
  * arrive without waiting for a checkpoint, and a repeated alert (same device
  * and timestamp) after a failover is harmless to act on.
@@ -138,8 +158,8 @@ export function alertTopic<N extends string, C extends Record<string, ColumnDef>
 ) {
   return table(
     name,
-    { ...READING_COLUMNS, ...extraColumns },
-    { connector: kafka({ topic, format: "json" }) },
+    { ...ALERT_COLUMNS, ...extraColumns },
+    { connector: kafka({ topic, format: ALERT_JSON }) },
   );
 }
 

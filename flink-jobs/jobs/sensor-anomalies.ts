@@ -18,7 +18,11 @@ export interface SensorAnomaliesOptions extends KafkaJobOptions, InputOutputTopi
  *
  * Compiles to (abridged):
  *   INSERT INTO `sensor_anomalies` (`device_id`, `timestamp`, `temperature`, `anomaly`)
- *   SELECT `device_id`, `timestamp`, `temperature`, TRUE AS `anomaly` FROM `sensor_data` WHERE `temperature` > 100
+ *   SELECT `device_id`, `event_time` AS `timestamp`, `temperature`, TRUE AS `anomaly` FROM `sensor_data` WHERE `temperature` > 100
+ *
+ * Readings carry `timestamp` in epoch milliseconds (Python's `int(time.time() * 1000)`); alerts
+ * carry it as ISO-8601 in UTC: `{"device_id":"sensor-042","timestamp":"2023-11-14T22:13:20Z",
+ * "temperature":101.3,"anomaly":true}`.
  */
 export function sensorAnomalies(options: SensorAnomaliesOptions = {}): JobSpec {
   const readings = sensorData(options.inputTopic);
@@ -28,7 +32,7 @@ export function sensorAnomalies(options: SensorAnomaliesOptions = {}): JobSpec {
     .where((r) => gt(r.temperature, options.threshold ?? 100))
     .select((r) => ({
       device_id: r.device_id,
-      timestamp: r.timestamp,
+      timestamp: r.event_time,
       temperature: r.temperature,
       anomaly: lit(true),
     }));

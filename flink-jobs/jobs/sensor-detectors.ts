@@ -46,7 +46,7 @@ export function sensorDetectors(options: SensorDetectorsOptions = {}): JobSpec {
     expected: t.double(),
     zscore: t.double(),
   });
-  const per = { key: ["device_id"], time: "timestamp" } as const;
+  const per = { key: ["device_id"], time: "event_time" } as const;
   const detectors = [
     model("sensor_ewma", readings, {
       ...per,
@@ -69,7 +69,7 @@ export function sensorDetectors(options: SensorDetectorsOptions = {}): JobSpec {
         .where((r) => r.anomaly)
         .select((r) => ({
           device_id: r.device_id,
-          timestamp: r.timestamp,
+          timestamp: r.event_time,
           temperature: r.temperature,
           detector: lit(names[detector.name]),
           expected: r.expected,

@@ -34,7 +34,7 @@ export const FORECAST_PARAMS: ForecasterParams = { order: 6, eta0: 0.01 };
  *   CREATE TEMPORARY FUNCTION IF NOT EXISTS SLUICE_AR_FORECASTER AS '...' USING JAR '${secret:FUNCTIONS_JAR}'
  *   CREATE TEMPORARY VIEW `sensor_forecast_model` AS SELECT ..., `sluice_result`.`expected` AS `expected`, ...
  *     FROM (SELECT ..., SLUICE_AR_FORECASTER(`temperature`, 'order=6, eta0=0.01') OVER (PARTITION BY
- *     `device_id` ORDER BY `timestamp` ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS `sluice_result` ...)
+ *     `device_id` ORDER BY `event_time` ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS `sluice_result` ...)
  *   INSERT INTO `sensor_forecasts` SELECT ..., AVG(ABS(`temperature` - `expected`)) OVER (...) AS `running_mae` ...
  */
 export function sensorForecast(options: SensorForecastOptions = {}): JobSpec {
@@ -46,18 +46,18 @@ export function sensorForecast(options: SensorForecastOptions = {}): JobSpec {
   });
   const forecaster = model("sensor_forecast_model", readings, {
     key: ["device_id"],
-    time: "timestamp",
+    time: "event_time",
     fn: arForecaster({ value: "temperature", params: options.params ?? FORECAST_PARAMS }),
   });
   const scored = from(forecaster).select((r) => ({
     device_id: r.device_id,
-    timestamp: r.timestamp,
+    timestamp: r.event_time,
     temperature: r.temperature,
     forecast: r.expected,
     error: sub(r.temperature, r.expected),
     running_mae: avg(abs(sub(r.temperature, r.expected))).over({
       partitionBy: [r.device_id],
-      orderBy: r.timestamp,
+      orderBy: r.event_time,
       rows: "UNBOUNDED",
     }),
     updates: r.n,

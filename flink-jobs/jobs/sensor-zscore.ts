@@ -49,12 +49,12 @@ export function sensorZscore(options: SensorZscoreOptions = {}): JobSpec {
     from(readings).select((r) => {
       const window = {
         partitionBy: [r.device_id],
-        orderBy: r.timestamp,
+        orderBy: r.event_time,
         rows: (options.windowRows ?? 20) - 1,
       };
       return {
         device_id: r.device_id,
-        timestamp: r.timestamp,
+        event_time: r.event_time,
         temperature: r.temperature,
         rolling_mean: avg(r.temperature).over(window),
         rolling_stddev: stddevPop(r.temperature).over(window),
@@ -68,7 +68,7 @@ export function sensorZscore(options: SensorZscoreOptions = {}): JobSpec {
     .where((r) => and(gt(r.rolling_stddev, 0), gt(abs(zscore(r)), options.maxAbsZ ?? 3)))
     .select((r) => ({
       device_id: r.device_id,
-      timestamp: r.timestamp,
+      timestamp: r.event_time,
       temperature: r.temperature,
       rolling_mean: r.rolling_mean,
       rolling_stddev: r.rolling_stddev,

@@ -38,6 +38,7 @@ export {
   SpecValidationError,
 } from "./errors.ts";
 export type { Expr, ExprKind, Interval, OverFrame } from "./expressions.ts";
+export { FLOW_THRESHOLD_NAMES, type FlowThresholdsSpec, flowThresholdsSchema } from "./flow-thresholds.ts";
 export {
   FUNCTIONS_JAR_SECRET,
   MODEL_FUNCTIONS,

@@ -21,6 +21,7 @@ describe("the job spec schema", () => {
         "models",
         "checkpoints",
         "parallelism",
+        "flow",
         "config",
       ]);
     }

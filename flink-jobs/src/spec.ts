@@ -4,6 +4,7 @@ import { propertiesSchema } from "./connectors/connector.ts";
 import { type ConnectorKind, connectorConfigSchema } from "./connectors/index.ts";
 import { bootstrapServersSchema, startupModeSchema } from "./connectors/kafka.ts";
 import { exprSchema, intervalSchema } from "./expressions.ts";
+import { flowThresholdsSchema } from "./flow-thresholds.ts";
 import {
   enrichmentNameSchema,
   identifierSchema,
@@ -175,6 +176,11 @@ export const jobSpecSchema = z.strictObject({
   checkpoints: checkpointsSchema.optional(),
   /** Parallel instances of each operator (`parallelism.default`); a change is a savepoint upgrade. */
   parallelism: parallelismSchema.optional(),
+  /**
+   * This job's thresholds for its flow conditions, overriding the API's defaults (see
+   * `flow-thresholds.ts`); in no SQL, so a change needs no restart.
+   */
+  flow: flowThresholdsSchema.optional(),
   /** Flink options from an allow-list (see `ALLOWED_CONFIG`), rendered as `SET` statements. */
   config: z.record(z.string(), z.union([z.string().max(200), z.number(), z.boolean()])).default({}),
 });

@@ -18,11 +18,14 @@ import {
   nabEpochMillis,
   nabSensorReadings,
   type SensorReading,
+  type SensorRecord,
+  sensorRecord,
 } from "@sluice/datasets";
 import { type CompiledJob, compileJob, type JobSpec } from "@sluice/flink-jobs";
 import {
   type ConsumedRecord,
   endOffsets,
+  isoInstant,
   latestByKey,
   produceRaw,
   readSink,
@@ -99,7 +102,7 @@ const MINUTE = 60_000;
 // ---------------------------------------------------------------------------
 
 describe("sensor-anomalies on the NAB series", () => {
-  it("emits exactly the readings above 100, with anomaly=true, skipping malformed lines", async () => {
+  it("emits exactly the readings above 100 (epoch-ms in, ISO-8601 out), with anomaly=true, skipping malformed lines", async () => {
     const topics = await stack.uniqueTopics("sensor_data", "sensor_anomalies");
     const nab = nabSensorReadings();
     expect(nab).toHaveLength(7_267);
@@ -108,32 +111,36 @@ describe("sensor-anomalies on the NAB series", () => {
     // A second, synthetic device whose readings cross 100 °F; exactly 100 is NOT above it.
     const base = nabEpochMillis("2014-05-28 16:00:00");
     const hotTemperatures = [98.5, 100, 100.000001, 101.25, 99.9, 150.5, -5, 100.5, 72, 212];
-    const hot: SensorReading[] = hotTemperatures.map((temperature, i) => ({
+    const hot: SensorRecord[] = hotTemperatures.map((temperature, i) => ({
       device_id: "synthetic-boiler",
-      timestamp: sqlTimestamp(base + i * 15 * MINUTE + (i % 3) * 250),
+      timestamp: base + i * 15 * MINUTE + (i % 3) * 250,
       temperature,
     }));
 
     const malformed = [
       "not json at all",
-      '{"device_id": "broken", "timestamp": "2014-05-28 16:00:00", "temperature": 120.0', // truncated
-      '{"device_id": "broken", "timestamp": "2014-05-28 16:00:00", "temperature": "very hot"}',
+      '{"device_id": "broken", "timestamp": 1401292800000, "temperature": 120.0', // truncated
+      '{"device_id": "broken", "timestamp": 1401292800000, "temperature": "very hot"}',
       '{"device_id": "broken", "timestamp": "yesterday", "temperature": 130}',
     ];
     // Malformed lines arrive between good ones: a reader that stops at the first would miss the rest.
+    const records = nab.map(sensorRecord);
     const messages = [
-      ...json(nab.slice(0, 3_000)),
+      ...json(records.slice(0, 3_000)),
       { value: malformed[0] ?? "" },
       ...json(hot.slice(0, 4)),
       { value: malformed[1] ?? "" },
       { value: malformed[2] ?? "" },
-      ...json(nab.slice(3_000)),
+      ...json(records.slice(3_000)),
       { value: malformed[3] ?? "" },
       ...json(hot.slice(4)),
     ];
     await produceRaw(topics.sensor_data, messages);
 
-    const expected = hot.filter((r) => r.temperature > 100).map((r) => ({ ...r, anomaly: true }));
+    // Alerts carry the reading's time as ISO-8601 in UTC, the instant the epoch-ms value names.
+    const expected = hot
+      .filter((r) => r.temperature > 100)
+      .map((r) => ({ ...r, timestamp: isoInstant(r.timestamp), anomaly: true }));
     expect(expected).toHaveLength(5);
 
     const { jobId } = await submit(
@@ -233,7 +240,7 @@ describe("sensor-zscore on the NAB series", () => {
     // (OVER windows on event time emit a row once the watermark passes it); alone in its
     // window, its deviation is 0 and it is never flagged.
     const flush: SensorReading = { device_id: "flush", timestamp: "2014-07-01 00:00:00", temperature: 70 };
-    await produceRaw(topics.sensor_data, json([...interleaved, flush]));
+    await produceRaw(topics.sensor_data, json([...interleaved, flush].map(sensorRecord)));
 
     const idOf = (r: { device_id: string; timestamp: string }) => `${r.device_id} ${r.timestamp}`;
     const reference = [nab, celsius].flatMap((device) =>
@@ -263,17 +270,18 @@ describe("sensor-zscore on the NAB series", () => {
       done: (records) => records.length >= expected.length,
     });
 
-    const all = out.map(
-      (r) =>
-        r.value as {
-          device_id: string;
-          timestamp: string;
-          temperature: number;
-          rolling_mean: number;
-          rolling_stddev: number;
-          zscore: number;
-        },
-    );
+    // Alerts write ISO-8601 instants; the reference (and NAB's labels) use the file's SQL text.
+    const all = out.map((r) => {
+      const value = r.value as {
+        device_id: string;
+        timestamp: string;
+        temperature: number;
+        rolling_mean: number;
+        rolling_stddev: number;
+        zscore: number;
+      };
+      return { ...value, timestamp: sqlTimestamp(Date.parse(value.timestamp)) };
+    });
     const flaggedByFlink = all.map(idOf).filter((id) => !borderline.has(id));
     expect(flaggedByFlink.sort()).toEqual(expected.map(idOf).sort());
 

@@ -13,4 +13,6 @@ export {
   nabEpochMillis,
   nabSensorReadings,
   type SensorReading,
+  type SensorRecord,
+  sensorRecord,
 } from "./nab.ts";

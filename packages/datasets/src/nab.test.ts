@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { loadNabLabels, NAB_DEVICE_ID, nabEpochMillis, nabSensorReadings } from "./index.ts";
+import { loadNabLabels, NAB_DEVICE_ID, nabEpochMillis, nabSensorReadings, sensorRecord } from "./index.ts";
 
 describe("NAB ambient temperature", () => {
   it("reads the 7,267 hourly readings in time order, as sensor_data records", () => {
@@ -12,6 +12,14 @@ describe("NAB ambient temperature", () => {
     });
     const times = readings.map((r) => nabEpochMillis(r.timestamp));
     expect(times.every((t, i) => i === 0 || t > (times[i - 1] ?? 0))).toBe(true);
+  });
+
+  it("turns a reading into the record a producer sends: epoch milliseconds, UTC", () => {
+    expect(sensorRecord(nabSensorReadings()[0] as never)).toEqual({
+      device_id: NAB_DEVICE_ID,
+      timestamp: Date.UTC(2013, 6, 4),
+      temperature: 69.88083514,
+    });
   });
 
   it("names the device it is given", () => {

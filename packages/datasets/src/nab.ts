@@ -17,10 +17,10 @@ export const nabDataDir = resolve(import.meta.dirname, "..", "..", "..", "data",
 /** The device id a NAB reading gets when it is replayed as a `sensor_data` record. */
 export const NAB_DEVICE_ID = "nab-ambient-temperature";
 
-/** A `sensor_data` record (docs/ARCHITECTURE.md, pipeline 1). */
+/** A NAB reading of one device (docs/ARCHITECTURE.md, pipeline 1), its time as the file writes it. */
 export interface SensorReading {
   device_id: string;
-  /** `yyyy-MM-dd HH:mm:ss`, the SQL timestamp format Flink's JSON format reads by default. */
+  /** `yyyy-MM-dd HH:mm:ss` in UTC, as in NAB's file (and its labels). */
   timestamp: string;
   /** °F, as NAB recorded it (the series stays between 57 and 87). */
   temperature: number;
@@ -64,4 +64,25 @@ export function loadNabLabels(): [string, string][] {
 /** Milliseconds since the epoch of a NAB timestamp, read as UTC. */
 export function nabEpochMillis(timestamp: string): number {
   return Date.parse(`${timestamp.replace(" ", "T")}Z`);
+}
+
+/**
+ * A `sensor_data` record as producers write it and the sensor jobs read it: `timestamp` in
+ * epoch milliseconds (e.g. Python's `int(time.time() * 1000)`).
+ */
+export interface SensorRecord {
+  device_id: string;
+  timestamp: number;
+  temperature: number;
+}
+
+/**
+ * A reading as a producer writes it to `sensor_data`: its time in epoch milliseconds.
+ *
+ * @example
+ *   sensorRecord({ device_id: "d", timestamp: "2013-07-04 00:00:00", temperature: 69.9 })
+ *   // { device_id: "d", timestamp: 1372896000000, temperature: 69.9 }
+ */
+export function sensorRecord(reading: SensorReading): SensorRecord {
+  return { ...reading, timestamp: nabEpochMillis(reading.timestamp) };
 }

@@ -201,3 +201,17 @@ export function sqlTimestamp(ms: number): string {
   const fraction = iso.slice(20, 23).replace(/0+$/, "");
   return `${iso.slice(0, 10)} ${iso.slice(11, 19)}${fraction === "" ? "" : `.${fraction}`}`;
 }
+
+/**
+ * An epoch-millisecond time exactly as Flink's JSON format writes a TIMESTAMP_LTZ(3) with
+ * `timestamp-format.standard` ISO-8601 (the sensor jobs' alerts): UTC, `T`, trailing zeros of
+ * the fraction dropped, `Z`.
+ *
+ * @example
+ *   isoInstant(Date.UTC(2023, 10, 14, 22, 13, 20)) // "2023-11-14T22:13:20Z"
+ *   isoInstant(Date.UTC(2023, 10, 14, 22, 13, 22, 250)) // "2023-11-14T22:13:22.25Z"
+ */
+export function isoInstant(ms: number): string {
+  const [date, time] = sqlTimestamp(ms).split(" ");
+  return `${date}T${time}Z`;
+}

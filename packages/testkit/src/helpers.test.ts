@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { stackEndpoints } from "./endpoints.ts";
-import { sqlTimestamp } from "./flink.ts";
+import { isoInstant, sqlTimestamp } from "./flink.ts";
 import { type ConsumedRecord, consumedRecord, latestByKey } from "./kafka.ts";
 import { uniqueName } from "./names.ts";
 import { waitFor } from "./wait.ts";
@@ -65,6 +65,14 @@ describe("sqlTimestamp", () => {
     expect(sqlTimestamp(Date.UTC(2024, 2, 1, 9))).toBe("2024-03-01 09:00:00");
     expect(sqlTimestamp(Date.UTC(2024, 2, 1, 9, 0, 0, 250))).toBe("2024-03-01 09:00:00.25");
     expect(sqlTimestamp(Date.UTC(2013, 6, 4, 1, 2, 3, 4))).toBe("2013-07-04 01:02:03.004");
+  });
+});
+
+describe("isoInstant", () => {
+  it("writes a TIMESTAMP_LTZ(3) as Flink's JSON format does with the ISO-8601 standard", () => {
+    expect(isoInstant(Date.UTC(2023, 10, 14, 22, 13, 20))).toBe("2023-11-14T22:13:20Z");
+    expect(isoInstant(Date.UTC(2023, 10, 14, 22, 13, 22, 250))).toBe("2023-11-14T22:13:22.25Z");
+    expect(isoInstant(Date.UTC(2013, 6, 4, 1, 2, 3, 4))).toBe("2013-07-04T01:02:03.004Z");
   });
 });
 

@@ -18,6 +18,7 @@ export {
 } from "@sluice/stack";
 export { endpointsAreExplicit, type StackEndpoints, stackEndpoints } from "./endpoints.ts";
 export {
+  isoInstant,
   jobTrouble,
   type ReadSinkOptions,
   readSink,

@@ -1,7 +1,7 @@
 import { jobSpecSchema, STATEMENT_KINDS } from "@sluice/flink-jobs";
 import { z } from "zod";
 import { API_ERROR_CODES } from "./errors.ts";
-import { conditionSchema, flowSchema } from "./flow/schemas.ts";
+import { conditionSchema, flowSchema, flowThresholdsSchema } from "./flow/schemas.ts";
 import { LIFECYCLE_STATES } from "./lifecycle/state.ts";
 import { stateCompatibilitySchema } from "./state-check-schemas.ts";
 import { operationKindSchema } from "./store/operation-records.ts";
@@ -187,6 +187,7 @@ export const jobDetailSchema = jobSummarySchema
     flow: flowSchema
       .nullable()
       .describe("Flow metrics of the running Flink job as the API last read them; null when none is fresh"),
+    flowThresholds: flowThresholdsSchema.describe("What the job's conditions are judged by"),
   })
   .meta({ id: "Job" });
 

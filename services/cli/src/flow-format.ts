@@ -33,7 +33,9 @@ export function conditionSummary(conditions: readonly Condition[]): string {
 }
 
 /** The lines `sluice get` adds for the conditions and the flow. */
-export function flowLines(job: Pick<Job, "conditions" | "flow">): string[] {
+export function flowLines(
+  job: Pick<Job, "conditions" | "flow"> & Partial<Pick<Job, "flowThresholds">>,
+): string[] {
   const lines: string[] = [];
   if (job.conditions.length > 0) {
     lines.push("", "Conditions:");
@@ -46,6 +48,7 @@ export function flowLines(job: Pick<Job, "conditions" | "flow">): string[] {
       ),
     );
   }
+  if (job.flowThresholds) lines.push(`  Judged by: ${thresholdsText(job.flowThresholds)}`);
   const flow = job.flow;
   if (!flow) return lines;
   lines.push("", `Flow (read ${flow.readAt}, ${age(flow.ageMs)} ago):`);
@@ -62,6 +65,18 @@ export function flowLines(job: Pick<Job, "conditions" | "flow">): string[] {
     );
   }
   return lines;
+}
+
+/** The thresholds a job's conditions are judged by, e.g. `no output 10s (job), lag 1000 records, ...`. */
+export function thresholdsText(t: Job["flowThresholds"]): string {
+  const own = (name: Job["flowThresholds"]["fromSpec"][number]) =>
+    t.fromSpec.includes(name) ? " (job)" : "";
+  return [
+    `no output ${age(t.noOutputMs)}${own("noOutputMs")}`,
+    `lag ${compact(t.maxLagRecords)} records${own("maxLagRecords")}`,
+    `checkpoint age ${age(t.checkpointMaxAgeMs)}${own("checkpointMaxAgeMs")}`,
+    `dead letters in ${age(t.deadLetterWindowMs)}${own("deadLetterWindowMs")}`,
+  ].join(", ");
 }
 
 function flowTable(flow: Flow): string {

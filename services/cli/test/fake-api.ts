@@ -165,6 +165,13 @@ export function jobDetail(overrides: Partial<Job> = {}): Job {
       resumable: true,
     },
     flow: null,
+    flowThresholds: {
+      noOutputMs: 60_000,
+      maxLagRecords: 1_000,
+      checkpointMaxAgeMs: 600_000,
+      deadLetterWindowMs: 300_000,
+      fromSpec: [],
+    },
     ...overrides,
   };
 }

@@ -120,6 +120,19 @@ describe("flow formatting", () => {
     expect(text).toContain("Checkpoint: #3 4s ago, took 25ms, 900 bytes; failed checkpoints 0; restarts 1");
     expect(text).toContain("Busiest task: 25% busy, 0% back-pressured");
   });
+
+  it("sluice get shows the thresholds the conditions are judged by, marking the job's own", () => {
+    const flowThresholds = {
+      noOutputMs: 10_000,
+      maxLagRecords: 50_000,
+      checkpointMaxAgeMs: 600_000,
+      deadLetterWindowMs: 300_000,
+      fromSpec: ["noOutputMs", "maxLagRecords"] as Array<"noOutputMs" | "maxLagRecords">,
+    };
+    expect(flowLines({ ...running, flowThresholds }).join("\n")).toContain(
+      "  Judged by: no output 10s (job), lag 50.0k records (job), checkpoint age 10m, dead letters in 5m",
+    );
+  });
 });
 
 describe("sluice top", () => {

@@ -10,12 +10,12 @@ describe("Results", () => {
     r.add({
       topic: "sensor_anomalies_x1",
       key: null,
-      value: { timestamp: "2013-12-21 18:00:00", temperature: 80.5 },
+      value: { timestamp: "2013-12-21T18:00:00Z", temperature: 80.5 },
     });
     r.add({
       topic: "sensor_anomalies_x1",
       key: null,
-      value: { timestamp: "2013-12-21 20:00:00", temperature: 82.3 },
+      value: { timestamp: "2013-12-21T20:00:00.5Z", temperature: 82.3 },
     });
     r.add({
       topic: "theme_counts_total_x1",
@@ -35,6 +35,7 @@ describe("Results", () => {
     r.add({ topic: "theme_counts_total_x1", key: '{"theme":"price"}', value: null });
     r.add({ topic: "sensor_data", key: null, value: { temperature: 200 } }); // not a result topic
     expect(r.anomalies).toBe(2);
+    // Alerts write ISO-8601 instants; the panel shows them as UTC wall-clock text.
     expect(r.lastAnomaly).toEqual({ timestamp: "2013-12-21 20:00:00", temperature: 82.3 });
     expect(r.topThemes(5)).toEqual([["shipping", 3]]);
   });

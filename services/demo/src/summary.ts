@@ -9,6 +9,11 @@ export interface HourlyTotal {
   count: number;
 }
 
+/** An alert's ISO-8601 instant (`2013-12-21T20:00:00Z`) as the panel shows times (UTC): `2013-12-21 20:00:00`. */
+export function shownTime(iso: string): string {
+  return iso.replace("T", " ").replace(/(\.\d+)?Z$/, "");
+}
+
 /**
  * What the jobs produced so far, folded from their result topics.
  *
@@ -61,7 +66,7 @@ export class Results {
       case t.sensorAnomalies:
         this.anomalies += 1;
         if (v && typeof v.timestamp === "string" && typeof v.temperature === "number")
-          this.lastAnomaly = { timestamp: v.timestamp, temperature: v.temperature };
+          this.lastAnomaly = { timestamp: shownTime(v.timestamp), temperature: v.temperature };
         return;
       case t.sensorZscores:
         this.zscoreFlags += 1;

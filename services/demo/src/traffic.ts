@@ -154,7 +154,8 @@ export class Traffic {
       const reading = this.#readings[this.position.sensorIndex] as SensorReading;
       readings.push({
         key: reading.device_id,
-        value: { ...reading, timestamp: sqlTimestamp(this.#shifted(reading)).slice(0, 19) },
+        // As producers write readings (and the sensor jobs read them): epoch milliseconds.
+        value: { ...reading, timestamp: this.#shifted(reading) },
       });
       this.position.sensorIndex += 1;
       if (this.position.sensorIndex >= this.#readings.length) {

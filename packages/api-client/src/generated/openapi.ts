@@ -366,7 +366,7 @@ export interface paths {
         };
         /**
          * Record a new spec version; a running job is upgraded through a savepoint when its SQL changes
-         * @description When the new version changes the job's SQL, a running job is stopped with a savepoint and the new version is started from it; if the new version cannot run (e.g. Flink cannot map the old state) the old version is restored from the same savepoint and the operation fails with the reason. Before that, a state check predicts what Flink will do with the state (see POST /v1/jobs/{name}/plan): an incompatible upgrade is refused with 409 STATE_INCOMPATIBLE, one that drops state with 409 STATE_LOSS_NOT_ALLOWED unless ?allowStateLoss=true; the verdict is in the job's events (state-check). ?stateless=true starts the new version with empty state. A change of descriptions only is recorded and the running Flink job carries on (200). A stopped job only records the new version. The same spec again is a no-op (200).
+         * @description When the new version changes the job's SQL, a running job is stopped with a savepoint and the new version is started from it; if the new version cannot run (e.g. Flink cannot map the old state) the old version is restored from the same savepoint and the operation fails with the reason. Before that, a state check predicts what Flink will do with the state (see POST /v1/jobs/{name}/plan): an incompatible upgrade is refused with 409 STATE_INCOMPATIBLE, one that drops state with 409 STATE_LOSS_NOT_ALLOWED unless ?allowStateLoss=true; the verdict is in the job's events (state-check). ?stateless=true starts the new version with empty state. A change of descriptions or flow thresholds (`flow`) only is recorded and the running Flink job carries on (200). A stopped job only records the new version. The same spec again is a no-op (200).
          */
         put: {
             parameters: {
@@ -389,7 +389,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Nothing to run: same spec, descriptions only, or the job is stopped (version recorded) */
+                /** @description Nothing to run: same spec, descriptions or flow thresholds only, or the job is stopped (version recorded) */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -1593,6 +1593,18 @@ export interface components {
                 backPressuredRatio: number;
             } | null;
         };
+        FlowThresholdsInput: {
+            /** @description DataFlowing False after input without output for this long */
+            noOutputMs: number;
+            /** @description CaughtUp False above this many records behind */
+            maxLagRecords: number;
+            /** @description CheckpointsHealthy False with no checkpoint for this long */
+            checkpointMaxAgeMs: number;
+            /** @description NoDeadLetters False with a dead letter in this window */
+            deadLetterWindowMs: number;
+            /** @description The thresholds the job's spec (`flow`) sets; the others are the API's SLUICE_FLOW_* defaults */
+            fromSpec: ("noOutputMs" | "maxLagRecords" | "checkpointMaxAgeMs" | "deadLetterWindowMs")[];
+        };
         StateCompatibilityInput: {
             /**
              * @description compatible: every operator's state is kept; compatible-with-state-loss: the new version starts only by dropping some state (PUT needs ?allowStateLoss=true); incompatible: it cannot start from the savepoint (PUT needs ?stateless=true); unknown: Sluice cannot tell
@@ -2019,6 +2031,12 @@ export interface components {
                 mode?: "EXACTLY_ONCE" | "AT_LEAST_ONCE";
             };
             parallelism?: number;
+            flow?: {
+                noOutputMs?: number;
+                maxLagRecords?: number;
+                checkpointMaxAgeMs?: number;
+                deadLetterWindowMs?: number;
+            };
             /** @default {} */
             config: {
                 [key: string]: string | number | boolean;
@@ -2147,6 +2165,8 @@ export interface components {
             };
             /** @description Flow metrics of the running Flink job as the API last read them; null when none is fresh */
             flow: components["schemas"]["FlowInput"] | null;
+            /** @description What the job's conditions are judged by */
+            flowThresholds: components["schemas"]["FlowThresholdsInput"];
         };
         JobListInput: {
             jobs: components["schemas"]["JobSummaryInput"][];
@@ -2543,6 +2563,18 @@ export interface components {
                 busyRatio: number;
                 backPressuredRatio: number;
             } | null;
+        };
+        FlowThresholds: {
+            /** @description DataFlowing False after input without output for this long */
+            noOutputMs: number;
+            /** @description CaughtUp False above this many records behind */
+            maxLagRecords: number;
+            /** @description CheckpointsHealthy False with no checkpoint for this long */
+            checkpointMaxAgeMs: number;
+            /** @description NoDeadLetters False with a dead letter in this window */
+            deadLetterWindowMs: number;
+            /** @description The thresholds the job's spec (`flow`) sets; the others are the API's SLUICE_FLOW_* defaults */
+            fromSpec: ("noOutputMs" | "maxLagRecords" | "checkpointMaxAgeMs" | "deadLetterWindowMs")[];
         };
         StateCompatibility: {
             /**
@@ -2970,6 +3002,12 @@ export interface components {
                 mode?: "EXACTLY_ONCE" | "AT_LEAST_ONCE";
             };
             parallelism?: number;
+            flow?: {
+                noOutputMs?: number;
+                maxLagRecords?: number;
+                checkpointMaxAgeMs?: number;
+                deadLetterWindowMs?: number;
+            };
             /** @default {} */
             config: {
                 [key: string]: string | number | boolean;
@@ -3098,6 +3136,8 @@ export interface components {
             };
             /** @description Flow metrics of the running Flink job as the API last read them; null when none is fresh */
             flow: components["schemas"]["Flow"] | null;
+            /** @description What the job's conditions are judged by */
+            flowThresholds: components["schemas"]["FlowThresholds"];
         };
         JobList: {
             jobs: components["schemas"]["JobSummary"][];

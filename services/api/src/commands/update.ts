@@ -9,8 +9,8 @@ import { enforceVerdict, planUpgrade } from "./state-check.ts";
 
 /**
  * Records a new version of a job's spec. What applying it takes is the lifecycle's call
- * ({@link classifySpecChange}): the same spec is a no-op; a description-only change is recorded
- * and the running Flink job carries on; a change of the SQL of a running job records an
+ * ({@link classifySpecChange}): the same spec is a no-op; a change of descriptions or flow
+ * thresholds only is recorded and the running Flink job carries on; a change of the SQL of a running job records an
  * `upgrade` operation (stop with a savepoint, start the new version from it, or without state
  * when `stateless`). A stopped job starts with the new version when it is started.
  *

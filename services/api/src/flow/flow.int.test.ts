@@ -23,7 +23,9 @@ import { FlinkClientAdapter } from "../flink/adapter.ts";
  * counting proxy: a job whose filter drops every input turns DataFlowing False (NoOutput) and
  * back to True when output resumes; a job whose sink is blocked (its Kafka behind a closed gate)
  * lags (CaughtUp False, DataFlowing False) and catches up once the gate opens; flow metrics are
- * never served older than SLUICE_FLOW_MAX_AGE_MS, and GETs do not call Flink.
+ * never served older than SLUICE_FLOW_MAX_AGE_MS, and GETs do not call Flink. The condition
+ * thresholds are the jobs' own (their specs' `flow` section), not the API's env defaults (a
+ * minute without output, 1000 records of lag), which would not judge within these tests' waits.
  */
 const endpoints = stackEndpoints();
 const brokers = endpoints.kafkaBrokers.join(",");
@@ -122,8 +124,6 @@ beforeAll(async () => {
     SLUICE_RESTART_LIMIT: "0",
     SLUICE_FLOW_INTERVAL_MS: String(FLOW.intervalMs),
     SLUICE_FLOW_MAX_AGE_MS: String(FLOW.maxAgeMs),
-    SLUICE_FLOW_NO_OUTPUT_MS: String(FLOW.noOutputMs),
-    SLUICE_FLOW_MAX_LAG_RECORDS: String(FLOW.maxLag),
   });
   flink = new FlinkClientAdapter({ restUrl: config.flinkRestUrl, sqlGatewayUrl: config.sqlGatewayUrl });
   app = await buildApp({ config, flink, compiler: sluiceCompiler });
@@ -156,9 +156,13 @@ describe("flow on the real stack", () => {
       brokers,
       gateAddress,
     );
+    // Per-job thresholds over the API's defaults (SLUICE_FLOW_* left unset).
+    const own = { noOutputMs: FLOW.noOutputMs, maxLagRecords: FLOW.maxLag };
     for (const spec of [a, b]) {
-      const res = await app.inject({ method: "POST", url: "/v1/jobs", headers, payload: spec });
+      const payload = { ...spec, flow: own };
+      const res = await app.inject({ method: "POST", url: "/v1/jobs", headers, payload });
       expect(res.statusCode).toBe(202);
+      expect(res.json().flowThresholds).toMatchObject({ ...own, fromSpec: ["noOutputMs", "maxLagRecords"] });
     }
     // RUNNING, and read once (Flink reports per-table counts once records flowed).
     for (const name of [filtering, blocked]) {

@@ -38,7 +38,7 @@ afterEach(async () => {
 });
 
 /** A RUNNING job `flows` with flow reads every 5 s, metrics served for 12 s, no output judged after 20 s. */
-async function runningJob(): Promise<string> {
+async function runningJob(flow?: Record<string, number>): Promise<string> {
   t = await testApp({
     env: {
       SLUICE_FLOW_INTERVAL_MS: "5000",
@@ -46,7 +46,8 @@ async function runningJob(): Promise<string> {
       SLUICE_FLOW_NO_OUTPUT_MS: "20000",
     },
   });
-  await t.app.inject({ method: "POST", url: "/v1/jobs", headers: auth, payload: datagenSpec("flows") });
+  const spec = { ...datagenSpec("flows"), ...(flow ? { flow } : {}) };
+  await t.app.inject({ method: "POST", url: "/v1/jobs", headers: auth, payload: spec });
   await t.tickUntil(() => t.store.latestRun("flows") !== undefined);
   // The passes above may have read the job before it had metrics: the next read is due in one interval.
   t.clock.advance(5_000);
@@ -145,5 +146,63 @@ describe("flow monitor", { timeout: 15_000 }, () => {
     );
     expect(text).toContain('sluice_flow_lag_records{job="flows",table="readings"} 5');
     expect(text).toContain('sluice_flow_condition{job="flows",condition="NoDeadLetters",status="False"} 1');
+  });
+
+  it("judges a job by its spec's flow thresholds; a PUT of other thresholds restarts nothing and counts at once", async () => {
+    const id = await runningJob({ noOutputMs: 10_000 });
+    const at = (read: number, written: number) => {
+      t.flink.flowMetrics.set(id, raw(read, written));
+      t.clock.advance(5_000);
+      return pass();
+    };
+    const dataFlowing = async () =>
+      (await job()).conditions.find((c: { type: string }) => c.type === "DataFlowing");
+    expect((await job()).flowThresholds).toEqual({
+      noOutputMs: 10_000,
+      maxLagRecords: 1_000,
+      checkpointMaxAgeMs: 600_000,
+      deadLetterWindowMs: 300_000,
+      fromSpec: ["noOutputMs"],
+    });
+    await at(10, 10);
+    for (let i = 1; i <= 3; i++) await at(10 + i * 10, 10);
+    // 15 s of input without output: past the job's 10 s (the API's 20 s would still be observing).
+    expect(await dataFlowing()).toMatchObject({
+      status: "False",
+      reason: "NoOutput",
+      message: expect.stringMatching(/^\d+ records read in the last 10 s, none written to alerts$/),
+    });
+
+    const put = await t.app.inject({
+      method: "PUT",
+      url: "/v1/jobs/flows",
+      headers: auth,
+      payload: { ...datagenSpec("flows"), flow: { noOutputMs: 60_000, maxLagRecords: 0 } },
+    });
+    expect(put.statusCode).toBe(200);
+    expect(put.json()).toMatchObject({ version: 2, operation: null });
+    await at(50, 10);
+    expect(t.flink.calls).not.toContain("stopWithSavepoint");
+    expect(t.flink.submissions).toHaveLength(1);
+    expect((await job()).flowThresholds).toMatchObject({
+      noOutputMs: 60_000,
+      maxLagRecords: 0,
+      fromSpec: ["noOutputMs", "maxLagRecords"],
+    });
+    // The next read judges by a minute: the first write (25 s ago) is recent again.
+    expect(await dataFlowing()).toMatchObject({ status: "True", reason: "Writing" });
+  });
+
+  it("refuses invalid flow thresholds with the path of each problem", async () => {
+    t = await testApp();
+    const res = await t.app.inject({
+      method: "POST",
+      url: "/v1/jobs",
+      headers: auth,
+      payload: { ...datagenSpec("bad-flow"), flow: { noOutputMs: 10, maxLagRecords: -1, quiet: true } },
+    });
+    expect(res.statusCode).toBe(400);
+    const paths = (res.json().problems as Array<{ path: string }>).map((p) => p.path).sort();
+    expect(paths).toEqual(["flow", "flow.maxLagRecords", "flow.noOutputMs"]);
   });
 });

@@ -1,8 +1,17 @@
 import type { FlowConfig } from "../config.ts";
 import type { LifecycleContext, Observation } from "../lifecycle/context.ts";
-import { allUnknown, type Condition, conditions, DEFAULT_THRESHOLDS, transition } from "./conditions.ts";
+import type { JobRecord } from "../store/store.ts";
+import {
+  allUnknown,
+  type Condition,
+  conditions,
+  DEFAULT_THRESHOLDS,
+  type FlowThresholds,
+  transition,
+} from "./conditions.ts";
 import { FLOW_JOB_METRICS, type FlowSnapshot, rateBaseOf, toSnapshot } from "./snapshot.ts";
 import { flowMetricIds } from "./tables.ts";
+import { historyWindowMs, type JobThresholds, jobThresholds } from "./thresholds.ts";
 
 export const DEFAULT_FLOW_CONFIG: FlowConfig = { intervalMs: 5_000, maxAgeMs: 30_000, ...DEFAULT_THRESHOLDS };
 
@@ -33,6 +42,8 @@ export class FlowMonitor {
   readonly config: FlowConfig;
   readonly stats = { reads: 0, failedReads: 0 };
   private readonly jobs = new Map<string, JobFlowState>();
+  /** Thresholds per job, of the job record and version they were read for (a version never changes). */
+  private readonly thresholds = new Map<string, { key: string; value: JobThresholds }>();
   private reading: Promise<void> | undefined;
   private lastReadAt = Number.NEGATIVE_INFINITY;
 
@@ -82,16 +93,17 @@ export class FlowMonitor {
 
   private async readAll(obs: Observation): Promise<void> {
     const { store } = this.ctx;
-    const running = new Map<string, string>();
+    const running = new Map<string, { flinkJobId: string; job: JobRecord }>();
     for (const job of store.listJobs()) {
       const run = store.latestRun(job.name);
       const seen = run && obs.jobs.find((j) => j.id === run.flinkJobId);
-      if (seen?.state === "RUNNING") running.set(job.name, seen.id);
+      if (seen?.state === "RUNNING") running.set(job.name, { flinkJobId: seen.id, job });
     }
     for (const name of this.jobs.keys()) if (!running.has(name)) this.jobs.delete(name);
-    for (const [name, flinkJobId] of running) {
+    for (const name of this.thresholds.keys()) if (!running.has(name)) this.thresholds.delete(name);
+    for (const [name, { flinkJobId, job }] of running) {
       try {
-        await this.readJob(name, flinkJobId);
+        await this.readJob(name, flinkJobId, this.thresholdsOf(job).thresholds);
         this.stats.reads++;
       } catch (error) {
         this.stats.failedReads++;
@@ -100,7 +112,21 @@ export class FlowMonitor {
     }
   }
 
-  private async readJob(name: string, flinkJobId: string): Promise<void> {
+  /**
+   * The thresholds of a job's current version: its spec's `flow` over the API's defaults. A
+   * change of `flow` is recorded as a new version without a restart, and counts from the next read.
+   */
+  thresholdsOf(job: JobRecord): JobThresholds {
+    // A job deleted and created again under its name starts at version 1 again: its creation tells.
+    const key = `${job.createdAt}/${job.currentVersion}`;
+    const known = this.thresholds.get(job.name);
+    if (known?.key === key) return known.value;
+    const value = jobThresholds(this.config, this.ctx.store.getVersion(job.name, job.currentVersion)?.spec);
+    this.thresholds.set(job.name, { key, value });
+    return value;
+  }
+
+  private async readJob(name: string, flinkJobId: string, thresholds: FlowThresholds): Promise<void> {
     const raw = await this.ctx.flink.readFlowMetrics(flinkJobId, {
       jobMetrics: FLOW_JOB_METRICS,
       vertexMetrics: flowMetricIds,
@@ -113,15 +139,11 @@ export class FlowMonitor {
         : { flinkJobId, history: [], conditions: before?.conditions ?? [] };
     const snapshot = toSnapshot(raw, flinkJobId, now, state.history.at(-1), rateBaseOf(state.history, now));
     state.history.push(snapshot);
-    const keepMs = Math.max(
-      this.config.noOutputMs,
-      this.config.checkpointMaxAgeMs,
-      this.config.deadLetterWindowMs,
-    );
+    const keepMs = historyWindowMs(thresholds);
     // Keep one snapshot older than the longest window: it is the baseline of that window.
     while (state.history.length > 2 && (state.history[1]?.readAt ?? now) <= now - keepMs)
       state.history.shift();
-    const next = transition(state.conditions, conditions(state.history, this.config), now);
+    const next = transition(state.conditions, conditions(state.history, thresholds), now);
     state.conditions = next.conditions;
     this.jobs.set(name, state);
     for (const { from, to } of next.changed) {

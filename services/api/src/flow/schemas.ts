@@ -1,3 +1,4 @@
+import { FLOW_THRESHOLD_NAMES } from "@sluice/flink-jobs";
 import { z } from "zod";
 import { CONDITION_TYPES } from "./conditions.ts";
 
@@ -57,3 +58,20 @@ export const flowSchema = z
       .describe("The busiest task: busy and back-pressured time per second as ratios 0..1"),
   })
   .meta({ id: "Flow" });
+
+export const flowThresholdsSchema = z
+  .object({
+    noOutputMs: z.number().int().describe("DataFlowing False after input without output for this long"),
+    maxLagRecords: z.number().int().describe("CaughtUp False above this many records behind"),
+    checkpointMaxAgeMs: z
+      .number()
+      .int()
+      .describe("CheckpointsHealthy False with no checkpoint for this long"),
+    deadLetterWindowMs: z.number().int().describe("NoDeadLetters False with a dead letter in this window"),
+    fromSpec: z
+      .array(z.enum(FLOW_THRESHOLD_NAMES))
+      .describe(
+        "The thresholds the job's spec (`flow`) sets; the others are the API's SLUICE_FLOW_* defaults",
+      ),
+  })
+  .meta({ id: "FlowThresholds" });

@@ -1,7 +1,8 @@
 import type { z } from "zod";
 import type { Condition } from "./conditions.ts";
 import type { JobFlow } from "./monitor.ts";
-import type { conditionSchema, flowSchema } from "./schemas.ts";
+import type { conditionSchema, flowSchema, flowThresholdsSchema } from "./schemas.ts";
+import type { JobThresholds } from "./thresholds.ts";
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -30,5 +31,19 @@ export function flowView(flow: JobFlow | undefined, now: number): z.output<typeo
     checkpointFailures: s.checkpointFailures,
     restarts: s.restarts,
     busiest: s.busiest,
+  };
+}
+
+/** The thresholds a job is judged by, and which its spec set. */
+export function thresholdsView({
+  thresholds,
+  fromSpec,
+}: JobThresholds): z.output<typeof flowThresholdsSchema> {
+  return {
+    noOutputMs: thresholds.noOutputMs,
+    maxLagRecords: thresholds.maxLagRecords,
+    checkpointMaxAgeMs: thresholds.checkpointMaxAgeMs,
+    deadLetterWindowMs: thresholds.deadLetterWindowMs,
+    fromSpec,
   };
 }

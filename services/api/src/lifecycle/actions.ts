@@ -149,7 +149,10 @@ function restart(ctx: LifecycleContext, job: JobRecord, action: ActionOf<"restar
   });
 }
 
-/** A description-only version: the running Flink job now counts as running it. Flink is not called. */
+/**
+ * A version that changes no SQL (descriptions, flow thresholds): the running Flink job now counts
+ * as running it. Flink is not called.
+ */
 function applyVersion(ctx: LifecycleContext, job: JobRecord, action: ActionOf<"apply-version">): void {
   const { flinkJobId, fromVersion, toVersion, changed } = action;
   const message = `v${toVersion} applied to the running Flink job ${flinkJobId} without restarting it (changed: ${changed.join(", ") || "nothing"})`;

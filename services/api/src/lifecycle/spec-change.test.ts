@@ -54,6 +54,24 @@ const cases: Array<[string, JobSpecLike, { stateless?: boolean }, SpecChange]> =
     { kind: "metadata", changed: ["tables[0].description", "views[0].description"] },
   ],
   [
+    "per-job flow thresholds set: no restart (they reach no SQL)",
+    spec({ flow: { noOutputMs: 10_000 } }),
+    {},
+    { kind: "metadata", changed: ["flow"] },
+  ],
+  [
+    "flow thresholds and a description changed, even with stateless asked",
+    spec({ description: "x", flow: { maxLagRecords: 5 } }),
+    { stateless: true },
+    { kind: "metadata", changed: ["description", "flow"] },
+  ],
+  [
+    "flow thresholds and the SQL: a savepoint upgrade",
+    spec({ flow: { noOutputMs: 10_000 }, inserts: [] }),
+    {},
+    { kind: "savepoint-upgrade", changed: ["flow", "inserts"] },
+  ],
+  [
     "a column",
     spec({ tables: [{ ...tables[0], columns: [{ name: "id", type: "INT" }] }, tables[1]] }),
     {},

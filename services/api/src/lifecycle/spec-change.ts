@@ -6,8 +6,9 @@ import type { JobSpecLike } from "../compiler/port.ts";
  * the Flink Kubernetes operator's `DiffType`):
  *
  * - `ignore`: the same spec (the API-assigned `version` aside): nothing to do.
- * - `metadata`: only descriptions differ; none reaches the SQL, so the running Flink job
- *   carries on and the new version is applied by recording it.
+ * - `metadata`: only descriptions or the job's flow thresholds (`flow`) differ; none reaches
+ *   the SQL, so the running Flink job carries on and the new version is applied by recording it
+ *   (the flow monitor reads the thresholds of the current version).
  * - `savepoint-upgrade`: the SQL changes: stop with a savepoint, start the new version from it.
  * - `stateless-restart`: the SQL changes and the caller asked to start without state.
  */
@@ -21,6 +22,8 @@ export interface SpecChange {
 
 /** Spec members that only describe: they are in no compiled statement. */
 const DESCRIBED_LISTS = ["tables", "views"] as const;
+/** Top-level members in no compiled statement: the API reads them, Flink never sees them. */
+const API_ONLY = ["description", "flow"] as const;
 
 /**
  * Classifies the change from `previous` to `next`. Pure; both are validated specs.
@@ -40,7 +43,7 @@ export function classifySpecChange(
   const after = normalise(next);
   const changed = differingPaths(before, after);
   if (changed.length === 0) return { kind: "ignore", changed };
-  if (isDeepStrictEqual(withoutDescriptions(before), withoutDescriptions(after))) {
+  if (isDeepStrictEqual(withoutApiOnly(before), withoutApiOnly(after))) {
     return { kind: "metadata", changed };
   }
   return { kind: options.stateless ? "stateless-restart" : "savepoint-upgrade", changed };
@@ -59,8 +62,9 @@ function isObject(value: unknown): value is Json {
   return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
-function withoutDescriptions(spec: Json): Json {
-  const { description: _description, ...rest } = spec;
+function withoutApiOnly(spec: Json): Json {
+  const rest = { ...spec };
+  for (const key of API_ONLY) delete rest[key];
   for (const list of DESCRIBED_LISTS) {
     const items = rest[list];
     if (Array.isArray(items)) {

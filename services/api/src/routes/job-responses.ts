@@ -55,6 +55,7 @@ export function detailOf(app: FastifyInstance, name: string, observation: Observ
       exceptionsOf: (id) => app.reconciler.exceptionsOf(id),
       now: app.lifecycle.now,
       flowOf: (jobName) => app.reconciler.flow.flowOf(jobName),
+      thresholdsOf: (record) => app.reconciler.flow.thresholdsOf(record),
     },
     job,
   );

@@ -107,14 +107,14 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
           "check predicts what Flink will do with the state (see POST /v1/jobs/{name}/plan): an incompatible upgrade " +
           "is refused with 409 STATE_INCOMPATIBLE, one that drops state with 409 STATE_LOSS_NOT_ALLOWED unless " +
           "?allowStateLoss=true; the verdict is in the job's events (state-check). ?stateless=true " +
-          "starts the new version with empty state. A change of descriptions only is recorded and the running " +
-          "Flink job carries on (200). A stopped job only records the new version. The same spec again is a no-op (200).",
+          "starts the new version with empty state. A change of descriptions or flow thresholds (`flow`) only is " +
+          "recorded and the running Flink job carries on (200). A stopped job only records the new version. The same spec again is a no-op (200).",
         params: jobNameParam,
         querystring: updateQuery,
         body: jobSpecBody,
         response: {
           200: jobDetailSchema.describe(
-            "Nothing to run: same spec, descriptions only, or the job is stopped (version recorded)",
+            "Nothing to run: same spec, descriptions or flow thresholds only, or the job is stopped (version recorded)",
           ),
           202: jobDetailSchema.describe("Accepted: the upgrade is in progress"),
           400: problem("Invalid spec or request"),

@@ -2,7 +2,8 @@ import type { z } from "zod";
 import type { JobCompiler } from "../compiler/port.ts";
 import type { FlinkException } from "../flink/port.ts";
 import type { JobFlow } from "../flow/monitor.ts";
-import { conditionsView, flowView } from "../flow/view.ts";
+import type { JobThresholds } from "../flow/thresholds.ts";
+import { conditionsView, flowView, thresholdsView } from "../flow/view.ts";
 import type { ObservationResult } from "../lifecycle/reconciler.ts";
 import { recoveryOf } from "../lifecycle/recovery.ts";
 import { shownState } from "../lifecycle/shown-state.ts";
@@ -78,6 +79,8 @@ export interface DetailDeps {
   exceptionsOf: (flinkJobId: string) => readonly FlinkException[];
   /** The job's flow as the reconciler last read it (no Flink call). */
   flowOf?: ((jobName: string) => JobFlow | undefined) | undefined;
+  /** The thresholds the job's current version is judged by (its spec's `flow` over the API's defaults). */
+  thresholdsOf: (job: JobRecord) => JobThresholds;
   now?: (() => number) | undefined;
 }
 
@@ -125,5 +128,6 @@ export function jobDetail(deps: DetailDeps, job: JobRecord): JobDetail {
     duplicates: deps.duplicates,
     recovery: recoveryOf(version?.spec ?? { name: job.name }),
     flow: flowView(flow, (deps.now ?? Date.now)()),
+    flowThresholds: thresholdsView(deps.thresholdsOf(job)),
   };
 }

@@ -90,16 +90,60 @@ function tableOf(spec: JobSpec, name: string): string {
 }
 const at = (minute: number) => `2024-03-01 09:${String(minute).padStart(2, "0")}:00`;
 
-async function feedReadings(spec: JobSpec): Promise<void> {
+/** 30 readings of 3 devices, their time in epoch milliseconds (or, for a job stored before, SQL text). */
+async function feedReadings(spec: JobSpec, sqlText = false): Promise<void> {
   const readings = Array.from({ length: 30 }, (_, i) => ({
     device_id: `d${i % 3}`,
-    timestamp: at(i),
+    timestamp: sqlText ? at(i) : Date.parse(`${at(i).replace(" ", "T")}Z`),
     temperature: 20 + (i % 7) * 15,
   }));
   await produceJson(tableOf(spec, "sensor_data"), readings);
 }
 
+/**
+ * A sensor job as stored before its readings' time became epoch-millis (issue 10): `timestamp`
+ * a TIMESTAMP(3) column read from SQL text and watermarked, queries ordering by it, the alert's
+ * `timestamp` a TIMESTAMP(3) in the JSON format's default text.
+ */
+function storedBeforeEpochMillis(current: JobSpec): JobSpec {
+  const old = JSON.parse(JSON.stringify(current).replaceAll('"event_time"', '"timestamp"')) as Json;
+  for (const table of old.tables as Json[]) {
+    table.columns = table.columns.map((c: Json) =>
+      c.kind === "time" || (c.name === "timestamp" && c.type?.kind === "TIMESTAMP_LTZ")
+        ? { kind: "physical", name: "timestamp", type: { kind: "TIMESTAMP", precision: 3 } }
+        : c,
+    );
+    delete table.connector.format.timestampFormat;
+  }
+  return old as JobSpec;
+}
+
+/** A base: the job as stored before epoch-millis, upgraded to the current flagship (this change). */
+function storedBefore(job: string, build: (topic: () => string) => JobSpec): Base {
+  let current: JobSpec | undefined;
+  return {
+    job: `${job} (SQL-text time)`,
+    build: (topic) => {
+      current = build(topic);
+      return storedBeforeEpochMillis(current);
+    },
+    feed: (spec) => feedReadings(spec, true),
+    variants: [
+      {
+        change: "readings' time read as epoch-millis",
+        edit: (s) => {
+          const kafka = s.kafka;
+          for (const key of Object.keys(s)) delete s[key];
+          Object.assign(s, structuredClone(current), { kafka });
+        },
+      },
+    ],
+  };
+}
+
 const BASES: Base[] = [
+  storedBefore("sensor-zscore", (topic) => sensorZscore({ inputTopic: topic(), outputTopic: topic() })),
+  storedBefore("sensor-anomalies", (topic) => sensorAnomalies({ inputTopic: topic(), outputTopic: topic() })),
   {
     job: "transactions-hourly",
     build: (topic) => transactionsHourly({ inputTopic: topic(), outputTopic: topic() }),
