@@ -1,6 +1,15 @@
 import type { FlowConfig } from "../config.ts";
 import type { LifecycleContext, Observation } from "../lifecycle/context.ts";
-import { allUnknown, type Condition, conditions, DEFAULT_THRESHOLDS, transition } from "./conditions.ts";
+import { databaseOutage, type SinkOutage } from "../lifecycle/sink-outage.ts";
+import {
+  allUnknown,
+  type Condition,
+  type ConditionState,
+  conditions,
+  DEFAULT_THRESHOLDS,
+  transition,
+} from "./conditions.ts";
+import { restartingConditions, withSinkOutage } from "./sink-outage.ts";
 import { FLOW_JOB_METRICS, type FlowSnapshot, rateBaseOf, toSnapshot } from "./snapshot.ts";
 import { flowMetricIds } from "./tables.ts";
 
@@ -14,6 +23,8 @@ interface JobFlowState {
   /** Snapshots of this Flink job, oldest first, spanning the longest threshold window. */
   history: FlowSnapshot[];
   conditions: Condition[];
+  /** Flink restarts the job because a database it writes to does not answer (no metrics read). */
+  restarting?: boolean;
 }
 
 /** What the API serves for a job: the latest snapshot if fresh enough, and its conditions. */
@@ -33,6 +44,8 @@ export class FlowMonitor {
   readonly config: FlowConfig;
   readonly stats = { reads: 0, failedReads: 0 };
   private readonly jobs = new Map<string, JobFlowState>();
+  /** Jobs whose newest failure is a database outage, as of the last read. */
+  private readonly outages = new Map<string, SinkOutage>();
   private reading: Promise<void> | undefined;
   private lastReadAt = Number.NEGATIVE_INFINITY;
 
@@ -64,6 +77,7 @@ export class FlowMonitor {
   /** The flow of a job as last read; no snapshot (and Unknown conditions) when older than `maxAgeMs`. */
   flowOf(jobName: string): JobFlow | undefined {
     const state = this.jobs.get(jobName);
+    if (state?.restarting) return { snapshot: undefined, conditions: state.conditions };
     const latest = state?.history.at(-1);
     if (!state || !latest) return undefined;
     const age = this.ctx.now() - latest.readAt;
@@ -83,12 +97,21 @@ export class FlowMonitor {
   private async readAll(obs: Observation): Promise<void> {
     const { store } = this.ctx;
     const running = new Map<string, string>();
+    const restarting = new Map<string, string>();
+    this.outages.clear();
     for (const job of store.listJobs()) {
       const run = store.latestRun(job.name);
       const seen = run && obs.jobs.find((j) => j.id === run.flinkJobId);
-      if (seen?.state === "RUNNING") running.set(job.name, seen.id);
+      if (!run || !seen) continue;
+      const spec = store.getVersion(job.name, run.version)?.spec;
+      const outage = databaseOutage(obs.failuresOf?.(run.flinkJobId)[0], spec);
+      if (outage) this.outages.set(job.name, outage);
+      if (seen.state === "RUNNING") running.set(job.name, seen.id);
+      else if (outage && seen.state === "RESTARTING") restarting.set(job.name, seen.id);
     }
-    for (const name of this.jobs.keys()) if (!running.has(name)) this.jobs.delete(name);
+    for (const name of this.jobs.keys())
+      if (!running.has(name) && !restarting.has(name)) this.jobs.delete(name);
+    for (const [name, flinkJobId] of restarting) this.noteRestarting(name, flinkJobId);
     for (const [name, flinkJobId] of running) {
       try {
         await this.readJob(name, flinkJobId);
@@ -121,7 +144,27 @@ export class FlowMonitor {
     // Keep one snapshot older than the longest window: it is the baseline of that window.
     while (state.history.length > 2 && (state.history[1]?.readAt ?? now) <= now - keepMs)
       state.history.shift();
-    const next = transition(state.conditions, conditions(state.history, this.config), now);
+    const judged = withSinkOutage(conditions(state.history, this.config), this.outages.get(name), snapshot);
+    state.restarting = false;
+    this.update(name, state, judged, now);
+  }
+
+  /** A job Flink restarts because its database does not answer: its conditions say so. */
+  private noteRestarting(name: string, flinkJobId: string): void {
+    const outage = this.outages.get(name);
+    if (!outage) return;
+    const before = this.jobs.get(name);
+    const state: JobFlowState =
+      before?.flinkJobId === flinkJobId
+        ? before
+        : { flinkJobId, history: [], conditions: before?.conditions ?? [] };
+    state.restarting = true;
+    this.update(name, state, restartingConditions(state.conditions, outage), this.ctx.now());
+  }
+
+  /** Keeps the job's new conditions and logs each change as a `condition` event. */
+  private update(name: string, state: JobFlowState, judged: ConditionState[], now: number): void {
+    const next = transition(state.conditions, judged, now);
     state.conditions = next.conditions;
     this.jobs.set(name, state);
     for (const { from, to } of next.changed) {
