@@ -16,7 +16,7 @@ describe("flagships with PostgreSQL", () => {
       transactionsHourly({ postgres: { url: "jdbc:postgresql://db:5432/x", batchRows: 200 } }),
     );
     expect(sql).toContain("PRIMARY KEY (`window_start`, `window_end`) NOT ENFORCED");
-    expect(sql).toContain("'connector' = 'jdbc'");
+    expect(sql).toContain("'connector' = 'sluice-jdbc'");
     expect(sql).toContain("'password' = '${secret:POSTGRES_PASSWORD}'");
     expect(sql).toContain("'sink.buffer-flush.max-rows' = '200'");
     expect(sql).toContain("SET 'restart-strategy.type' = 'exponential-delay'");
@@ -26,7 +26,7 @@ describe("flagships with PostgreSQL", () => {
   it("without the option the flagships are unchanged (no jdbc table, the stack's restart strategy)", () => {
     for (const spec of [transactionsHourly(), reviewThemes(), clicksWithProducts()]) {
       const sql = sqlOf(spec);
-      expect(sql).not.toContain("'connector' = 'jdbc'");
+      expect(sql).not.toContain("'connector' = 'sluice-jdbc'");
       expect(sql).not.toContain("restart-strategy");
     }
   });

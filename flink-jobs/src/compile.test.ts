@@ -332,7 +332,7 @@ describe("compileJob: one golden per connector", () => {
         properties: { "lookup.cache": "PARTIAL" },
       }),
     ).toEqual([
-      "'connector' = 'jdbc'",
+      "'connector' = 'sluice-jdbc'",
       "'url' = 'jdbc:postgresql://db:5432/shop'",
       "'table-name' = 'devices'",
       "'username' = 'flink'",
@@ -350,7 +350,7 @@ describe("compileJob: one golden per connector", () => {
         sinkBuffer: { maxRows: 500, interval: "1 s", maxRetries: 5 },
       }),
     ).toEqual([
-      "'connector' = 'jdbc'",
+      "'connector' = 'sluice-jdbc'",
       "'url' = 'jdbc:postgresql://db:5432/shop'",
       "'table-name' = 'products'",
       "'lookup.cache' = 'PARTIAL'",

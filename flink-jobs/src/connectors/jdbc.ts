@@ -87,6 +87,14 @@ function bufferOptions(buffer: JdbcConnectorConfig["sinkBuffer"]): [string, Opti
 }
 
 /**
+ * Flink's name for the connector. `sluice-jdbc` (Sluice's functions jar, on the cluster's class
+ * path) is Flink's `jdbc` connector with the same options, whose sink cannot take the TaskManager
+ * down when the database is unreachable (flink-connector-jdbc 4.0.0-2.0 rethrows a failed flush
+ * from `close()`, which Flink 2.x treats as fatal for the whole TaskManager).
+ */
+export const JDBC_CONNECTOR = "sluice-jdbc";
+
+/**
  * The `jdbc` connector: a database table, scanned, written, or used for lookup
  * joins. With a primary key the sink upserts (`INSERT ... ON CONFLICT DO UPDATE`
  * on PostgreSQL), so a row written again after a restart replaces itself.
@@ -95,7 +103,7 @@ export const jdbcConnector = defineConnector<JdbcConnectorConfig>(ROLES.database
   schema: jdbcSchema,
   options(config) {
     return definedOptions([
-      ["connector", "jdbc"],
+      ["connector", JDBC_CONNECTOR],
       ["url", config.url],
       ["table-name", config.tableName],
       ["username", config.username],

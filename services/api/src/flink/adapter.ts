@@ -7,6 +7,7 @@ import {
   type PollOptions,
 } from "@sluice/flink-client";
 import { z } from "zod";
+import { exceptionClasses } from "./exception-classes.ts";
 import { readFlowMetrics } from "./flow-metrics.ts";
 import {
   type CheckpointInfo,
@@ -180,6 +181,7 @@ export class FlinkClientAdapter implements FlinkPort {
       timestamp: e.timestamp,
       message: extractFlinkMessage([e.stacktrace]) ?? e.exceptionName,
       taskName: e.taskName ?? undefined,
+      exceptionClasses: exceptionClasses(e.stacktrace),
     }));
   }
 

@@ -61,6 +61,8 @@ export interface FlinkException {
   /** The exception's first line, e.g. `java.lang.RuntimeException: boom`. */
   message: string;
   taskName?: string | undefined;
+  /** The exception classes of the failure, outermost first (its first line and each `Caused by:`). */
+  exceptionClasses?: readonly string[] | undefined;
 }
 
 export type SavepointStatus =

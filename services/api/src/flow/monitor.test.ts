@@ -32,6 +32,8 @@ function raw(read: number, written: number, dead = 0, lag = 0): RawFlowMetrics {
   };
 }
 
+const DB = "jdbc:postgresql://db:5432/shop";
+
 let t: TestApp;
 afterEach(async () => {
   await t?.app.close();
@@ -132,6 +134,86 @@ describe("flow monitor", { timeout: 15_000 }, () => {
       "DataFlowing False (NoOutput)",
       "DataFlowing True (Writing)",
     ]);
+  });
+
+  it("says SinkUnavailable while Flink restarts the job for its database, logs it, and recovers", async () => {
+    t = await testApp({ env: { SLUICE_FLOW_INTERVAL_MS: "5000", SLUICE_FLOW_MAX_AGE_MS: "12000" } });
+    const spec = datagenSpec("flows");
+    const totals = {
+      ...spec.tables[1],
+      name: "totals",
+      connector: { kind: "jdbc", url: DB, tableName: "t" },
+    };
+    const payload = {
+      ...spec,
+      tables: [spec.tables[0], totals],
+      inserts: [{ ...spec.inserts[0], into: "totals" }],
+    };
+    await t.app.inject({ method: "POST", url: "/v1/jobs", headers: auth, payload });
+    await t.tickUntil(() => t.store.latestRun("flows") !== undefined);
+    const id = t.store.latestRun("flows")?.flinkJobId as string;
+    const sinkMetrics = (written: number, restarts: number, checkpointAt: number): RawFlowMetrics => ({
+      job: {
+        numRestarts: restarts,
+        lastCompletedCheckpointId: 1,
+        lastCheckpointCompletedTimestamp: checkpointAt,
+      },
+      vertices: [
+        {
+          id: "v",
+          name: "Source: numbers[1] -> Sink: totals[3]",
+          metrics: {
+            "Source__numbers[1].numRecordsOut": { sum: 10 + written },
+            "Sink__totals[3].numRecordsIn": { sum: written },
+          },
+        },
+      ],
+    });
+    t.flink.flowMetrics.set(id, sinkMetrics(2, 0, t.clock.now()));
+    t.clock.advance(5_000);
+    await pass();
+
+    t.flink.jobs.get(id)?.exceptionList.unshift({
+      timestamp: t.clock.now(),
+      message: "Connection to db:5432 refused. Check that the hostname and port are correct",
+      taskName: "Source: numbers[1] -> Sink: totals[3] (1/1)",
+      exceptionClasses: ["java.io.IOException", "org.postgresql.util.PSQLException"],
+    });
+    t.flink.setState(id, "RESTARTING");
+    t.clock.advance(5_000);
+    await pass();
+    const down = await job();
+    expect(down.state).toBe("RESTARTING");
+    expect(down.reason).toContain(
+      `restarting after database ${DB} unreachable for totals: Connection to db:5432 refused`,
+    );
+    expect(down.conditions.find((c: { type: string }) => c.type === "DataFlowing")).toMatchObject({
+      status: "False",
+      reason: "SinkUnavailable",
+    });
+
+    t.clock.advance(5_000);
+    t.flink.setState(id, "RUNNING");
+    t.flink.flowMetrics.set(id, sinkMetrics(2, 1, t.clock.now()));
+    await pass();
+    const back = await job();
+    expect(back.state).toBe("RUNNING");
+    expect(back.conditions.find((c: { type: string }) => c.type === "DataFlowing")).toMatchObject({
+      status: "True",
+      reason: "Writing",
+    });
+    const events = (await t.app.inject("/v1/jobs/flows/events?limit=1000")).json().events as Array<{
+      type: string;
+      message: string;
+    }>;
+    const flowing = events.filter((e) => e.type === "condition" && e.message.startsWith("DataFlowing"));
+    expect(flowing.slice(-3).map((e) => e.message.split(":")[0])).toEqual([
+      "DataFlowing True (Writing)",
+      "DataFlowing False (SinkUnavailable)",
+      "DataFlowing True (Writing)",
+    ]);
+    const states = events.filter((e) => e.type === "state").map((e) => e.message);
+    expect(states.some((m) => m.startsWith("RUNNING -> RESTARTING: restarting after database"))).toBe(true);
   });
 
   it("exposes sluice_flow_* gauges with job, table and direction labels", async () => {

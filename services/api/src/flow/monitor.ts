@@ -1,14 +1,17 @@
 import type { FlowConfig } from "../config.ts";
 import type { LifecycleContext, Observation } from "../lifecycle/context.ts";
+import { databaseOutage, type SinkOutage } from "../lifecycle/sink-outage.ts";
 import type { JobRecord } from "../store/store.ts";
 import {
   allUnknown,
   type Condition,
+  type ConditionState,
   conditions,
   DEFAULT_THRESHOLDS,
   type FlowThresholds,
   transition,
 } from "./conditions.ts";
+import { restartingConditions, withSinkOutage } from "./sink-outage.ts";
 import { FLOW_JOB_METRICS, type FlowSnapshot, rateBaseOf, toSnapshot } from "./snapshot.ts";
 import { flowMetricIds } from "./tables.ts";
 import { historyWindowMs, type JobThresholds, jobThresholds } from "./thresholds.ts";
@@ -23,6 +26,8 @@ interface JobFlowState {
   /** Snapshots of this Flink job, oldest first, spanning the longest threshold window. */
   history: FlowSnapshot[];
   conditions: Condition[];
+  /** Flink restarts the job because a database it writes to does not answer (no metrics read). */
+  restarting?: boolean;
 }
 
 /** What the API serves for a job: the latest snapshot if fresh enough, and its conditions. */
@@ -44,6 +49,8 @@ export class FlowMonitor {
   private readonly jobs = new Map<string, JobFlowState>();
   /** Thresholds per job, of the job record and version they were read for (a version never changes). */
   private readonly thresholds = new Map<string, { key: string; value: JobThresholds }>();
+  /** Jobs whose newest failure is a database outage, as of the last read. */
+  private readonly outages = new Map<string, SinkOutage>();
   private reading: Promise<void> | undefined;
   private lastReadAt = Number.NEGATIVE_INFINITY;
 
@@ -75,6 +82,7 @@ export class FlowMonitor {
   /** The flow of a job as last read; no snapshot (and Unknown conditions) when older than `maxAgeMs`. */
   flowOf(jobName: string): JobFlow | undefined {
     const state = this.jobs.get(jobName);
+    if (state?.restarting) return { snapshot: undefined, conditions: state.conditions };
     const latest = state?.history.at(-1);
     if (!state || !latest) return undefined;
     const age = this.ctx.now() - latest.readAt;
@@ -94,13 +102,23 @@ export class FlowMonitor {
   private async readAll(obs: Observation): Promise<void> {
     const { store } = this.ctx;
     const running = new Map<string, { flinkJobId: string; job: JobRecord }>();
+    const restarting = new Map<string, { flinkJobId: string; job: JobRecord }>();
+    this.outages.clear();
     for (const job of store.listJobs()) {
       const run = store.latestRun(job.name);
       const seen = run && obs.jobs.find((j) => j.id === run.flinkJobId);
-      if (seen?.state === "RUNNING") running.set(job.name, { flinkJobId: seen.id, job });
+      if (!run || !seen) continue;
+      const spec = store.getVersion(job.name, run.version)?.spec;
+      const outage = databaseOutage(obs.failuresOf?.(run.flinkJobId)[0], spec);
+      if (outage) this.outages.set(job.name, outage);
+      if (seen.state === "RUNNING") running.set(job.name, { flinkJobId: seen.id, job });
+      else if (outage && seen.state === "RESTARTING") restarting.set(job.name, { flinkJobId: seen.id, job });
     }
-    for (const name of this.jobs.keys()) if (!running.has(name)) this.jobs.delete(name);
-    for (const name of this.thresholds.keys()) if (!running.has(name)) this.thresholds.delete(name);
+    for (const name of this.jobs.keys())
+      if (!running.has(name) && !restarting.has(name)) this.jobs.delete(name);
+    for (const name of this.thresholds.keys())
+      if (!running.has(name) && !restarting.has(name)) this.thresholds.delete(name);
+    for (const [name, { flinkJobId }] of restarting) this.noteRestarting(name, flinkJobId);
     for (const [name, { flinkJobId, job }] of running) {
       try {
         await this.readJob(name, flinkJobId, this.thresholdsOf(job).thresholds);
@@ -143,7 +161,27 @@ export class FlowMonitor {
     // Keep one snapshot older than the longest window: it is the baseline of that window.
     while (state.history.length > 2 && (state.history[1]?.readAt ?? now) <= now - keepMs)
       state.history.shift();
-    const next = transition(state.conditions, conditions(state.history, thresholds), now);
+    const judged = withSinkOutage(conditions(state.history, thresholds), this.outages.get(name), snapshot);
+    state.restarting = false;
+    this.update(name, state, judged, now);
+  }
+
+  /** A job Flink restarts because its database does not answer: its conditions say so. */
+  private noteRestarting(name: string, flinkJobId: string): void {
+    const outage = this.outages.get(name);
+    if (!outage) return;
+    const before = this.jobs.get(name);
+    const state: JobFlowState =
+      before?.flinkJobId === flinkJobId
+        ? before
+        : { flinkJobId, history: [], conditions: before?.conditions ?? [] };
+    state.restarting = true;
+    this.update(name, state, restartingConditions(state.conditions, outage), this.ctx.now());
+  }
+
+  /** Keeps the job's new conditions and logs each change as a `condition` event. */
+  private update(name: string, state: JobFlowState, judged: ConditionState[], now: number): void {
+    const next = transition(state.conditions, judged, now);
     state.conditions = next.conditions;
     this.jobs.set(name, state);
     for (const { from, to } of next.changed) {

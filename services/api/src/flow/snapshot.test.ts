@@ -54,6 +54,20 @@ describe("toSnapshot", () => {
     expect(second.busiest).toEqual({ vertex: "b", busyRatio: 0.9, backPressuredRatio: 0.05 });
   });
 
+  it("counts a write after a restart, when the sink's counter began again below its last value", () => {
+    const sink = (written: number, restarts: number) => ({
+      job: { numRestarts: restarts },
+      vertices: [vertex({ "Sink__totals[8].numRecordsIn": { sum: written } })],
+    });
+    const before = toSnapshot(sink(5, 0), "j", 1_000);
+    const same = toSnapshot(sink(5, 0), "j", 2_000, before);
+    expect(same.sinks[0]?.lastWriteAt).toBe(1_000);
+    const restarted = toSnapshot(sink(2, 1), "j", 3_000, same);
+    expect(restarted.sinks[0]).toMatchObject({ table: "totals", recordsWritten: 2, lastWriteAt: 3_000 });
+    const idle = toSnapshot(sink(0, 2), "j", 4_000, restarted);
+    expect(idle.sinks[0]?.lastWriteAt).toBe(3_000);
+  });
+
   it("does not compare with a snapshot of another Flink job", () => {
     const old = toSnapshot(
       { job: {}, vertices: [vertex({ "Source__r[1].numRecordsOut": { sum: 5 } })] },

@@ -97,6 +97,9 @@ export function toSnapshot(
     }
     busiest = busier(busiest, vertex.name, vertex.metrics);
   }
+  // Flink restarted the job's tasks since the previous read: their counters began again at 0, so
+  // any record counted now was written after that read.
+  const restarted = prev !== undefined && (raw.job.numRestarts ?? 0) > prev.restarts;
   const seconds = base ? (readAt - base.readAt) / 1000 : 0;
   const rate = (now: number, before: number | undefined) =>
     before === undefined || seconds <= 0 ? null : Math.max(0, now - before) / seconds;
@@ -122,7 +125,7 @@ export function toSnapshot(
     sinks: [...sinks].map(([table, m]) => {
       const recordsWritten = m.get("numRecordsIn")?.sum ?? 0;
       const before = prev?.sinks.find((s) => s.table === table);
-      const grew = before ? recordsWritten > before.recordsWritten : recordsWritten > 0;
+      const grew = before && !restarted ? recordsWritten > before.recordsWritten : recordsWritten > 0;
       return {
         table,
         recordsWritten,

@@ -14,6 +14,8 @@ export interface RunHealthInput {
   slotsNeeded: number;
   /** Failures Flink reported for this Flink job, newest first. */
   failures: readonly FlinkException[];
+  /** Why the newest failure happened, when known better than its message (a database outage). */
+  cause?: string | undefined;
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
@@ -57,11 +59,12 @@ export function failureCause(failure: FlinkException | undefined): string {
 export function runHealth(input: RunHealthInput): { state: RunHealthState; reason?: string } {
   const { flinkState, tasks, failures } = input;
   const attempt = failures.length;
+  const cause = input.cause ?? failureCause(failures[0]);
   if (flinkState === "RESTARTING") {
     const shortage = slotShortage(input.cluster, input.slotsNeeded);
     return {
       state: "RESTARTING",
-      reason: `restarting after ${failureCause(failures[0])}, attempt ${Math.max(1, attempt)}${shortage ? `; ${shortage}` : ""}`,
+      reason: `restarting after ${cause}, attempt ${Math.max(1, attempt)}${shortage ? `; ${shortage}` : ""}`,
     };
   }
   if (flinkState === "RECONCILING") {
@@ -78,5 +81,5 @@ export function runHealth(input: RunHealthInput): { state: RunHealthState; reaso
   const counts = `${running} of ${plural(total, "task")} running${pending ? ` (${pending})` : ""}`;
   const reason = shortage ? `${counts}; ${shortage}` : counts;
   if (attempt === 0) return { state: "STARTING", reason };
-  return { state: "DEGRADED", reason: `${reason}; after ${failureCause(failures[0])}, attempt ${attempt}` };
+  return { state: "DEGRADED", reason: `${reason}; after ${cause}, attempt ${attempt}` };
 }

@@ -2,6 +2,7 @@ import type { JobRecord, JobStore } from "../store/store.ts";
 import { observedById } from "./observed-index.ts";
 import type { ObservationResult } from "./reconciler.ts";
 import { slotsNeeded } from "./recovery.ts";
+import { databaseOutage, outageReason } from "./sink-outage.ts";
 import { type DerivedState, deriveState } from "./state.ts";
 
 /** The derived state of a job from the store and the last observation of Flink. */
@@ -20,6 +21,9 @@ export function shownState(
       : null;
   const last = store.lastOperation(job.name);
   const reachable = observation?.reachable ? observation : undefined;
+  const failures = run ? reachable?.failuresOf?.(run.flinkJobId) : undefined;
+  const spec = run ? store.getVersion(job.name, run.version)?.spec : undefined;
+  const outage = databaseOutage(failures?.[0], spec);
   const derived = deriveState({
     desiredState: job.desiredState,
     // Before the first observation, say UNKNOWN rather than guess.
@@ -32,12 +36,13 @@ export function shownState(
             flinkJobId: run.flinkJobId,
             observed,
             tasks: seen?.tasks,
-            failures: reachable?.failuresOf?.(run.flinkJobId),
+            failures,
+            outage: outage && outageReason(outage),
           }
         : undefined,
     restart: { attempts: job.restartAttempts, limit: restartLimit },
     cluster: reachable?.cluster,
-    slotsNeeded: slotsNeeded(run ? store.getVersion(job.name, run.version)?.spec : undefined),
+    slotsNeeded: slotsNeeded(spec),
   });
   return { derived, flinkJobId: run?.flinkJobId ?? null, flinkState: observed };
 }

@@ -40,6 +40,8 @@ export interface StateInput {
         tasks?: Readonly<Record<string, number>> | undefined;
         /** Failures Flink reported for this Flink job, newest first. */
         failures?: readonly FlinkException[] | undefined;
+        /** The newest failure as a database outage, in a sentence (`sink-outage.ts`). */
+        outage?: string | undefined;
       }
     | undefined;
   /** The cluster's TaskManagers and slots, when the last observation read them. */
@@ -109,6 +111,7 @@ export function deriveState(input: StateInput): DerivedState {
         cluster: input.cluster,
         slotsNeeded: input.slotsNeeded ?? 1,
         failures: run.failures ?? [],
+        cause: run.outage,
       });
       return health.state === "RUNNING" ? { state: "RUNNING", reason: lastFailed } : health;
     }
@@ -131,7 +134,7 @@ export function deriveState(input: StateInput): DerivedState {
       if (input.desiredState === "STOPPED" && run.observed !== "FAILING")
         return { state: "STOPPED", reason: lastFailed };
       if (run.observed === "FAILED") {
-        const cause = failureCause(run.failures?.[0]);
+        const cause = run.outage ?? failureCause(run.failures?.[0]);
         const restarting = sluiceRestart(input, `Flink job ${id} FAILED after ${cause}`);
         if (restarting) return restarting;
       }
