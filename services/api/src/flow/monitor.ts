@@ -1,6 +1,8 @@
 import type { FlowConfig } from "../config.ts";
+import type { RawFlowMetrics } from "../flink/port.ts";
 import type { LifecycleContext, Observation } from "../lifecycle/context.ts";
 import { allUnknown, type Condition, conditions, DEFAULT_THRESHOLDS, transition } from "./conditions.ts";
+import { attributeFileWriters, fileSinkTables } from "./file-sinks.ts";
 import { FLOW_JOB_METRICS, type FlowSnapshot, rateBaseOf, toSnapshot } from "./snapshot.ts";
 import { flowMetricIds } from "./tables.ts";
 
@@ -100,11 +102,19 @@ export class FlowMonitor {
     }
   }
 
-  private async readJob(name: string, flinkJobId: string): Promise<void> {
+  /** One Flink read of a job's flow metrics, its filesystem writers attributed by its spec. */
+  private async readRaw(name: string, flinkJobId: string): Promise<RawFlowMetrics> {
     const raw = await this.ctx.flink.readFlowMetrics(flinkJobId, {
       jobMetrics: FLOW_JOB_METRICS,
       vertexMetrics: flowMetricIds,
     });
+    const run = this.ctx.store.getRun(flinkJobId);
+    const spec = run && this.ctx.store.getVersion(name, run.version)?.spec;
+    return attributeFileWriters(raw, fileSinkTables(spec));
+  }
+
+  private async readJob(name: string, flinkJobId: string): Promise<void> {
+    const raw = await this.readRaw(name, flinkJobId);
     const now = this.ctx.now();
     const before = this.jobs.get(name);
     const state: JobFlowState =

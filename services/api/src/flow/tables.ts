@@ -50,13 +50,30 @@ const METRIC_OPERATOR_NAME_MAX = 80;
  */
 export function flowMetricIds(vertexName: string): string[] {
   const ids = [...VERTEX_METRICS];
-  for (const operator of vertexName.split(" -> ")) {
+  for (const operator of vertexOperators(vertexName)) {
     const scope = metricScope(operator);
     if (operator.startsWith("Source: ")) ids.push(...SOURCE_METRICS.map((m) => `${scope}.${m}`));
     else if (/\[\d+\]: Writer$/.test(operator) || operator.startsWith("Sink: "))
       ids.push(`${scope}.numRecordsIn`);
+    else if (operator === FILE_WRITER && !ids.includes(FILE_WRITER_RECORDS)) ids.push(FILE_WRITER_RECORDS);
   }
   return ids;
+}
+
+/** The filesystem sink's writer: Flink names it without its table (see `file-sinks.ts`). */
+export const FILE_WRITER = "StreamingFileWriter";
+export const FILE_WRITER_RECORDS = `${FILE_WRITER}.numRecordsIn`;
+
+/**
+ * The operators of a vertex name. A chain that forks is parenthesised, its branches separated by
+ * `, `: `Source: gen[1] -> (ConstraintEnforcer[2] -> Sink: pg[2], Calc[3] -> StreamingFileWriter)`.
+ * Simplified operator names (Flink's default) hold no `, `, `(` or `)`.
+ */
+export function vertexOperators(vertexName: string): string[] {
+  return vertexName
+    .split(/ -> |, |[()]/)
+    .map((o) => o.trim())
+    .filter((o) => o.length > 0);
 }
 
 /** An operator's name as metric ids show it: at most 80 characters, `:`, ` ` and `.` as `_`. */
