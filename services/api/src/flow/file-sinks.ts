@@ -1,5 +1,4 @@
 import type { RawFlowMetrics } from "../flink/port.ts";
-import { FILE_WRITER, FILE_WRITER_RECORDS, vertexOperators } from "./tables.ts";
 
 /**
  * Records written by a filesystem sink. Flink 2.2 names its writer `StreamingFileWriter` (and a
@@ -10,6 +9,22 @@ import { FILE_WRITER, FILE_WRITER_RECORDS, vertexOperators } from "./tables.ts";
  * writers' counts cannot be told apart (two writers chained in one vertex even share one metric
  * id), so none is attributed and the sinks stay without a count.
  */
+
+/** The filesystem sink's writer: Flink names it without its table. */
+export const FILE_WRITER = "StreamingFileWriter";
+export const FILE_WRITER_RECORDS = `${FILE_WRITER}.numRecordsIn`;
+
+/**
+ * The operators of a vertex name. A chain that forks is parenthesised, its branches separated by
+ * `, `: `Source: gen[1] -> (ConstraintEnforcer[2] -> Sink: pg[2], Calc[3] -> StreamingFileWriter)`.
+ * Simplified operator names (Flink's default) hold no `, `, `(` or `)`.
+ */
+export function vertexOperators(vertexName: string): string[] {
+  return vertexName
+    .split(/ -> |, |[()]/)
+    .map((o) => o.trim())
+    .filter((o) => o.length > 0);
+}
 
 interface SpecShape {
   tables?: Array<{ name?: unknown; connector?: { kind?: unknown } }>;

@@ -1,10 +1,8 @@
 import type { FlowConfig } from "../config.ts";
-import type { RawFlowMetrics } from "../flink/port.ts";
 import type { LifecycleContext, Observation } from "../lifecycle/context.ts";
 import { allUnknown, type Condition, conditions, DEFAULT_THRESHOLDS, transition } from "./conditions.ts";
-import { attributeFileWriters, fileSinkTables } from "./file-sinks.ts";
 import { FLOW_JOB_METRICS, type FlowSnapshot, rateBaseOf, toSnapshot } from "./snapshot.ts";
-import { flowMetricIds } from "./tables.ts";
+import { attributeFileWriters, fileSinkTables, flowMetricIds } from "./tables.ts";
 
 export const DEFAULT_FLOW_CONFIG: FlowConfig = { intervalMs: 5_000, maxAgeMs: 30_000, ...DEFAULT_THRESHOLDS };
 
@@ -103,7 +101,7 @@ export class FlowMonitor {
   }
 
   /** One Flink read of a job's flow metrics, its filesystem writers attributed by its spec. */
-  private async readRaw(name: string, flinkJobId: string): Promise<RawFlowMetrics> {
+  private async readRaw(name: string, flinkJobId: string) {
     const raw = await this.ctx.flink.readFlowMetrics(flinkJobId, {
       jobMetrics: FLOW_JOB_METRICS,
       vertexMetrics: flowMetricIds,

@@ -10,6 +10,10 @@
  * `<name>__dead_letters`. Both suffixes map back to `<name>`.
  */
 
+import { FILE_WRITER, FILE_WRITER_RECORDS, vertexOperators } from "./file-sinks.ts";
+
+export { attributeFileWriters, fileSinkTables, vertexOperators } from "./file-sinks.ts";
+
 export const RAW_SUFFIX = "__raw";
 export const DEAD_LETTER_SUFFIX = "__dead_letters";
 
@@ -58,22 +62,6 @@ export function flowMetricIds(vertexName: string): string[] {
     else if (operator === FILE_WRITER && !ids.includes(FILE_WRITER_RECORDS)) ids.push(FILE_WRITER_RECORDS);
   }
   return ids;
-}
-
-/** The filesystem sink's writer: Flink names it without its table (see `file-sinks.ts`). */
-export const FILE_WRITER = "StreamingFileWriter";
-export const FILE_WRITER_RECORDS = `${FILE_WRITER}.numRecordsIn`;
-
-/**
- * The operators of a vertex name. A chain that forks is parenthesised, its branches separated by
- * `, `: `Source: gen[1] -> (ConstraintEnforcer[2] -> Sink: pg[2], Calc[3] -> StreamingFileWriter)`.
- * Simplified operator names (Flink's default) hold no `, `, `(` or `)`.
- */
-export function vertexOperators(vertexName: string): string[] {
-  return vertexName
-    .split(/ -> |, |[()]/)
-    .map((o) => o.trim())
-    .filter((o) => o.length > 0);
 }
 
 /** An operator's name as metric ids show it: at most 80 characters, `:`, ` ` and `.` as `_`. */
