@@ -85,8 +85,8 @@ function dataFlowing(
   const window = seconds(t.noOutputMs);
   if (latest.sources.length === 0)
     return unknown(type, "NoTableMetrics", "Flink reports no per-table record counts for this job");
-  // Kafka, upsert-kafka, blackhole and print writers report a count (0 too); a sink with other
-  // operator names (e.g. the filesystem's StreamingFileWriter) does not: say so, do not guess.
+  // Kafka, upsert-kafka, blackhole, print, JDBC and a job's one filesystem sink report a count (0
+  // too); a sink Flink does not name by table (two filesystem sinks in a job) does not: say so.
   if (latest.sinks.length === 0)
     return unknown(type, "NoSinkMetrics", "Flink reports no record count for this job's sinks");
   const since = latest.readAt - t.noOutputMs;

@@ -39,7 +39,7 @@ type Source = { table: string; recordsRead: number; deadLettered: number };
 type Job = {
   state: string;
   conditions: { type: string; status: string; message: string }[];
-  flow: { sources: Source[] } | null;
+  flow: { sources: Source[]; sinks: { table: string; recordsWritten: number }[] } | null;
 };
 
 async function getJob(): Promise<Job> {
@@ -121,6 +121,8 @@ it("counts a file source's dead letters in the job's flow, as many as the dead-l
     throw new Error(`${error.message}; last seen: ${JSON.stringify(last?.flow)}`);
   });
   expect(trades.recordsRead).toBe(4);
+  // The hourly file sink (Flink's `StreamingFileWriter`) is counted too: its window is still open.
+  expect(last?.flow?.sinks).toEqual([expect.objectContaining({ table: "trades_hourly", recordsWritten: 0 })]);
   const noDeadLetters = last?.conditions.find((c) => c.type === "NoDeadLetters");
   expect(noDeadLetters).toMatchObject({ status: "False" });
   expect(noDeadLetters?.message).toContain("trades 3");

@@ -13,7 +13,7 @@ import {
 } from "./conditions.ts";
 import { restartingConditions, withSinkOutage } from "./sink-outage.ts";
 import { FLOW_JOB_METRICS, type FlowSnapshot, rateBaseOf, toSnapshot } from "./snapshot.ts";
-import { flowMetricIds } from "./tables.ts";
+import { attributeFileWriters, fileSinkTables, flowMetricIds } from "./tables.ts";
 import { historyWindowMs, type JobThresholds, jobThresholds } from "./thresholds.ts";
 
 export const DEFAULT_FLOW_CONFIG: FlowConfig = { intervalMs: 5_000, maxAgeMs: 30_000, ...DEFAULT_THRESHOLDS };
@@ -144,11 +144,19 @@ export class FlowMonitor {
     return value;
   }
 
-  private async readJob(name: string, flinkJobId: string, thresholds: FlowThresholds): Promise<void> {
+  /** One Flink read of a job's flow metrics, its filesystem writers attributed by its spec. */
+  private async readRaw(name: string, flinkJobId: string) {
     const raw = await this.ctx.flink.readFlowMetrics(flinkJobId, {
       jobMetrics: FLOW_JOB_METRICS,
       vertexMetrics: flowMetricIds,
     });
+    const run = this.ctx.store.getRun(flinkJobId);
+    const spec = run && this.ctx.store.getVersion(name, run.version)?.spec;
+    return attributeFileWriters(raw, fileSinkTables(spec));
+  }
+
+  private async readJob(name: string, flinkJobId: string, thresholds: FlowThresholds): Promise<void> {
+    const raw = await this.readRaw(name, flinkJobId);
     const now = this.ctx.now();
     const before = this.jobs.get(name);
     const state: JobFlowState =

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { flowMetricIds, operatorMetric } from "./tables.ts";
+import { flowMetricIds, operatorMetric, vertexOperators } from "./tables.ts";
 
 describe("operatorMetric", () => {
   it.each([
@@ -63,5 +63,36 @@ describe("flowMetricIds", () => {
     expect(flowMetricIds("Sink: print_out[7]")).toContain("Sink__print_out[7].numRecordsIn");
     const long = `Source: ${"t".repeat(90)}[1]`;
     expect(flowMetricIds(long)[2]).toBe(`Source__${"t".repeat(72)}.numRecordsOut`);
+  });
+});
+
+/** Vertex names recorded on the real stack (Flink 2.2): a chain that forks into a JDBC and two file sinks. */
+const FORKED =
+  "Source: gen[7] -> (ConstraintEnforcer[8] -> Sink: pg_out[8], Calc[9] -> StreamingFileWriter, Calc[11] -> StreamingFileWriter)";
+
+describe("forked chains", () => {
+  it("splits a forked vertex name into its operators", () => {
+    expect(vertexOperators(FORKED)).toEqual([
+      "Source: gen[7]",
+      "ConstraintEnforcer[8]",
+      "Sink: pg_out[8]",
+      "Calc[9]",
+      "StreamingFileWriter",
+      "Calc[11]",
+      "StreamingFileWriter",
+    ]);
+  });
+
+  it("asks for a JDBC sink's count inside a fork, and once for the file writers", () => {
+    const ids = flowMetricIds(FORKED);
+    expect(ids).toContain("Sink__pg_out[8].numRecordsIn");
+    expect(ids.filter((id) => id === "StreamingFileWriter.numRecordsIn")).toHaveLength(1);
+    expect(ids.some((id) => id.includes(",") || id.includes(")"))).toBe(false);
+  });
+
+  it("asks for the last branch's writer when the fork closes after it", () => {
+    const ids = flowMetricIds("Source: a[1] -> (Calc[2] -> x[3]: Writer, Calc[4] -> Sink: pg[5])");
+    expect(ids).toContain("x[3]__Writer.numRecordsIn");
+    expect(ids).toContain("Sink__pg[5].numRecordsIn");
   });
 });

@@ -10,6 +10,10 @@
  * `<name>__dead_letters`. Both suffixes map back to `<name>`.
  */
 
+import { FILE_WRITER, FILE_WRITER_RECORDS, vertexOperators } from "./file-sinks.ts";
+
+export { attributeFileWriters, fileSinkTables, vertexOperators } from "./file-sinks.ts";
+
 export const RAW_SUFFIX = "__raw";
 export const DEAD_LETTER_SUFFIX = "__dead_letters";
 
@@ -50,11 +54,12 @@ const METRIC_OPERATOR_NAME_MAX = 80;
  */
 export function flowMetricIds(vertexName: string): string[] {
   const ids = [...VERTEX_METRICS];
-  for (const operator of vertexName.split(" -> ")) {
+  for (const operator of vertexOperators(vertexName)) {
     const scope = metricScope(operator);
     if (operator.startsWith("Source: ")) ids.push(...SOURCE_METRICS.map((m) => `${scope}.${m}`));
     else if (/\[\d+\]: Writer$/.test(operator) || operator.startsWith("Sink: "))
       ids.push(`${scope}.numRecordsIn`);
+    else if (operator === FILE_WRITER && !ids.includes(FILE_WRITER_RECORDS)) ids.push(FILE_WRITER_RECORDS);
   }
   return ids;
 }
