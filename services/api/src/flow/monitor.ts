@@ -1,5 +1,7 @@
 import type { FlowConfig } from "../config.ts";
 import type { LifecycleContext, Observation } from "../lifecycle/context.ts";
+import { observedById } from "../lifecycle/observed-index.ts";
+import { latestRuns } from "../store/batch-reads.ts";
 import { allUnknown, type Condition, conditions, DEFAULT_THRESHOLDS, transition } from "./conditions.ts";
 import { FLOW_JOB_METRICS, type FlowSnapshot, rateBaseOf, toSnapshot } from "./snapshot.ts";
 import { flowMetricIds } from "./tables.ts";
@@ -83,10 +85,12 @@ export class FlowMonitor {
   private async readAll(obs: Observation): Promise<void> {
     const { store } = this.ctx;
     const running = new Map<string, string>();
-    for (const job of store.listJobs()) {
-      const run = store.latestRun(job.name);
-      const seen = run && obs.jobs.find((j) => j.id === run.flinkJobId);
-      if (seen?.state === "RUNNING") running.set(job.name, seen.id);
+    for (const [name, run] of latestRuns(
+      store,
+      store.listJobs().map((job) => job.name),
+    )) {
+      const seen = observedById(obs, run.flinkJobId);
+      if (seen?.state === "RUNNING") running.set(name, seen.id);
     }
     for (const name of this.jobs.keys()) if (!running.has(name)) this.jobs.delete(name);
     for (const [name, flinkJobId] of running) {
