@@ -21,7 +21,8 @@ const { values: args } = parseArgs({
 });
 const size = Number(args.jobs);
 const top = Number(args.top);
-const managed = await managedApi(size, 0);
+// A long interval with the loop stopped: reads serve the last pass's observation, as in production.
+const managed = await managedApi(size, 600_000);
 const { app, sim } = managed;
 
 async function phase(title: string, times: number, fn: () => Promise<void>): Promise<void> {
