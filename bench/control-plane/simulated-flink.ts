@@ -1,7 +1,7 @@
 /**
  * A SIMULATED Flink REST API and SQL Gateway, for the control-plane bench only: an HTTP server
  * answering the requests the API makes of a session cluster with N running jobs (the job
- * listing, one job, its exceptions, its checkpoints, the cluster and gateway info), in Flink's
+ * listing, one job, its exceptions, its checkpoints, its flow metrics, the cluster and gateway info), in Flink's
  * JSON shapes. A real 2-core cluster cannot hold 1,000 jobs; this measures the API's own cost
  * around them, with real HTTP and JSON parsing, and counts every request it gets.
  */
@@ -47,7 +47,9 @@ export class SimulatedFlink {
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const path = (req.url ?? "/").split("?")[0] as string;
     const parts = path.split("/").filter(Boolean);
-    const route = `${req.method} /${parts.map((p, i) => (i === 1 && parts[0] === "jobs" && p !== "overview" ? ":id" : p)).join("/")}`;
+    const id = (p: string, i: number) =>
+      (i === 1 && parts[0] === "jobs" && p !== "overview") || (i === 3 && parts[2] === "vertices");
+    const route = `${req.method} /${parts.map((p, i) => (id(p, i) ? ":id" : p)).join("/")}`;
     this.requests.set(route, (this.requests.get(route) ?? 0) + 1);
     const [status, body] = this.answer(route, parts);
     res.writeHead(status, { "content-type": "application/json" });
@@ -60,7 +62,11 @@ export class SimulatedFlink {
     if (route === "GET /overview") return [200, clusterOverview(this.jobs.size)];
     if (/^GET \/(v\d\/)?info$/.test(route)) return [200, { productName: "Apache Flink", version: "2.2.0" }];
     if (!job) return [404, { errors: ["Job not found (simulated)"] }];
-    if (route === "GET /jobs/:id") return [200, { ...overview(job), vertices: [], timestamps: {} }];
+    if (route === "GET /jobs/:id")
+      return [200, { ...overview(job), vertices: [vertex(job)], timestamps: {} }];
+    // Flow metrics (read by the API's flow monitor): values Flink does not have yet.
+    if (route === "GET /jobs/:id/metrics") return [200, []];
+    if (route === "GET /jobs/:id/vertices/:id/subtasks/metrics") return [200, []];
     if (route === "GET /jobs/:id/exceptions")
       return [200, { exceptionHistory: { entries: [], truncated: false } }];
     if (route === "GET /jobs/:id/checkpoints")
@@ -79,6 +85,16 @@ function overview(job: SimulatedJob) {
     duration: Date.now() - job.startTime,
     "last-modification": job.startTime,
     tasks: { total: 2, running: 2, finished: 0, canceled: 0, failed: 0 },
+  };
+}
+
+/** The one vertex of a datagen -> blackhole job (source and sink chained). */
+function vertex(job: SimulatedJob) {
+  return {
+    id: `${job.id.slice(0, 31)}v`,
+    name: "Source: numbers[1] -> Sink: sink[2]",
+    parallelism: 1,
+    status: "RUNNING",
   };
 }
 

@@ -108,3 +108,23 @@ export async function answer<T>(call: Promise<FetchResult<T>>): Promise<{ status
   if (!response.ok) throw new ApiProblemError(asProblem(response.status, response.statusText, error));
   return { status: response.status, body: data as T };
 }
+
+/**
+ * Every job: `GET /v1/jobs` page after page (following `nextCursor`), as one list. The strays
+ * are the last page's (every page lists them).
+ *
+ * @example
+ * ```ts
+ * const { jobs } = await allJobs(api);
+ * ```
+ */
+export async function allJobs(api: SluiceClient): Promise<JobList> {
+  const jobs: JobSummary[] = [];
+  let cursor: string | undefined;
+  for (;;) {
+    const page = await unwrap(api.GET("/v1/jobs", { params: { query: cursor ? { cursor } : {} } }));
+    jobs.push(...page.jobs);
+    if (!page.nextCursor) return { ...page, jobs };
+    cursor = page.nextCursor;
+  }
+}

@@ -1,8 +1,9 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import { registerFlowMetrics } from "./flow/metrics.ts";
+import { batchReads } from "./lifecycle/job-reads.ts";
 import type { Reconciler } from "./lifecycle/reconciler.ts";
+import { shownState } from "./lifecycle/shown-state.ts";
 import { LIFECYCLE_STATES } from "./lifecycle/state.ts";
-import { jobSummary } from "./routes/views.ts";
 import type { JobStore } from "./store/store.ts";
 
 /**
@@ -71,8 +72,13 @@ export class ApiMetrics {
       registers,
       collect() {
         const counts = Object.fromEntries(LIFECYCLE_STATES.map((s) => [s, 0])) as Record<string, number>;
-        for (const job of store.listJobs()) {
-          const state = jobSummary(store, job, reconciler.last, deps.restartLimit).state;
+        const jobs = store.listJobs();
+        const reads = batchReads(
+          store,
+          jobs.map((job) => job.name),
+        );
+        for (const job of jobs) {
+          const state = shownState(store, job, reconciler.last, deps.restartLimit, reads).derived.state;
           counts[state] = (counts[state] ?? 0) + 1;
         }
         for (const [state, count] of Object.entries(counts)) this.set({ state }, count);

@@ -44,6 +44,22 @@ export const deleteQuery = z.object({
     .describe("How to stop a running job before deleting it (stop-with-savepoint lets sinks commit)"),
 });
 
+/** Jobs per page of `GET /v1/jobs` unless `limit` says otherwise. */
+export const JOB_PAGE_SIZE = 100;
+
+export const jobListQuery = z.object({
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .default(JOB_PAGE_SIZE)
+    .describe(`Jobs per page, in name order (default ${JOB_PAGE_SIZE})`),
+  cursor: jobNameParam.shape.name
+    .optional()
+    .describe("Where the page starts: the `nextCursor` of the previous page"),
+});
+
 export const eventsQuery = z.object({
   after: z.coerce.number().int().min(0).default(0).describe("Only events with a larger id"),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
@@ -197,6 +213,7 @@ export const jobListSchema = z
     strays: z
       .array(z.object({ flinkJobId: z.string(), pipelineName: z.string(), state: z.string() }))
       .describe("Active Flink jobs named sluice/* that no record explains"),
+    nextCursor: z.string().nullable().describe("Pass as `cursor` for the next page; null on the last page"),
   })
   .meta({ id: "JobList" });
 

@@ -1,5 +1,6 @@
 import {
   ApiProblemError,
+  allJobs,
   answer,
   createSluiceClient,
   type DryRun,
@@ -111,7 +112,7 @@ async function execute(command: Exclude<Command, { kind: "help" | "version" }>, 
     case "apply":
       return apply(command, ctx);
     case "ls": {
-      const body = await unwrap(ctx.api.GET("/v1/jobs"));
+      const body = await allJobs(ctx.api);
       return print(ctx, body, () => formatJobList(body));
     }
     case "get": {

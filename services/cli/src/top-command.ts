@@ -1,4 +1,4 @@
-import { type Job, type SluiceClient, unwrap } from "@sluice/api-client";
+import { allJobs, type Job, type SluiceClient, unwrap } from "@sluice/api-client";
 import type { Command, GlobalOptions } from "./args.ts";
 import type { CliIo } from "./commands.ts";
 import { formatTop, topRows } from "./top.ts";
@@ -17,7 +17,7 @@ export async function top(
 ): Promise<void> {
   const sleep = ctx.io.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   for (;;) {
-    const list = await unwrap(ctx.api.GET("/v1/jobs"));
+    const list = await allJobs(ctx.api);
     const details = new Map<string, Job>();
     for (const job of list.jobs.filter((j) => j.flinkState === "RUNNING")) {
       details.set(

@@ -61,6 +61,21 @@ describe("read commands", () => {
     expect(api.fake.requests[0]?.headers.authorization).toBe(`Bearer ${TOKEN}`);
   });
 
+  it("ls lists every page of jobs, following nextCursor", async () => {
+    api.fake.on("GET", "/v1/jobs", (request) => ({
+      status: 200,
+      body:
+        request.query.cursor === "orders"
+          ? { jobs: [jobDetail({ name: "payments" })], strays: [], nextCursor: null }
+          : { jobs: [jobDetail()], strays: [], nextCursor: "orders" },
+    }));
+    const { code, stdout } = await cli("ls");
+    expect(code).toBe(0);
+    expect(stdout).toContain("orders  ");
+    expect(stdout).toContain("payments  ");
+    expect(api.fake.calls("GET", "/v1/jobs").map((r) => r.query.cursor)).toEqual([undefined, "orders"]);
+  });
+
   it("--json prints the API's document", async () => {
     const body = { jobs: [jobDetail()], strays: [] };
     api.fake.on("GET", "/v1/jobs", { status: 200, body });

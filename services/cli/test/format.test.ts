@@ -35,6 +35,7 @@ describe("formatJobList", () => {
     const text = formatJobList({
       jobs: [jobDetail(), failed],
       strays: [{ flinkJobId: "ff00", pipelineName: "sluice/ghost/v1", state: "RUNNING" }],
+      nextCursor: null,
     });
     expect(text).toBe(
       [
@@ -52,7 +53,7 @@ describe("formatJobList", () => {
   });
 
   it("says so when there are no jobs", () => {
-    expect(formatJobList({ jobs: [], strays: [] })).toBe("No jobs.\n");
+    expect(formatJobList({ jobs: [], strays: [], nextCursor: null })).toBe("No jobs.\n");
   });
 });
 

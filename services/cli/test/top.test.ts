@@ -77,6 +77,7 @@ const list: JobList = {
     { ...jobDetail({ name: "orders", state: "STOPPED", flinkState: "FINISHED" }), conditions: [] },
   ],
   strays: [],
+  nextCursor: null,
 };
 
 describe("flow formatting", () => {

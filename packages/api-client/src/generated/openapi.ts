@@ -157,10 +157,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List jobs with their derived state, and stray sluice/* Flink jobs */
+        /**
+         * List jobs with their derived state, and stray sluice/* Flink jobs
+         * @description Jobs in name order, a page at a time: follow `nextCursor` (as `cursor`) until it is null. Every page lists the strays.
+         */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description Jobs per page, in name order (default 100) */
+                    limit?: number;
+                    /** @description Where the page starts: the `nextCursor` of the previous page */
+                    cursor?: string;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -174,6 +182,15 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["JobList"];
+                    };
+                };
+                /** @description Bad query */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
                 /** @description Missing or invalid bearer token */
@@ -2176,6 +2193,8 @@ export interface components {
                 pipelineName: string;
                 state: string;
             }[];
+            /** @description Pass as `cursor` for the next page; null on the last page */
+            nextCursor: string | null;
         };
         DryRunInput: {
             /** @constant */
@@ -3147,6 +3166,8 @@ export interface components {
                 pipelineName: string;
                 state: string;
             }[];
+            /** @description Pass as `cursor` for the next page; null on the last page */
+            nextCursor: string | null;
         };
         DryRun: {
             /** @constant */

@@ -1,6 +1,8 @@
 import type { FlowConfig } from "../config.ts";
 import type { LifecycleContext, Observation } from "../lifecycle/context.ts";
+import { observedById } from "../lifecycle/observed-index.ts";
 import { databaseOutage, type SinkOutage } from "../lifecycle/sink-outage.ts";
+import { latestRuns, versionSpecs } from "../store/batch-reads.ts";
 import type { JobRecord } from "../store/store.ts";
 import {
   allUnknown,
@@ -101,27 +103,43 @@ export class FlowMonitor {
 
   private async readAll(obs: Observation): Promise<void> {
     const { store } = this.ctx;
-    const running = new Map<string, { flinkJobId: string; job: JobRecord }>();
+    const running = new Map<string, { flinkJobId: string; job: JobRecord; version: number }>();
     const restarting = new Map<string, { flinkJobId: string; job: JobRecord }>();
     this.outages.clear();
-    for (const job of store.listJobs()) {
-      const run = store.latestRun(job.name);
-      const seen = run && obs.jobs.find((j) => j.id === run.flinkJobId);
-      if (!run || !seen) continue;
-      const spec = store.getVersion(job.name, run.version)?.spec;
-      const outage = databaseOutage(obs.failuresOf?.(run.flinkJobId)[0], spec);
-      if (outage) this.outages.set(job.name, outage);
-      if (seen.state === "RUNNING") running.set(job.name, { flinkJobId: seen.id, job });
-      else if (outage && seen.state === "RESTARTING") restarting.set(job.name, { flinkJobId: seen.id, job });
+    const jobs = new Map(store.listJobs().map((job) => [job.name, job]));
+    for (const [name, run] of latestRuns(store, [...jobs.keys()])) {
+      const job = jobs.get(name);
+      const seen = observedById(obs, run.flinkJobId);
+      if (!job || !seen) continue;
+      const failure = obs.failuresOf?.(run.flinkJobId)[0];
+      // The spec is read only for a job that failed: a database outage needs its jdbc tables.
+      const outage = failure && databaseOutage(failure, store.getVersion(name, run.version)?.spec);
+      if (outage) this.outages.set(name, outage);
+      if (seen.state === "RUNNING") running.set(name, { flinkJobId: seen.id, job, version: run.version });
+      else if (outage && seen.state === "RESTARTING") restarting.set(name, { flinkJobId: seen.id, job });
     }
     for (const name of this.jobs.keys())
       if (!running.has(name) && !restarting.has(name)) this.jobs.delete(name);
     for (const name of this.thresholds.keys())
       if (!running.has(name) && !restarting.has(name)) this.thresholds.delete(name);
     for (const [name, { flinkJobId }] of restarting) this.noteRestarting(name, flinkJobId);
-    for (const [name, { flinkJobId, job }] of running) {
+    // Every store read before the first await: one query for all specs, none per job.
+    const specs = versionSpecs(
+      store,
+      [...running].flatMap(([name, r]) => [
+        { jobName: name, version: r.version },
+        { jobName: name, version: r.job.currentVersion },
+      ]),
+    );
+    const reads = [...running].map(([name, { flinkJobId, job, version }]) => ({
+      name,
+      flinkJobId,
+      thresholds: this.thresholdsOf(job, specs.get(`${name}@${job.currentVersion}`)).thresholds,
+      fileSinks: fileSinkTables(specs.get(`${name}@${version}`)),
+    }));
+    for (const { name, flinkJobId, thresholds, fileSinks } of reads) {
       try {
-        await this.readJob(name, flinkJobId, this.thresholdsOf(job).thresholds);
+        await this.readJob(name, flinkJobId, thresholds, fileSinks);
         this.stats.reads++;
       } catch (error) {
         this.stats.failedReads++;
@@ -134,29 +152,35 @@ export class FlowMonitor {
    * The thresholds of a job's current version: its spec's `flow` over the API's defaults. A
    * change of `flow` is recorded as a new version without a restart, and counts from the next read.
    */
-  thresholdsOf(job: JobRecord): JobThresholds {
+  thresholdsOf(job: JobRecord, spec?: unknown): JobThresholds {
     // A job deleted and created again under its name starts at version 1 again: its creation tells.
     const key = `${job.createdAt}/${job.currentVersion}`;
     const known = this.thresholds.get(job.name);
     if (known?.key === key) return known.value;
-    const value = jobThresholds(this.config, this.ctx.store.getVersion(job.name, job.currentVersion)?.spec);
+    const value = jobThresholds(
+      this.config,
+      spec ?? this.ctx.store.getVersion(job.name, job.currentVersion)?.spec,
+    );
     this.thresholds.set(job.name, { key, value });
     return value;
   }
 
   /** One Flink read of a job's flow metrics, its filesystem writers attributed by its spec. */
-  private async readRaw(name: string, flinkJobId: string) {
+  private async readRaw(flinkJobId: string, fileSinks: string[]) {
     const raw = await this.ctx.flink.readFlowMetrics(flinkJobId, {
       jobMetrics: FLOW_JOB_METRICS,
       vertexMetrics: flowMetricIds,
     });
-    const run = this.ctx.store.getRun(flinkJobId);
-    const spec = run && this.ctx.store.getVersion(name, run.version)?.spec;
-    return attributeFileWriters(raw, fileSinkTables(spec));
+    return attributeFileWriters(raw, fileSinks);
   }
 
-  private async readJob(name: string, flinkJobId: string, thresholds: FlowThresholds): Promise<void> {
-    const raw = await this.readRaw(name, flinkJobId);
+  private async readJob(
+    name: string,
+    flinkJobId: string,
+    thresholds: FlowThresholds,
+    fileSinks: string[],
+  ): Promise<void> {
+    const raw = await this.readRaw(flinkJobId, fileSinks);
     const now = this.ctx.now();
     const before = this.jobs.get(name);
     const state: JobFlowState =

@@ -1,4 +1,5 @@
 import type { FlinkException } from "../flink/port.ts";
+import { latestRuns } from "../store/batch-reads.ts";
 import type { JobRecord } from "../store/store.ts";
 import type { LifecycleContext, Observation } from "./context.ts";
 import { observedById } from "./observed-index.ts";
@@ -44,9 +45,11 @@ export class ExceptionCache {
     const { store, now } = this.ctx;
     const current = new Set<string>();
     const due: Array<{ id: string; state: string; age: number }> = [];
-    for (const job of store.listJobs()) {
-      const run = store.latestRun(job.name);
-      if (!run) continue;
+    const runs = latestRuns(
+      store,
+      store.listJobs().map((job) => job.name),
+    );
+    for (const run of runs.values()) {
       current.add(run.flinkJobId);
       const state = observedById(obs, run.flinkJobId)?.state;
       if (state === undefined || STARTING_FLINK_STATES.has(state)) continue;

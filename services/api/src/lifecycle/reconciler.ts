@@ -1,5 +1,6 @@
 import { type FlinkException, type FlinkJobSummary, isFlinkError } from "../flink/port.ts";
 import { FlowMonitor } from "../flow/monitor.ts";
+import { activeOperations } from "../store/batch-reads.ts";
 import type { JobRecord, OperationRecord } from "../store/store.ts";
 import { type Actors, act } from "./actions.ts";
 import { type Action, type CompareInput, compare, findStrays } from "./compare.ts";
@@ -16,6 +17,9 @@ export { STARTUP_WATCH_MS } from "./startup-watch.ts";
 
 /** Delay of the next pass while an operation is in flight. */
 const FAST_PASS_MS = 100;
+/** Jobs reconciled between two yields to the event loop within a pass. */
+export const PASS_YIELD_EVERY = 50;
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export type ObservationResult =
   | ({ reachable: true } & Observation)
@@ -55,6 +59,8 @@ export class Reconciler {
 
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<TickReport> | undefined;
+  /** The Flink listing under way, if any. */
+  private observing: Promise<ObservationResult> | undefined;
   private stopped = true;
   /** A wake() arrived during a pass: the next pass starts as soon as this one ends. */
   private wakeRequested = false;
@@ -146,8 +152,27 @@ export class Reconciler {
     return this.running;
   }
 
-  /** Observes Flink now (used by readiness and by reads when the loop is off). */
+  /** Observes Flink now (each pass, readiness). Reads join it while it is under way ({@link observeShared}). */
   async observe(): Promise<ObservationResult> {
+    const reading = this.readFlink();
+    this.observing = reading;
+    try {
+      return await reading;
+    } finally {
+      if (this.observing === reading) this.observing = undefined;
+    }
+  }
+
+  /**
+   * The observation under way, else a new one: reads that find the last observation too old
+   * share one Flink listing instead of each starting its own (with 1,000 jobs, each listing is
+   * a 1,000-entry answer to parse and index, bench/control-plane).
+   */
+  observeShared(): Promise<ObservationResult> {
+    return this.observing ?? this.observe();
+  }
+
+  private async readFlink(): Promise<ObservationResult> {
     const at = this.ctx.now();
     try {
       const [jobs, cluster] = await Promise.all([this.ctx.flink.listJobs(), readCluster(this.ctx)]);
@@ -202,7 +227,9 @@ export class Reconciler {
       }
       this.strays = strays;
       report.strays = strays;
-      for (const job of jobs) {
+      for (const [i, job] of jobs.entries()) {
+        // Let requests in between jobs: a pass over many jobs must not hold the event loop.
+        if (i > 0 && i % PASS_YIELD_EVERY === 0) await yieldToEventLoop();
         try {
           if (early.jobs.has(job.name)) {
             // Advanced above; the rest of its reconciliation waits for a listing that shows its new Flink job.
@@ -237,9 +264,11 @@ export class Reconciler {
     report: TickReport,
   ): { jobs: Set<string>; done: Promise<void> } {
     const { store, now, config } = this.ctx;
+    const names = store.listJobs().map((job) => job.name);
+    const active = activeOperations(store, names);
     const ops: OperationRecord[] = [];
-    for (const job of store.listJobs()) {
-      const op = store.activeOperation(job.name);
+    for (const name of names) {
+      const op = active.get(name);
       if (op && OperationRunner.isFirstSubmission(op, now(), config.operationTimeoutMs)) ops.push(op);
     }
     let done = Promise.resolve();
@@ -271,7 +300,9 @@ export class Reconciler {
         backoffMaxMs: config.restartBackoffMaxMs,
       },
       specs: this.specs(job, runs[0]?.version),
-      ...restartConditions(this.ctx, job, obs, this.exceptions, this.actors.waiting.has(job.name)),
+      ...(mayRestart(job, runs[0], observed)
+        ? restartConditions(this.ctx, job, runs[0], obs, this.exceptions, this.actors.waiting.has(job.name))
+        : { freeRestart: false }),
     });
     for (const action of actions) {
       report.actions.push({ job: job.name, ...action });
@@ -306,4 +337,18 @@ export class Reconciler {
     this.reported.add(key);
     return true;
   }
+}
+
+/**
+ * Whether {@link compare} may restart the job, the only time it reads the restart conditions:
+ * it should run and its latest run FAILED or vanished. Spares a pass the spec read per job.
+ */
+function mayRestart(
+  job: JobRecord,
+  latest: { flinkJobId: string } | undefined,
+  observed: readonly FlinkJobSummary[],
+): boolean {
+  if (job.desiredState !== "RUNNING" || !latest) return false;
+  const state = observed.find((j) => j.id === latest.flinkJobId)?.state;
+  return state === undefined || state === "FAILED";
 }

@@ -3,6 +3,7 @@ import type { JobSpecLike } from "../compiler/port.ts";
 import type { ClusterCapacity, FlinkException } from "../flink/port.ts";
 import type { LifecycleContext, Observation } from "./context.ts";
 import { failureCause, slotShortage } from "./health.ts";
+import { observedById } from "./observed-index.ts";
 
 /** The cluster's slots, or `undefined` when they cannot be read (the pass goes on without them). */
 export function readCluster(ctx: LifecycleContext): Promise<ClusterCapacity | undefined> {
@@ -13,19 +14,19 @@ export function readCluster(ctx: LifecycleContext): Promise<ClusterCapacity | un
  * What decides a restart besides the budget: the slots the cluster lacks for the job's current
  * version (then the restart waits), and whether the restart is free: the Flink job vanished (its
  * JobManager restarted) or failed because a TaskManager was lost or no slot was available, or the
- * restart already waited for slots.
+ * restart already waited for slots. `run` is the job's latest run.
  */
 export function restartConditions(
   ctx: LifecycleContext,
   job: { name: string; currentVersion: number },
+  run: { flinkJobId: string } | undefined,
   obs: Observation,
   exceptions: { of(flinkJobId: string): readonly FlinkException[] },
   waited: boolean,
 ): { shortage?: string; freeRestart: boolean } {
   const spec = ctx.store.getVersion(job.name, job.currentVersion)?.spec;
   const shortage = slotShortage(obs.cluster, slotsNeeded(spec));
-  const run = ctx.store.latestRun(job.name);
-  const seen = run ? obs.jobs.find((j) => j.id === run.flinkJobId) : undefined;
+  const seen = run ? observedById(obs, run.flinkJobId) : undefined;
   const cause = run ? failureCause(exceptions.of(run.flinkJobId)[0]) : "";
   const clusters = run !== undefined && (seen === undefined || CLUSTER_CAUSES.has(cause));
   return { ...(shortage ? { shortage } : {}), freeRestart: waited || clusters };

@@ -1,4 +1,5 @@
 import type { LifecycleContext } from "./context.ts";
+import { batchReads } from "./job-reads.ts";
 import type { ObservationResult } from "./reconciler.ts";
 import { shownState } from "./shown-state.ts";
 
@@ -30,10 +31,15 @@ export class StateEvents {
   note(observation: ObservationResult | undefined, actedOn: ReadonlySet<string>): void {
     const { store, now, config } = this.ctx;
     const seen = new Set<string>();
-    for (const job of store.listJobs()) {
+    const jobs = store.listJobs();
+    const reads = batchReads(
+      store,
+      jobs.map((job) => job.name),
+    );
+    for (const job of jobs) {
       seen.add(job.name);
       if (actedOn.has(job.name)) continue;
-      const { derived } = shownState(store, job, observation, config.restartLimit);
+      const { derived } = shownState(store, job, observation, config.restartLimit, reads);
       const before = this.last.get(job.name);
       if (before === derived.state) continue;
       this.last.set(job.name, derived.state);

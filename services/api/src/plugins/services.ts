@@ -64,7 +64,7 @@ export const services = fp<ServiceOptions>(
     const observation = async (): Promise<ObservationResult> => {
       const last = reconciler.last;
       if (last && config.reconcileIntervalMs > 0 && now() - last.at < config.reconcileIntervalMs) return last;
-      return reconciler.observe();
+      return reconciler.observeShared();
     };
 
     app.decorate("config", config);

@@ -5,6 +5,7 @@ import {
   deleteQuery,
   dryRunSchema,
   jobDetailSchema,
+  jobListQuery,
   jobListSchema,
   jobNameParam,
   jobSpecBody,
@@ -21,7 +22,7 @@ import {
   specBodyValidator,
   writeRoute,
 } from "./job-responses.ts";
-import { jobSummary } from "./views.ts";
+import { jobList } from "./views.ts";
 
 /** Jobs as resources: create (or dry-run), list, get, update, delete. Each route calls one command. */
 export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -64,19 +65,24 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
     "/jobs",
     readRoute({
       summary: "List jobs with their derived state, and stray sluice/* Flink jobs",
-      response: { 200: jobListSchema, 401: e401 },
+      description:
+        "Jobs in name order, a page at a time: follow `nextCursor` (as `cursor`) until it is null. " +
+        "Every page lists the strays.",
+      querystring: jobListQuery,
+      response: { 200: jobListSchema, 400: problem("Bad query"), 401: e401 },
     }),
-    async () => {
-      const observation = await app.observation();
+    async (request) => {
       const { store, reconciler, config } = app;
-      return {
-        jobs: store
-          .listJobs()
-          .map((job) =>
-            jobSummary(store, job, observation, config.restartLimit, app.reconciler.flow.flowOf(job.name)),
-          ),
-        strays: reconciler.strays.map((s) => ({ flinkJobId: s.id, pipelineName: s.name, state: s.state })),
-      };
+      return jobList(
+        {
+          store,
+          observation: await app.observation(),
+          restartLimit: config.restartLimit,
+          flowOf: (name) => reconciler.flow.flowOf(name),
+          strays: reconciler.strays,
+        },
+        request.query,
+      );
     },
   );
 

@@ -1,17 +1,26 @@
 import type { z } from "zod";
 import type { JobCompiler } from "../compiler/port.ts";
-import type { FlinkException } from "../flink/port.ts";
+import type { FlinkException, FlinkJobSummary } from "../flink/port.ts";
 import type { JobFlow } from "../flow/monitor.ts";
 import type { JobThresholds } from "../flow/thresholds.ts";
 import { conditionsView, flowView, thresholdsView } from "../flow/view.ts";
+import { batchReads, type JobReads } from "../lifecycle/job-reads.ts";
 import type { ObservationResult } from "../lifecycle/reconciler.ts";
 import { recoveryOf } from "../lifecycle/recovery.ts";
 import { shownState } from "../lifecycle/shown-state.ts";
-import type { jobDetailSchema, jobSummarySchema, operationSchema, savepointSchema } from "../schemas.ts";
+import type {
+  jobDetailSchema,
+  jobListSchema,
+  jobSummarySchema,
+  operationSchema,
+  savepointSchema,
+} from "../schemas.ts";
+import { jobPage } from "../store/batch-reads.ts";
 import type { JobRecord, JobStore, OperationRecord, SavepointRecord } from "../store/store.ts";
 
 type JobSummary = z.output<typeof jobSummarySchema>;
 type JobDetail = z.output<typeof jobDetailSchema>;
+type JobList = z.output<typeof jobListSchema>;
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -51,8 +60,9 @@ export function jobSummary(
   observation: ObservationResult | undefined,
   restartLimit: number,
   flow?: JobFlow | undefined,
+  reads?: JobReads,
 ): JobSummary {
-  const { derived, flinkJobId, flinkState } = jobState(store, job, observation, restartLimit);
+  const { derived, flinkJobId, flinkState } = jobState(store, job, observation, restartLimit, reads);
   return {
     name: job.name,
     version: job.currentVersion,
@@ -64,6 +74,34 @@ export function jobSummary(
     conditions: conditionsView(flow?.conditions ?? []),
     createdAt: iso(job.createdAt),
     updatedAt: iso(job.updatedAt),
+  };
+}
+
+/**
+ * One page of `GET /v1/jobs`: the first `limit` jobs after `cursor`, by name, with their store
+ * records read for the whole page at once, and where the next page starts.
+ */
+export function jobList(
+  deps: {
+    store: JobStore;
+    observation: ObservationResult | undefined;
+    restartLimit: number;
+    flowOf: (jobName: string) => JobFlow | undefined;
+    strays: readonly FlinkJobSummary[];
+  },
+  page: { limit: number; cursor?: string | undefined },
+): JobList {
+  const { store, observation, restartLimit } = deps;
+  const found = jobPage(store, page.cursor, page.limit + 1);
+  const jobs = found.slice(0, page.limit);
+  const reads = batchReads(
+    store,
+    jobs.map((job) => job.name),
+  );
+  return {
+    jobs: jobs.map((job) => jobSummary(store, job, observation, restartLimit, deps.flowOf(job.name), reads)),
+    strays: deps.strays.map((s) => ({ flinkJobId: s.id, pipelineName: s.name, state: s.state })),
+    nextCursor: found.length > page.limit ? (jobs.at(-1)?.name ?? null) : null,
   };
 }
 

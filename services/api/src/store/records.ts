@@ -82,17 +82,31 @@ const eventRecordSchema = z.object({
 });
 export type EventRecord = z.infer<typeof eventRecordSchema>;
 
+/** Member name and JSON-ness of each column name seen (a few dozen): rows are read by the thousand. */
+const members = new Map<string, { name: string; json: boolean }>();
+
+function memberOf(column: string): { name: string; json: boolean } {
+  let member = members.get(column);
+  if (!member) {
+    const json = column.endsWith("_json");
+    const name = (json ? column.slice(0, -"_json".length) : column).replace(/_([a-z])/g, (_, c: string) =>
+      c.toUpperCase(),
+    );
+    member = { name, json };
+    members.set(column, member);
+  }
+  return member;
+}
+
 /** The row's columns as record members: `desired_state` -> `desiredState`, `spec_json` -> parsed `spec`. */
 function recordOf(row: Row): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries(row).map(([column, value]) => {
-      const json = column.endsWith("_json");
-      const name = (json ? column.slice(0, -"_json".length) : column).replace(/_([a-z])/g, (_, c: string) =>
-        c.toUpperCase(),
-      );
-      return [name, json && typeof value === "string" ? JSON.parse(value) : value];
-    }),
-  );
+  const record: Record<string, unknown> = {};
+  for (const column in row) {
+    const { name, json } = memberOf(column);
+    const value = row[column];
+    record[name] = json && typeof value === "string" ? JSON.parse(value) : value;
+  }
+  return record;
 }
 
 function parser<T>(schema: z.ZodType<T>): (row: Row) => T {
