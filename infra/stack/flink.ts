@@ -171,6 +171,10 @@ export function renderFlinkConfig(settings: StackSettings): string {
     ["taskmanager.host", host],
     ["taskmanager.bind-host", host],
     ["taskmanager.numberOfTaskSlots", settings.taskManagerSlots],
+    // With several TaskManagers, a job's slots spread over them (Flink's default, NONE, packs a
+    // job onto as few TaskManagers as it can): a parallel job uses every TaskManager's CPU and
+    // memory. No effect with one TaskManager.
+    ["taskmanager.load-balance.mode", "SLOTS"],
     // Flink's scripts pass these resource options as dynamic properties; a
     // TaskManagerRunner started directly must find them all in the config.
     ["taskmanager.cpu.cores", settings.taskManagerSlots],

@@ -13,6 +13,7 @@ export {
   freePort,
   functionsJar,
   killComponent,
+  stackDown,
   stackSettings,
   stackUp,
 } from "@sluice/stack";
