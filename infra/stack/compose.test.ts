@@ -116,6 +116,7 @@ describe("docker-compose.yml", () => {
       "state.backend.type",
       ...restartEntries.map(([key]) => key),
       ...heartbeatEntries.map(([key]) => key),
+      "taskmanager.load-balance.mode",
       "rest.flamegraph.enabled",
       "sql-gateway.endpoint.rest.port",
     ]) {

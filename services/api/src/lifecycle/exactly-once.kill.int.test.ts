@@ -134,7 +134,8 @@ async function recoveryFigures(name: string, flinkJobId: string, killedAt: numbe
     } ms; Flink restarts ${flink}; Sluice restarts ${restarts.restarts} (budget spent ${restarts.spent}, counter ${restarts.attempts})`,
   );
   log(`${name}: shown states: ${restarts.states.join(" | ")}`);
-  return { ...restarts, flink, resumed };
+  // Flink's exception history, not `numRestarts`: its metric is read through a cache (~10 s).
+  return { ...restarts, flink, resumed, noticed: !Number.isNaN(noticedAt) };
 }
 
 // ---------------------------------------------------------------------------
@@ -249,7 +250,7 @@ describe("a TaskManager dies under a job at parallelism 2 on 2 TaskManagers (rea
 
       expect(sorted(read)).toEqual(sorted(expected));
       expect(sorted(rows)).toEqual(sorted(expected));
-      expect(figures.flink + figures.restarts).toBeGreaterThanOrEqual(1); // the kill hit the job
+      expect(figures.noticed).toBe(true); // the kill hit the job: Flink recorded the failure
       expect(figures.resumed).toBeDefined();
       expect(figures.spent).toBe(0);
     } finally {
@@ -286,7 +287,7 @@ describe("a TaskManager dies under a job at parallelism 2 on 2 TaskManagers (rea
         alert: i % 5 !== 0,
         value: JSON.stringify({
           device_id: `d${i % PARTITIONS}`,
-          timestamp: sqlTimestamp(T0 + i * 1_000),
+          timestamp: T0 + i * 1_000, // epoch milliseconds, as the sensor jobs read them
           temperature: i % 5 === 0 ? 95.5 : 100.5 + (i % 7),
         }),
       }));
@@ -326,7 +327,8 @@ describe("a TaskManager dies under a job at parallelism 2 on 2 TaskManagers (rea
 
       const alertKey = (r: ConsumedRecord) => {
         const v = r.value as { device_id: string; timestamp: string };
-        return (Date.parse(`${v.timestamp.replace(" ", "T")}Z`) - T0) / 1_000;
+        // Alerts carry the reading's instant as ISO-8601 text (e.g. 2024-03-01T00:00:01Z).
+        return (Date.parse(v.timestamp) - T0) / 1_000;
       };
       const expected = readings.filter((r) => r.alert).map((r) => r.seq);
       await waitFor(() => new Set(watch.records.map(alertKey)).size >= expected.length, {
@@ -355,7 +357,7 @@ describe("a TaskManager dies under a job at parallelism 2 on 2 TaskManagers (rea
       expect([...counts.keys()].filter((s) => !readings[s]?.alert)).toEqual([]); // nothing else
       expect(expected.filter(isCovered).length).toBeGreaterThan(0); // the checkpoint covered alerts
       expect(repeatedCovered).toEqual([]);
-      expect(figures.flink + figures.restarts).toBeGreaterThanOrEqual(1);
+      expect(figures.noticed).toBe(true);
       expect(figures.spent).toBe(0);
     } finally {
       await watch.close();
